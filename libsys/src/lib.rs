@@ -1,0 +1,2 @@
+//! `libsys`: the one definition of the kernel/user ABI.
+#![no_std]

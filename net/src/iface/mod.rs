@@ -1,0 +1,1 @@
+//! The interface: to be written.

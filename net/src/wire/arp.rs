@@ -1,0 +1,1 @@
+//! (format of arp: to be written)

@@ -1,0 +1,1 @@
+//! (format of ethernet: to be written)

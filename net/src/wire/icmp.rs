@@ -1,0 +1,1 @@
+//! (format of icmp: to be written)

@@ -1,0 +1,1 @@
+//! (format of ipv4: to be written)

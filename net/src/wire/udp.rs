@@ -1,0 +1,1 @@
+//! (format of udp: to be written)
