@@ -1,1 +1,171 @@
-//! The interface: to be written.
+//! The interface: one Ethernet card, one IPv4 address, and everything between
+//! the card and the sockets.
+//!
+//! The kernel's network thread owns an [`Interface`] and calls
+//! [`Interface::poll`] whenever the card raises an interrupt, a timer fires
+//! (see [`Interface::poll_at`]) or a process sends something. `poll`:
+//!
+//! 1. receives up to [`RX_BATCH`] frames and handles each one completely
+//!    (answer ARP, answer ping, queue UDP data on its socket) before the next;
+//! 2. runs the ARP retry timers;
+//! 3. hands the transmit queue to the card.
+//!
+//! Nothing here blocks, allocates without bound, or panics on any input:
+//! every queue has a fixed limit, and every dropped packet bumps a counter.
+//!
+//! The code is split by concept: `input` (the receive path), `output`
+//! (routing, ARP resolution and the transmit queue), `udp` and `icmp` (their
+//! sockets and messages), `arp_cache`, `counters`, `config`, `device`.
+
+pub mod arp_cache;
+pub mod config;
+pub mod counters;
+pub mod device;
+pub mod icmp;
+mod input;
+mod output;
+pub mod udp;
+
+use alloc::collections::VecDeque;
+use alloc::vec::Vec;
+use core::net::Ipv4Addr;
+
+use crate::time::Instant;
+use crate::wire::ethernet::MAX_FRAME_LEN;
+
+pub use arp_cache::ArpState;
+pub use config::Config;
+pub use counters::Counters;
+pub use device::Device;
+pub use icmp::EchoReply;
+pub use udp::UdpHandle;
+
+/// Frames received per `poll` at most, so that a flood cannot keep the
+/// network thread from its timers and from sending.
+pub const RX_BATCH: usize = 32;
+/// Frames waiting for the card at most.
+pub const TX_QUEUE_LEN: usize = 32;
+/// Time-to-live of the packets we send (RFC 1122 §3.2.1.7 asks for a
+/// configurable value; 64 is what most systems use today).
+pub const DEFAULT_TTL: u8 = 64;
+
+/// Why a call on the interface failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NetError {
+    /// `udp_bind` on a port another socket holds (EADDRINUSE).
+    AddrInUse,
+    /// Every ephemeral port is taken.
+    NoFreePort,
+    /// The socket table is full.
+    TooManySockets,
+    /// The handle names no open socket (closed, or never existed).
+    BadHandle,
+    /// The destination is off-link and there is no gateway (ENETUNREACH).
+    NoRoute,
+    /// The destination cannot be sent to: 0.0.0.0, a multicast address, our
+    /// own address (there is no loopback here), or port 0.
+    BadAddress,
+    /// The packet does not fit in one Ethernet frame, and we do not fragment
+    /// (EMSGSIZE).
+    MessageTooLong,
+    /// A bounded queue (transmit, ARP waiting, ARP cache) is full; try again
+    /// after `poll` has drained it (ENOBUFS).
+    QueueFull,
+}
+
+/// The network interface. See the module docs.
+#[derive(Debug)]
+pub struct Interface {
+    config: Config,
+    counters: Counters,
+    arp: arp_cache::ArpCache,
+    /// Complete frames, oldest first, waiting for the card.
+    tx_queue: VecDeque<Vec<u8>>,
+    udp: udp::UdpSockets,
+    echo_replies: icmp::EchoReplies,
+    /// The IPv4 identification of the next packet we send.
+    next_ident: u16,
+}
+
+impl Interface {
+    pub fn new(config: Config) -> Interface {
+        Interface {
+            config,
+            counters: Counters::default(),
+            arp: arp_cache::ArpCache::new(),
+            tx_queue: VecDeque::new(),
+            udp: udp::UdpSockets::new(),
+            echo_replies: icmp::EchoReplies::new(),
+            next_ident: 0,
+        }
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn counters(&self) -> &Counters {
+        &self.counters
+    }
+
+    /// The ARP cache, for display (`arp -a`). Age a resolved entry with
+    /// `now.since(learned_at)`.
+    pub fn arp_cache_entries(&self) -> impl Iterator<Item = (Ipv4Addr, ArpState)> + '_ {
+        self.arp.entries()
+    }
+
+    // ANCHOR: poll
+    /// Does all the work that is due at `now`: receive, timers, transmit.
+    /// Returns whether anything happened (a frame came in or went out, or a
+    /// timer fired); if so, sockets may have data and the caller should wake
+    /// whoever waits on them.
+    pub fn poll(&mut self, now: Instant, dev: &mut dyn Device) -> bool {
+        let mut activity = false;
+        let mut buf = [0u8; MAX_FRAME_LEN];
+        for _ in 0..RX_BATCH {
+            let Some(len) = dev.receive(&mut buf) else {
+                break;
+            };
+            activity = true;
+            self.counters.rx_frames += 1;
+            self.counters.rx_bytes += len as u64;
+            match buf.get(..len) {
+                Some(frame) => self.process_frame(now, frame),
+                // A driver bug, but not a reason to panic.
+                None => self.counters.rx_oversized += 1,
+            }
+        }
+        activity |= self.run_arp_timers(now);
+        activity |= self.transmit(dev);
+        activity
+    }
+    // ANCHOR_END: poll
+
+    /// When `poll` next has something to do without new input: `None` if
+    /// only a received frame or a send can create work, `Instant::ZERO` if
+    /// frames wait for the card (poll again once it has room), otherwise the
+    /// next ARP retry.
+    pub fn poll_at(&self) -> Option<Instant> {
+        if !self.tx_queue.is_empty() {
+            return Some(Instant::ZERO);
+        }
+        self.arp.poll_at()
+    }
+
+    /// Gives queued frames to the card until it is full or the queue empty.
+    fn transmit(&mut self, dev: &mut dyn Device) -> bool {
+        let mut sent = false;
+        while let Some(frame) = self.tx_queue.front() {
+            if !dev.transmit(frame) {
+                // The ring is full; the frame stays first in line.
+                self.counters.tx_device_busy += 1;
+                break;
+            }
+            self.counters.tx_frames += 1;
+            self.counters.tx_bytes += frame.len() as u64;
+            self.tx_queue.pop_front();
+            sent = true;
+        }
+        sent
+    }
+}

@@ -1,0 +1,27 @@
+//! The one thing the stack needs from a network card: move whole Ethernet
+//! frames in and out.
+//!
+//! The kernel's e1000 driver implements [`Device`]; tests use a mock that
+//! keeps frames in queues. Frames carry no preamble and no FCS (the NIC adds
+//! and checks those) and are at most [`MAX_FRAME_LEN`](crate::wire::ethernet::MAX_FRAME_LEN) bytes long.
+
+use crate::wire::ethernet::EthernetAddress;
+
+// ANCHOR: device
+/// A network card, as the interface sees it. Neither method may block: the
+/// interface is driven by `poll` and must return quickly.
+pub trait Device {
+    /// Copies the next received frame into `buf` and returns its length, or
+    /// `None` if no frame is waiting. `buf` is [`MAX_FRAME_LEN`](crate::wire::ethernet::MAX_FRAME_LEN) bytes long; a
+    /// driver must drop frames that do not fit rather than cut them.
+    fn receive(&mut self, buf: &mut [u8]) -> Option<usize>;
+
+    /// Queues `frame` for sending. Returns `false` if the card has no room
+    /// right now (a full transmit ring): the interface keeps the frame and
+    /// tries again on its next `poll`.
+    fn transmit(&mut self, frame: &[u8]) -> bool;
+
+    /// The card's own address, to put in `Config::mac`.
+    fn mac(&self) -> EthernetAddress;
+}
+// ANCHOR_END: device
