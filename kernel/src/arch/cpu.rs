@@ -1,0 +1,125 @@
+//! Per-CPU state, reached through the GS segment base.
+//!
+//! Each CPU has one [`Cpu`] in the `CPUS` array. While the CPU runs kernel
+//! code, its `IA32_GS_BASE` MSR holds the address of its own `Cpu`, whose
+//! first field points to itself, so [`this_cpu`] is a single `mov` from
+//! `gs:0`. (While user code runs, `swapgs` parks that address in
+//! `IA32_KERNEL_GS_BASE`; see the trap and system-call entry code.)
+//!
+//! Contract: the *fields* of a `Cpu` are touched only by the CPU that owns
+//! it. Code that reads them must not be moved to another CPU halfway, so it
+//! runs with interrupts off (hold a spinlock, or call `push_off`).
+
+use core::cell::Cell;
+use core::sync::atomic::{AtomicUsize, Ordering};
+use x86_64::instructions::interrupts;
+use x86_64::registers::model_specific::{GsBase, KernelGsBase};
+
+/// The most CPUs the kernel will use.
+pub const MAX_CPUS: usize = 8;
+
+// ANCHOR: cpu
+#[repr(C)]
+pub struct Cpu {
+    /// Must be first: `this_cpu()` reads it at `gs:0`.
+    self_ptr: Cell<*const Cpu>,
+    /// The top of the kernel stack to use on a system call (read at `gs:8`
+    /// by the syscall entry, before it has a stack of its own).
+    pub syscall_stack_top: Cell<u64>,
+    /// Scratch slot for the user stack pointer during syscall entry (`gs:16`).
+    pub user_rsp_scratch: Cell<u64>,
+    /// Index of this CPU in `CPUS`; 0 is the bootstrap CPU.
+    pub id: Cell<usize>,
+    /// Local APIC ID, which the I/O APIC uses to address this CPU.
+    pub apic_id: Cell<u32>,
+    /// How deep we are in `push_off` calls, and whether interrupts were on
+    /// before the outermost one (xv6's `noff` and `intena`).
+    push_off_depth: Cell<u32>,
+    interrupts_were_on: Cell<bool>,
+}
+// ANCHOR_END: cpu
+
+// SAFETY: a `Cpu`'s fields are only touched by the CPU that owns it (see the
+// module contract), so no two CPUs ever race on the same cell.
+unsafe impl Sync for Cpu {}
+
+impl Cpu {
+    const fn new() -> Cpu {
+        Cpu {
+            self_ptr: Cell::new(core::ptr::null()),
+            syscall_stack_top: Cell::new(0),
+            user_rsp_scratch: Cell::new(0),
+            id: Cell::new(0),
+            apic_id: Cell::new(0),
+            push_off_depth: Cell::new(0),
+            interrupts_were_on: Cell::new(false),
+        }
+    }
+}
+
+static CPUS: [Cpu; MAX_CPUS] = [const { Cpu::new() }; MAX_CPUS];
+static CPUS_STARTED: AtomicUsize = AtomicUsize::new(0);
+
+/// Claims the next `Cpu` slot for the calling CPU and points GS at it.
+/// Called once per CPU, first thing, before any lock is taken.
+pub fn init_this_cpu() -> usize {
+    let id = CPUS_STARTED.fetch_add(1, Ordering::Relaxed);
+    assert!(id < MAX_CPUS, "more than MAX_CPUS CPUs");
+    let cpu = &CPUS[id];
+    cpu.self_ptr.set(cpu);
+    cpu.id.set(id);
+    let addr = x86_64::VirtAddr::from_ptr(cpu);
+    GsBase::write(addr);
+    // Until the first `swapgs` to user mode, both slots hold our `Cpu`.
+    KernelGsBase::write(addr);
+    id
+}
+
+/// The calling CPU's `Cpu`. Only meaningful with interrupts off: with them
+/// on, the scheduler could move us to another CPU right after the read.
+pub fn this_cpu() -> &'static Cpu {
+    let ptr: *const Cpu;
+    // SAFETY: `init_this_cpu` set GS base to a `Cpu` whose first field is a
+    // pointer to itself, before any caller could get here.
+    unsafe {
+        core::arch::asm!("mov {}, gs:[0]", out(reg) ptr, options(nostack, readonly, preserves_flags))
+    };
+    // SAFETY: `ptr` points into the static `CPUS` array.
+    unsafe { &*ptr }
+}
+
+/// Number of CPUs that have called `init_this_cpu`.
+pub fn count() -> usize {
+    CPUS_STARTED.load(Ordering::Relaxed)
+}
+
+// ANCHOR: push_off
+/// Disables interrupts, remembering whether they were on. Calls nest: it
+/// takes as many `pop_off`s as `push_off`s to turn interrupts back on.
+pub fn push_off() {
+    let were_on = interrupts::are_enabled();
+    interrupts::disable();
+    let cpu = this_cpu();
+    if cpu.push_off_depth.get() == 0 {
+        cpu.interrupts_were_on.set(were_on);
+    }
+    cpu.push_off_depth.set(cpu.push_off_depth.get() + 1);
+}
+
+/// Undoes one `push_off`; the last one restores the interrupt flag.
+pub fn pop_off() {
+    assert!(!interrupts::are_enabled(), "pop_off: interrupts are on");
+    let cpu = this_cpu();
+    let depth = cpu.push_off_depth.get();
+    assert!(depth > 0, "pop_off without push_off");
+    cpu.push_off_depth.set(depth - 1);
+    if depth == 1 && cpu.interrupts_were_on.get() {
+        interrupts::enable();
+    }
+}
+// ANCHOR_END: push_off
+
+/// How many `push_off`s are outstanding on this CPU (for assertions).
+pub fn push_off_depth() -> u32 {
+    this_cpu().push_off_depth.get()
+}

@@ -1,0 +1,87 @@
+//! The local APIC: each CPU's own interrupt controller, and its timer.
+//!
+//! Every CPU has one. It accepts interrupts (from the I/O APIC, from other
+//! CPUs, from its own timer), presents them to the CPU by vector number, and
+//! must be told when the handler is done (end of interrupt, EOI) before it
+//! delivers another of equal or lower priority.
+//!
+//! Its timer counts down from an initial value at a rate nobody tells us, so
+//! we measure it once against the PIT and then program it to fire `HZ`
+//! times a second, in periodic mode: that tick drives the clock and, later,
+//! the scheduler's preemption.
+
+use super::mmio::Mmio;
+use crate::arch::trap::{SPURIOUS_VECTOR, TIMER_VECTOR};
+use crate::time::HZ;
+use core::sync::atomic::{AtomicU32, Ordering};
+use spin::Once;
+
+// Register offsets (Intel SDM vol. 3, table 11-1).
+const ID: u64 = 0x20;
+const TASK_PRIORITY: u64 = 0x80;
+const EOI: u64 = 0xB0;
+const SPURIOUS: u64 = 0xF0;
+const LVT_TIMER: u64 = 0x320;
+const LVT_LINT0: u64 = 0x350;
+const LVT_ERROR: u64 = 0x370;
+const TIMER_INITIAL: u64 = 0x380;
+const TIMER_CURRENT: u64 = 0x390;
+const TIMER_DIVIDE: u64 = 0x3E0;
+
+const ENABLE: u32 = 1 << 8;
+const MASKED: u32 = 1 << 16;
+const PERIODIC: u32 = 1 << 17;
+const DIVIDE_BY_16: u32 = 0b0011;
+
+static REGISTERS: Once<Mmio> = Once::new();
+/// Timer counts per tick, measured by the first CPU.
+static COUNTS_PER_TICK: AtomicU32 = AtomicU32::new(0);
+
+fn registers() -> &'static Mmio {
+    REGISTERS.get().expect("local APIC used before lapic::init")
+}
+
+/// Enables this CPU's local APIC. `phys` is the register block from ACPI.
+pub fn init(phys: u64) {
+    let apic = REGISTERS.call_once(|| Mmio::map(phys, 4096));
+    apic.write(SPURIOUS, ENABLE | SPURIOUS_VECTOR as u32);
+    apic.write(LVT_LINT0, MASKED); // the 8259 PIC's line: we don't use it
+    apic.write(LVT_ERROR, MASKED);
+    apic.write(TASK_PRIORITY, 0); // accept every priority
+}
+
+/// This CPU's APIC ID.
+pub fn id() -> u32 {
+    registers().read(ID) >> 24
+}
+
+/// Tells the local APIC the current interrupt has been handled.
+pub fn end_of_interrupt() {
+    registers().write(EOI, 0);
+}
+
+// ANCHOR: timer
+/// Measures the timer against the PIT (first CPU only), then starts it in
+/// periodic mode at `HZ` interrupts per second.
+pub fn start_timer() {
+    let apic = registers();
+    apic.write(TIMER_DIVIDE, DIVIDE_BY_16);
+    if COUNTS_PER_TICK.load(Ordering::Relaxed) == 0 {
+        // Let the timer run free for 10 ms of PIT time and see how far it got.
+        const CALIBRATION_MS: u64 = 10;
+        apic.write(LVT_TIMER, MASKED);
+        apic.write(TIMER_INITIAL, u32::MAX);
+        super::pit::wait_ms(CALIBRATION_MS);
+        let elapsed = u32::MAX - apic.read(TIMER_CURRENT);
+        let per_tick = (elapsed as u64 * 1000 / CALIBRATION_MS / HZ).max(1);
+        COUNTS_PER_TICK.store(per_tick as u32, Ordering::Relaxed);
+    }
+    apic.write(LVT_TIMER, PERIODIC | TIMER_VECTOR as u32);
+    apic.write(TIMER_INITIAL, COUNTS_PER_TICK.load(Ordering::Relaxed));
+}
+// ANCHOR_END: timer
+
+/// Timer counts per tick (bus clock / 16 / HZ), for the boot log.
+pub fn counts_per_tick() -> u32 {
+    COUNTS_PER_TICK.load(Ordering::Relaxed)
+}

@@ -1,0 +1,9 @@
+//! Device drivers: one file per device.
+pub mod acpi;
+pub mod ioapic;
+pub mod lapic;
+pub mod mmio;
+pub mod pic;
+pub mod pit;
+pub mod qemu;
+pub mod uart;

@@ -1,0 +1,118 @@
+//! In-kernel tests, run when the command line says `test` (`make test` does).
+//!
+//! Each test is a plain function returning `Ok(())` or `Err(reason)`. The
+//! runner prints one line per test and a closing `N passed, N failed` line,
+//! then exits QEMU with success or failure; the host harness reads both.
+//! A test that crashes the kernel shows up as a panic report and a failing
+//! exit, which the harness also catches.
+//!
+//! To add a test: write the function in the file for its subsystem and add
+//! a line to `TESTS`.
+
+pub mod faults;
+mod mem_tests;
+mod trap_tests;
+
+use alloc::string::String;
+
+pub type TestResult = Result<(), String>;
+
+/// Fails the current test with a formatted message unless `cond` holds.
+#[macro_export]
+macro_rules! check {
+    ($cond:expr) => {
+        if !$cond {
+            return Err(alloc::format!("check failed: {} ({}:{})", stringify!($cond), file!(), line!()));
+        }
+    };
+    ($cond:expr, $($arg:tt)+) => {
+        if !$cond {
+            return Err(alloc::format!("{} ({}:{})", format_args!($($arg)+), file!(), line!()));
+        }
+    };
+}
+
+// ANCHOR: tests
+const TESTS: &[(&str, fn() -> TestResult)] = &[
+    (
+        "mem::frame::alloc_free_no_leak",
+        mem_tests::frame_alloc_free_no_leak,
+    ),
+    (
+        "mem::frame::frames_are_distinct_and_zeroed",
+        mem_tests::frames_are_distinct_and_zeroed,
+    ),
+    (
+        "mem::frame::exhaustion_returns_none",
+        mem_tests::frame_exhaustion_returns_none,
+    ),
+    (
+        "mem::heap::alloc_free_loop_no_leak",
+        mem_tests::heap_alloc_free_loop_no_leak,
+    ),
+    (
+        "mem::heap::large_allocation",
+        mem_tests::heap_large_allocation,
+    ),
+    (
+        "mem::page_table::map_translate_unmap",
+        mem_tests::page_table_map_translate_unmap,
+    ),
+    (
+        "mem::page_table::teardown_frees_tables",
+        mem_tests::page_table_teardown_frees_tables,
+    ),
+    (
+        "mem::page_table::double_map_is_refused",
+        mem_tests::page_table_double_map_is_refused,
+    ),
+    (
+        "mem::kernel_map::section_permissions",
+        mem_tests::kernel_section_permissions,
+    ),
+    (
+        "mem::kernel_map::direct_map_covers_ram",
+        mem_tests::direct_map_covers_ram,
+    ),
+    (
+        "arch::trap::breakpoint_returns",
+        trap_tests::breakpoint_returns,
+    ),
+    (
+        "arch::trap::registers_survive_interrupt",
+        trap_tests::registers_survive_interrupt,
+    ),
+    ("arch::cpu::push_off_nests", trap_tests::push_off_nests),
+    ("time::timer_ticks", trap_tests::timer_ticks),
+    (
+        "dev::acpi::found_cpu_and_ioapic",
+        trap_tests::acpi_found_cpu_and_ioapic,
+    ),
+];
+// ANCHOR_END: tests
+
+/// Runs the tests whose name contains `filter`, then exits QEMU.
+pub fn run(filter: &str) -> ! {
+    let selected = TESTS.iter().filter(|(name, _)| name.contains(filter));
+    crate::println!("ktest: running {} tests", selected.clone().count());
+    let (mut passed, mut failed) = (0, 0);
+    for (name, test) in selected {
+        match test() {
+            Ok(()) => {
+                passed += 1;
+                crate::println!("test {name} ... ok");
+            }
+            Err(reason) => {
+                failed += 1;
+                crate::println!("test {name} ... FAILED: {reason}");
+            }
+        }
+    }
+    crate::println!("{passed} passed, {failed} failed");
+    let code = if failed == 0 {
+        crate::dev::qemu::SUCCESS
+    } else {
+        crate::dev::qemu::FAILURE
+    };
+    crate::dev::qemu::exit(code)
+}

@@ -1,0 +1,57 @@
+//! Kernel log: `error!`, `warn!`, `info!`, `debug!`, each line stamped with
+//! the uptime. The level is set by `loglevel=` on the command line (default
+//! `info`); `debug!` lines cost nothing but a comparison when filtered out.
+
+use core::sync::atomic::{AtomicU8, Ordering};
+
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+#[repr(u8)]
+pub enum Level {
+    Error = 1,
+    Warn = 2,
+    Info = 3,
+    Debug = 4,
+}
+
+static MAX_LEVEL: AtomicU8 = AtomicU8::new(Level::Info as u8);
+
+pub fn set_level(level: Level) {
+    MAX_LEVEL.store(level as u8, Ordering::Relaxed);
+}
+
+pub fn parse_level(name: &str) -> Option<Level> {
+    match name {
+        "error" => Some(Level::Error),
+        "warn" => Some(Level::Warn),
+        "info" => Some(Level::Info),
+        "debug" => Some(Level::Debug),
+        _ => None,
+    }
+}
+
+pub fn enabled(level: Level) -> bool {
+    level as u8 <= MAX_LEVEL.load(Ordering::Relaxed)
+}
+
+#[doc(hidden)]
+pub fn log(level: Level, args: core::fmt::Arguments) {
+    if enabled(level) {
+        let ms = crate::time::uptime_ms();
+        let tag = match level {
+            Level::Error => "ERROR",
+            Level::Warn => "WARN ",
+            Level::Info => "INFO ",
+            Level::Debug => "DEBUG",
+        };
+        crate::println!("[{:>5}.{:03}] {} {}", ms / 1000, ms % 1000, tag, args);
+    }
+}
+
+#[macro_export]
+macro_rules! error { ($($arg:tt)*) => ($crate::log::log($crate::log::Level::Error, format_args!($($arg)*))); }
+#[macro_export]
+macro_rules! warn { ($($arg:tt)*) => ($crate::log::log($crate::log::Level::Warn, format_args!($($arg)*))); }
+#[macro_export]
+macro_rules! info { ($($arg:tt)*) => ($crate::log::log($crate::log::Level::Info, format_args!($($arg)*))); }
+#[macro_export]
+macro_rules! debug { ($($arg:tt)*) => ($crate::log::log($crate::log::Level::Debug, format_args!($($arg)*))); }
