@@ -11,12 +11,9 @@
 use crate::dev::uart;
 use crate::sync::SpinLock;
 use core::fmt::{self, Write};
-use core::sync::atomic::{AtomicU64, Ordering};
 
 /// The lock that serializes console output.
 static OUTPUT: SpinLock<()> = SpinLock::new("console", ());
-/// Bytes received from the keyboard side of the serial line.
-static BYTES_RECEIVED: AtomicU64 = AtomicU64::new(0);
 
 struct Uart;
 
@@ -50,7 +47,6 @@ pub fn panic_print(args: fmt::Arguments) {
 /// Called from the trap handler on the UART's IRQ: drain and echo input.
 pub fn on_interrupt() {
     while let Some(byte) = uart::get_byte() {
-        BYTES_RECEIVED.fetch_add(1, Ordering::Relaxed);
         let _guard = OUTPUT.lock();
         match byte {
             b'\r' | b'\n' => {
@@ -66,10 +62,6 @@ pub fn on_interrupt() {
             _ => uart::put_byte(byte),
         }
     }
-}
-
-pub fn bytes_received() -> u64 {
-    BYTES_RECEIVED.load(Ordering::Relaxed)
 }
 
 #[macro_export]

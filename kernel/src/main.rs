@@ -25,6 +25,8 @@ use boot::{BootInfo, RegionKind};
 
 // ANCHOR: kmain
 /// The kernel's main function, entered once, on the first CPU, from a door.
+/// Not mangled, so that `break kmain` works in gdb.
+#[unsafe(no_mangle)]
 pub fn kmain(boot: &'static BootInfo) -> ! {
     // Per-CPU state first: every lock uses it (to turn interrupts off).
     arch::cpu::init_this_cpu();

@@ -19,7 +19,7 @@ pub fn print(mut rbp: u64, first: usize) {
     for depth in first..first + MAX_FRAMES {
         // Only follow pointers that are aligned and inside the kernel's half
         // of the address space; anything else means the chain is broken.
-        if rbp == 0 || rbp % 8 != 0 || rbp < 0xffff_8000_0000_0000 {
+        if rbp == 0 || !rbp.is_multiple_of(8) || rbp < 0xffff_8000_0000_0000 {
             break;
         }
         // SAFETY: `rbp` is aligned and in the kernel half. A corrupt chain

@@ -88,11 +88,6 @@ pub fn this_cpu() -> &'static Cpu {
     unsafe { &*ptr }
 }
 
-/// Number of CPUs that have called `init_this_cpu`.
-pub fn count() -> usize {
-    CPUS_STARTED.load(Ordering::Relaxed)
-}
-
 // ANCHOR: push_off
 /// Disables interrupts, remembering whether they were on. Calls nest: it
 /// takes as many `pop_off`s as `push_off`s to turn interrupts back on.

@@ -53,7 +53,7 @@ pub struct TrapFrame {
 
 impl TrapFrame {
     /// Did the trap interrupt ring 3?
-    pub fn from_user(&self) -> bool {
+    pub fn came_from_user(&self) -> bool {
         self.cs & 3 == 3
     }
 }
@@ -147,7 +147,7 @@ fn kernel_fault(frame: &TrapFrame) -> ! {
         exception_name(f.vector),
         f.vector,
         f.error_code,
-        if f.from_user() { "user" } else { "kernel" },
+        if f.came_from_user() { "user" } else { "kernel" },
     ));
     if f.vector == 14 {
         let cr2 = x86_64::registers::control::Cr2::read_raw();

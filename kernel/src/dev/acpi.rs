@@ -19,7 +19,6 @@ pub const MAX_OVERRIDES: usize = 16;
 
 #[derive(Clone, Copy, Debug, Default)]
 pub struct IoApicInfo {
-    pub id: u8,
     pub phys: u64,
     pub gsi_base: u32,
 }
@@ -103,7 +102,6 @@ pub fn init(rsdp: Option<u64>) {
             }
             MadtEntry::IoApic(io) if machine.io_apic_count < MAX_IO_APICS => {
                 machine.io_apics[machine.io_apic_count] = IoApicInfo {
-                    id: io.io_apic_id,
                     phys: io.io_apic_address as u64,
                     gsi_base: io.global_system_interrupt_base,
                 };

@@ -8,8 +8,7 @@
 //!
 //! ISA devices name their IRQ (COM1 is IRQ 4); ACPI's interrupt source
 //! overrides say which GSI that really is, and with what polarity and
-//! trigger mode. `route_isa_irq` applies them; `route_pci_irq` uses PCI's
-//! default (level-triggered, active low) unless an override says otherwise.
+//! trigger mode; `route_isa_irq` applies them.
 
 use super::acpi::{self, IoApicInfo};
 use super::mmio::Mmio;
@@ -115,20 +114,3 @@ pub fn route_isa_irq(irq: u8, vector: u8, apic_id: u32) {
     route(gsi, vector, active_low, level, apic_id);
 }
 // ANCHOR_END: route_isa
-
-/// Delivers PCI interrupt line `irq` as `vector`: level-triggered, active
-/// low, unless an ACPI override for that line says otherwise.
-pub fn route_pci_irq(irq: u8, vector: u8, apic_id: u32) {
-    let mut gsi = irq as u32;
-    let (mut active_low, mut level) = (true, true);
-    if let Some(o) = acpi::machine().overrides().iter().find(|o| o.irq == irq) {
-        gsi = o.gsi;
-        if o.flags & 0b11 != 0 {
-            active_low = o.flags & 0b11 == 0b11;
-        }
-        if (o.flags >> 2) & 0b11 != 0 {
-            level = (o.flags >> 2) & 0b11 == 0b11;
-        }
-    }
-    route(gsi, vector, active_low, level, apic_id);
-}

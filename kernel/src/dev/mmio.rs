@@ -26,7 +26,7 @@ impl Mmio {
 
     fn register(&self, offset: u64) -> VolatilePtr<'_, u32> {
         assert!(
-            offset % 4 == 0 && offset + 4 <= self.len,
+            offset.is_multiple_of(4) && offset + 4 <= self.len,
             "register {offset:#x} out of range"
         );
         let pointer = NonNull::new((self.base + offset) as *mut u32).expect("mapped, so not null");

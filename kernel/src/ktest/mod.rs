@@ -16,6 +16,7 @@ mod trap_tests;
 use alloc::string::String;
 
 pub type TestResult = Result<(), String>;
+type Test = (&'static str, fn() -> TestResult);
 
 /// Fails the current test with a formatted message unless `cond` holds.
 #[macro_export]
@@ -33,7 +34,7 @@ macro_rules! check {
 }
 
 // ANCHOR: tests
-const TESTS: &[(&str, fn() -> TestResult)] = &[
+const TESTS: &[Test] = &[
     (
         "mem::frame::alloc_free_no_leak",
         mem_tests::frame_alloc_free_no_leak,

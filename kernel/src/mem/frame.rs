@@ -62,7 +62,7 @@ pub fn alloc() -> Option<u64> {
 /// Returns a frame from `alloc` to the free list.
 pub fn free(frame: u64) {
     assert!(
-        frame % PAGE_SIZE == 0 && frame >= LOW_MEMORY_END,
+        frame.is_multiple_of(PAGE_SIZE) && frame >= LOW_MEMORY_END,
         "frame::free: bad frame {frame:#x}"
     );
     let mut list = FRAMES.lock();

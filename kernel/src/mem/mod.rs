@@ -38,7 +38,6 @@ pub const KERNEL_VIRT_OFFSET: u64 = 0xffff_ffff_8000_0000;
 pub const KERNEL_HALF_START: u64 = 0xffff_8000_0000_0000;
 
 static DIRECT_MAP_OFFSET: AtomicU64 = AtomicU64::new(0);
-static KERNEL_PHYS_BASE: AtomicU64 = AtomicU64::new(0);
 
 unsafe extern "C" {
     static __kernel_start: u8;
@@ -58,17 +57,6 @@ pub fn phys_to_virt(phys: u64) -> u64 {
     phys + DIRECT_MAP_OFFSET.load(Ordering::Relaxed)
 }
 
-/// The physical address behind a kernel virtual address (direct map or
-/// kernel image). Not for user addresses: those need a page-table walk.
-pub fn virt_to_phys(virt: u64) -> u64 {
-    let (image_start, _) = kernel_image_range();
-    if virt >= KERNEL_VIRT_OFFSET {
-        virt - image_start + KERNEL_PHYS_BASE.load(Ordering::Relaxed)
-    } else {
-        virt - DIRECT_MAP_OFFSET.load(Ordering::Relaxed)
-    }
-}
-
 pub fn align_down(x: u64, align: u64) -> u64 {
     x & !(align - 1)
 }
@@ -80,7 +68,6 @@ pub fn align_up(x: u64, align: u64) -> u64 {
 /// Brings up all of memory management; see the module comment for the order.
 pub fn init(boot: &BootInfo) {
     DIRECT_MAP_OFFSET.store(boot.direct_map_offset, Ordering::Relaxed);
-    KERNEL_PHYS_BASE.store(boot.kernel_phys_base, Ordering::Relaxed);
     let heap_range = frame::init_early(boot);
     kernel_map::init(boot);
     frame::init_late(boot);

@@ -130,7 +130,7 @@ impl PageTable {
     // ANCHOR: map
     /// Maps the 4 KiB page at `virt` to the frame at `phys`.
     pub fn map(&mut self, virt: u64, phys: u64, flags: u64) -> Result<(), MapError> {
-        debug_assert!(virt % PAGE_SIZE == 0 && phys % PAGE_SIZE == 0);
+        debug_assert!(virt.is_multiple_of(PAGE_SIZE) && phys.is_multiple_of(PAGE_SIZE));
         let pte = self.walk(virt, 1, Some(Self::intermediate_flags(flags)))?;
         // SAFETY: `walk` returned a pointer to an entry in a live table.
         unsafe {

@@ -1,3 +1,3 @@
 //! Synchronization: the kernel's one kind of lock.
 pub mod spinlock;
-pub use spinlock::{SpinLock, SpinLockGuard};
+pub use spinlock::SpinLock;

@@ -7,21 +7,30 @@
 //! held, and so do we: `lock()` calls `push_off`, dropping the guard calls
 //! `pop_off`, and the nesting count makes that work for several locks.
 //!
-//! The lock itself is `spin::Mutex`. Rules for users:
-//! - never sleep or yield while holding a `SpinLock` (the scheduler's own
-//!   lock is the one documented exception, see the scheduler);
+//! Each lock has a name and remembers which CPU holds it, so that taking a
+//! lock this CPU already holds (a certain deadlock) panics with the lock's
+//! name instead of hanging silently.
+//!
+//! Rules for users:
+//! - never sleep or yield while holding a `SpinLock`;
 //! - take locks in the order written in `docs/src/locking.md`.
 
-use crate::arch::cpu::{pop_off, push_off};
+use crate::arch::cpu::{pop_off, push_off, this_cpu};
 use core::ops::{Deref, DerefMut};
+use core::sync::atomic::{AtomicUsize, Ordering};
+
+const NO_OWNER: usize = usize::MAX;
 
 pub struct SpinLock<T> {
     name: &'static str,
+    /// Id of the CPU holding the lock, or NO_OWNER.
+    owner: AtomicUsize,
     inner: spin::Mutex<T>,
 }
 
 pub struct SpinLockGuard<'a, T> {
-    // Dropped before `pop_off` runs: see `Drop` below.
+    lock: &'a SpinLock<T>,
+    // An Option so that `drop` can release it before calling `pop_off`.
     guard: Option<spin::MutexGuard<'a, T>>,
 }
 
@@ -29,36 +38,29 @@ impl<T> SpinLock<T> {
     pub const fn new(name: &'static str, value: T) -> SpinLock<T> {
         SpinLock {
             name,
+            owner: AtomicUsize::new(NO_OWNER),
             inner: spin::Mutex::new(value),
         }
     }
 
+    // ANCHOR: lock
     pub fn lock(&self) -> SpinLockGuard<'_, T> {
         push_off();
+        let me = this_cpu().id.get();
+        if self.owner.load(Ordering::Relaxed) == me {
+            panic!(
+                "deadlock: CPU {me} takes lock '{}' that it already holds",
+                self.name
+            );
+        }
+        let guard = self.inner.lock();
+        self.owner.store(me, Ordering::Relaxed);
         SpinLockGuard {
-            guard: Some(self.inner.lock()),
+            lock: self,
+            guard: Some(guard),
         }
     }
-
-    pub fn name(&self) -> &'static str {
-        self.name
-    }
-
-    /// Whether somebody holds the lock (for assertions and the panic path).
-    pub fn is_locked(&self) -> bool {
-        self.inner.is_locked()
-    }
-
-    /// Releases a lock whose guard was leaked with `mem::forget`.
-    ///
-    /// # Safety
-    /// The caller must hold the lock through a forgotten guard, on this CPU
-    /// (so its `push_off` is still outstanding here).
-    pub unsafe fn force_unlock(&self) {
-        // SAFETY: the caller holds the lock (see above).
-        unsafe { self.inner.force_unlock() };
-        pop_off();
-    }
+    // ANCHOR_END: lock
 }
 
 impl<T> Deref for SpinLockGuard<'_, T> {
@@ -78,6 +80,7 @@ impl<T> Drop for SpinLockGuard<'_, T> {
     fn drop(&mut self) {
         // Release the lock first, then (maybe) turn interrupts back on: the
         // other order would let an interrupt handler spin on a lock we hold.
+        self.lock.owner.store(NO_OWNER, Ordering::Relaxed);
         drop(self.guard.take());
         pop_off();
     }

@@ -1,0 +1,117 @@
+# oxv6: build, run, debug and test the teaching kernel.
+#
+#   make qemu          build and boot in QEMU (PVH door; Ctrl-A X quits)
+#   make qemu BOOT=limine [FIRMWARE=uefi]   boot the Limine ISO instead
+#   make qemu-gdb      the same, stopped at the first instruction, waiting for gdb
+#   make gdb           attach gdb (in a second terminal) with kernel symbols
+#   make test          host unit tests + QEMU integration tests
+#   make check         rustfmt and clippy on every crate
+#   make iso           the hybrid BIOS/UEFI Limine ISO
+#   make docs          the mdBook in docs/ (installs mdbook if missing)
+#
+# Every target that needs tools first runs `setup`, which installs what is
+# missing (apt packages, the pinned Rust toolchain and target) and says so.
+
+BUILD      := build
+KERNEL_ELF := $(BUILD)/kernel.elf
+ISO        := $(BUILD)/oxv6.iso
+PROFILE    ?= dev
+ACCEL      ?= tcg
+MEMORY     ?= 128M
+BOOT       ?= pvh
+FIRMWARE   ?= bios
+CMDLINE    ?=
+GDB_PORT   ?= 1234
+# Limine: a checkout of a binary release, or cloned when the network allows.
+LIMINE_BRANCH ?= v9.x-binary
+LIMINE_URL    ?= https://github.com/limine-bootloader/limine.git
+LIMINE_DIR    ?= $(BUILD)/limine
+OVMF          ?= /usr/share/ovmf/OVMF.fd
+
+ifeq ($(PROFILE),dev)
+  TARGET_DIR := target/x86_64-unknown-none/debug
+else
+  TARGET_DIR := target/x86_64-unknown-none/$(PROFILE)
+endif
+
+QEMU_FLAGS := -accel $(ACCEL) -m $(MEMORY) -nographic -no-reboot \
+              -device isa-debug-exit,iobase=0xf4,iosize=0x04
+
+.PHONY: all setup kernel qemu qemu-gdb gdb test check iso docs clean symbolize
+
+all: kernel
+
+setup:
+	@tools/setup.sh
+
+kernel: setup
+	cd kernel && cargo build --profile $(PROFILE)
+	@mkdir -p $(BUILD)
+	cp $(TARGET_DIR)/kernel $(KERNEL_ELF)
+
+ifeq ($(BOOT),limine)
+  ifeq ($(FIRMWARE),uefi)
+    BOOT_FLAGS = -cdrom $(ISO) -bios $(OVMF)
+  else
+    BOOT_FLAGS = -cdrom $(ISO)
+  endif
+  BOOT_DEPS = iso
+else
+  BOOT_FLAGS = -kernel $(KERNEL_ELF) -append "$(CMDLINE)"
+  BOOT_DEPS = kernel
+endif
+
+qemu: $(BOOT_DEPS)
+	@echo "Booting oxv6 ($(BOOT), $(ACCEL)). Quit with Ctrl-A X."
+	qemu-system-x86_64 $(QEMU_FLAGS) $(BOOT_FLAGS)
+
+qemu-gdb: $(BOOT_DEPS)
+	@echo "QEMU waits for gdb on port $(GDB_PORT): run 'make gdb' in another terminal."
+	qemu-system-x86_64 $(QEMU_FLAGS) $(BOOT_FLAGS) -gdb tcp::$(GDB_PORT) -S
+
+gdb:
+	gdb -q -x tools/gdbinit $(KERNEL_ELF)
+
+test: kernel
+	python3 tools/test.py --kernel $(KERNEL_ELF) --accel $(ACCEL)
+
+check: setup
+	cargo fmt --all -- --check
+	cargo clippy -p net -p libsys --all-targets -- -D warnings
+	cd kernel && cargo clippy -- -D warnings
+
+# Turn raw addresses from a panic report into function names and lines:
+#   make symbolize ADDRS="0xffffffff80201234 0xffffffff80205678"
+symbolize:
+	addr2line -f -C -e $(KERNEL_ELF) $(ADDRS)
+
+$(LIMINE_DIR)/limine:
+	@if [ ! -d "$(LIMINE_DIR)" ]; then \
+	  echo "Limine: cloning $(LIMINE_BRANCH) into $(LIMINE_DIR)"; \
+	  git clone --depth=1 --branch=$(LIMINE_BRANCH) $(LIMINE_URL) $(LIMINE_DIR) \
+	  || { echo "error: no Limine: set LIMINE_DIR to a Limine binary release (network unreachable)"; exit 1; }; \
+	fi
+	$(MAKE) -C $(LIMINE_DIR)
+
+iso: kernel $(LIMINE_DIR)/limine
+	rm -rf $(BUILD)/iso_root
+	mkdir -p $(BUILD)/iso_root/boot/limine $(BUILD)/iso_root/EFI/BOOT
+	cp $(KERNEL_ELF) $(BUILD)/iso_root/boot/kernel.elf
+	cp limine.conf $(BUILD)/iso_root/boot/limine/
+	cp $(LIMINE_DIR)/limine-bios.sys $(LIMINE_DIR)/limine-bios-cd.bin \
+	   $(LIMINE_DIR)/limine-uefi-cd.bin $(BUILD)/iso_root/boot/limine/
+	cp $(LIMINE_DIR)/BOOTX64.EFI $(BUILD)/iso_root/EFI/BOOT/
+	xorriso -as mkisofs -R -r -J -b boot/limine/limine-bios-cd.bin \
+	  -no-emul-boot -boot-load-size 4 -boot-info-table -hfsplus \
+	  -apm-block-size 2048 --efi-boot boot/limine/limine-uefi-cd.bin \
+	  -efi-boot-part --efi-boot-image --protective-msdos-label \
+	  $(BUILD)/iso_root -o $(ISO)
+	$(LIMINE_DIR)/limine bios-install $(ISO)
+
+docs:
+	@command -v mdbook >/dev/null || { echo "Installing mdbook (cargo install)"; cargo install mdbook --locked; }
+	mdbook build docs
+
+clean:
+	cargo clean
+	rm -rf $(BUILD)

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs what building and running oxv6 needs, if it is missing:
+#   - apt packages: qemu-system-x86, xorriso, mtools, ovmf, gdb, python3
+#   - the Rust toolchain pinned in rust-toolchain.toml, with its target and
+#     components (RUSTUP_AUTO_INSTALL=0 machines do not fetch it by themselves)
+# Says what it installs; silent when everything is there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=()
+need() { command -v "$1" >/dev/null 2>&1 || packages+=("$2"); }
+need qemu-system-x86_64 qemu-system-x86
+need xorriso xorriso
+need mformat mtools
+need gdb gdb
+need python3 python3
+need curl curl
+need addr2line binutils
+[ -e /usr/share/ovmf/OVMF.fd ] || packages+=(ovmf)
+
+if [ ${#packages[@]} -gt 0 ]; then
+    echo "setup: installing ${packages[*]} with apt-get"
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${packages[@]}" >/dev/null
+fi
+
+if ! command -v rustup >/dev/null 2>&1; then
+    echo "setup: rustup is missing; install it from https://rustup.rs and run make again" >&2
+    exit 1
+fi
+toolchain=$(sed -n 's/^channel *= *"\(.*\)"/\1/p' rust-toolchain.toml)
+if ! rustup toolchain list | grep -q "^$toolchain"; then
+    echo "setup: installing Rust $toolchain"
+fi
+if ! rustup target list --installed --toolchain "$toolchain" 2>/dev/null | grep -q x86_64-unknown-none \
+   || ! rustup component list --installed --toolchain "$toolchain" 2>/dev/null | grep -q clippy; then
+    echo "setup: installing Rust $toolchain with target x86_64-unknown-none, rustfmt, clippy"
+    rustup toolchain install "$toolchain" --profile minimal \
+        --target x86_64-unknown-none --component rustfmt,clippy >/dev/null
+fi

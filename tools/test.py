@@ -1,0 +1,267 @@
+#!/usr/bin/env python3
+"""oxv6 test harness: host unit tests and QEMU integration tests.
+
+Run by `make test`. Each test prints one line (`PASS name` or `FAIL name:
+why`), and the run ends with one line `N passed, N failed`. The exit status
+is 0 only if nothing failed.
+
+The QEMU tests boot the real kernel through the PVH door (QEMU -kernel), under
+TCG by default, and read its serial output:
+
+- ktest: the in-kernel tests (command line `test`); each of their lines
+  (`test NAME ... ok`) becomes a test here.
+- fault/*: deliberate kernel crashes (`fault=KIND`) must print a clear report
+  and exit with the failure status.
+- console/*: the normal boot shows the banner, the timer ticks, typed
+  characters echo.
+- gdb/*: gdb attaches to QEMU's stub and stops at `kmain` by name.
+
+Usage: tools/test.py [--kernel build/kernel.elf] [--accel tcg] [--only SUBSTRING]
+"""
+
+import argparse
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+QEMU_SUCCESS = 33  # isa-debug-exit: (0x10 << 1) | 1
+QEMU_FAILURE = 35  # (0x11 << 1) | 1
+
+results = []  # (name, passed, detail)
+
+
+def report(name, passed, detail=""):
+    results.append((name, passed, detail))
+    line = f"{'PASS' if passed else 'FAIL'} {name}"
+    if detail:
+        line += f" ({detail})" if passed else f": {detail}"
+    print(line, flush=True)
+
+
+class Qemu:
+    """A QEMU running the kernel, its serial console on our pipes.
+
+    Output is collected by a reader thread; `wait_for` polls it with a
+    deadline, so no test can hang the harness.
+    """
+
+    def __init__(self, kernel, accel, cmdline="", memory="128M", extra=()):
+        self.started = time.monotonic()
+        args = [
+            "qemu-system-x86_64", "-accel", accel, "-m", memory,
+            "-nographic", "-no-reboot", "-monitor", "none",
+            "-serial", "stdio",
+            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+            "-kernel", kernel, "-append", cmdline, *extra,
+        ]
+        self.proc = subprocess.Popen(
+            args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        self.output = b""
+        self.lock = threading.Lock()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self):
+        while True:
+            chunk = self.proc.stdout.read1(4096)
+            if not chunk:
+                return
+            with self.lock:
+                self.output += chunk
+
+    def text(self):
+        with self.lock:
+            return self.output.decode("utf-8", "replace").replace("\r", "")
+
+    def wait_for(self, pattern, timeout):
+        """Waits until `pattern` (a regex) appears; returns the match or None."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            match = re.search(pattern, self.text())
+            if match:
+                return match
+            if self.proc.poll() is not None:
+                self.reader.join(timeout=1)
+                return re.search(pattern, self.text())
+            time.sleep(0.05)
+        return None
+
+    def send(self, data):
+        self.proc.stdin.write(data)
+        self.proc.stdin.flush()
+
+    def wait_exit(self, timeout):
+        """Waits for QEMU to exit; returns its status, or None on timeout."""
+        try:
+            status = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            return None
+        self.reader.join(timeout=2)
+        return status
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.reader.join(timeout=2)
+
+
+def run_host_tests(only):
+    """Host `cargo test` for the host-buildable crates; one line per crate."""
+    name = "host/cargo-test"
+    if only and only not in name:
+        return
+    proc = subprocess.run(
+        ["cargo", "test", "-p", "net", "-p", "libsys"], cwd=ROOT,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    passed = failed = 0
+    for m in re.finditer(r"test result: \w+\. (\d+) passed; (\d+) failed", proc.stdout):
+        passed += int(m.group(1))
+        failed += int(m.group(2))
+    for m in re.finditer(r"^test (\S+) \.\.\. FAILED", proc.stdout, re.M):
+        report(f"host/{m.group(1)}", False, "see cargo test output")
+    if proc.returncode != 0 and failed == 0:
+        print(proc.stdout[-3000:])
+        report(name, False, f"cargo test exited {proc.returncode}")
+        return
+    report(name, failed == 0, f"{passed} passed, {failed} failed")
+
+
+def run_ktest(kernel, accel, timeout):
+    """Boots with `test` and turns each in-kernel test line into a result."""
+    qemu = Qemu(kernel, accel, "test")
+    banner = qemu.wait_for(r"oxv6 booting", timeout)
+    boot_seconds = time.monotonic() - qemu.started
+    status = qemu.wait_exit(timeout)
+    out = qemu.text()
+    report("boot/banner", banner is not None, f"banner after {boot_seconds:.2f} s")
+    memory = re.search(r"memory: (\d+) frames free of (\d+) \((\d+) MiB\), heap (\d+) MiB", out)
+    report("boot/memory-summary", memory is not None, memory.group(0) if memory else "no memory line")
+    seen = 0
+    for m in re.finditer(r"^test (\S+) \.\.\. (ok|FAILED.*)$", out, re.M):
+        seen += 1
+        report(f"ktest/{m.group(1)}", m.group(2) == "ok", "" if m.group(2) == "ok" else m.group(2))
+    summary = re.search(r"^(\d+) passed, (\d+) failed$", out, re.M)
+    if status is None:
+        report("ktest/run", False, f"timed out after {timeout} s; last output:\n{out[-1500:]}")
+    elif summary is None or seen == 0 or status != QEMU_SUCCESS:
+        report("ktest/run", False, f"exit status {status}; last output:\n{out[-1500:]}")
+    else:
+        report("ktest/run", True, f"{seen} in-kernel tests, exit {status}")
+
+
+# Each deliberate crash and what its report must say.
+FAULTS = {
+    "page_fault": [r"KERNEL TRAP: page fault", r"cr2=0x00000000deadb000 \(read from an unmapped page\)",
+                   r"backtrace:\n\s+#0\s+0xffffffff8"],
+    "write_rodata": [r"KERNEL TRAP: page fault", r"write to a read-only page"],
+    "divide": [r"KERNEL TRAP: divide error \(vector 0"],
+    "invalid_opcode": [r"KERNEL TRAP: invalid opcode \(vector 6"],
+    "stack_overflow": [r"KERNEL TRAP: double fault \(vector 8"],
+    "panic": [r"KERNEL PANIC: deliberate panic", r"at kernel/src/ktest/faults.rs:\d+", r"backtrace:"],
+}
+
+
+def run_faults(kernel, accel, timeout, only):
+    for kind, patterns in FAULTS.items():
+        name = f"fault/{kind}"
+        if only and only not in name:
+            continue
+        qemu = Qemu(kernel, accel, f"fault={kind}")
+        status = qemu.wait_exit(timeout)
+        out = qemu.text()
+        missing = [p for p in patterns if not re.search(p, out)]
+        if status != QEMU_FAILURE:
+            report(name, False, f"exit status {status}, expected {QEMU_FAILURE}")
+        elif missing:
+            report(name, False, f"report lacks {missing}; output:\n{out[-1200:]}")
+        else:
+            report(name, True)
+
+
+def run_console(kernel, accel, timeout, only):
+    """A normal boot: banner, ticking timer, echo of typed characters."""
+    if only and only not in "console/":
+        return
+    qemu = Qemu(kernel, accel, "")
+    try:
+        up = qemu.wait_for(r"oxv6: up", timeout)
+        report("console/boots-to-banner", up is not None, "" if up else qemu.text()[-800:])
+        ticks = qemu.wait_for(r"uptime: (\d+) ticks[\s\S]*uptime: (\d+) ticks", timeout)
+        ok = ticks is not None and int(ticks.group(2)) > int(ticks.group(1))
+        report("console/timer-ticks", ok, ticks.group(0).replace("\n", " | ") if ok else "no second uptime line")
+        qemu.send(b"typed-by-test\r")
+        echo = qemu.wait_for(r"typed-by-test\n", 10)
+        report("console/input-echoes", echo is not None, "" if echo else qemu.text()[-500:])
+    finally:
+        qemu.kill()
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run_gdb(kernel, accel, timeout, only):
+    """gdb attaches to QEMU's stub and stops at `kmain` by name."""
+    name = "gdb/break-at-kmain"
+    if only and only not in name:
+        return
+    if shutil.which("gdb") is None:
+        report(name, False, "gdb is not installed")
+        return
+    port = free_port()
+    qemu = Qemu(kernel, accel, "", extra=["-gdb", f"tcp:127.0.0.1:{port}", "-S"])
+    try:
+        proc = subprocess.run(
+            ["gdb", "-q", "-batch", "-nx", "-ex", f"file {kernel}",
+             "-ex", f"target remote 127.0.0.1:{port}",
+             "-ex", "break kmain", "-ex", "continue", "-ex", "bt"],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=timeout)
+        # At opt-level 1 the first frame may be a function inlined into kmain.
+        hit = re.search(r"Breakpoint 1, [\s\S]*#\d+\s+(0x\w+ in )?(kernel::)?kmain \(", proc.stdout)
+        report(name, hit is not None, "" if hit else proc.stdout[-800:])
+    except subprocess.TimeoutExpired:
+        report(name, False, f"gdb timed out after {timeout} s")
+    finally:
+        qemu.kill()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--kernel", default=os.path.join(ROOT, "build/kernel.elf"))
+    parser.add_argument("--accel", default="tcg")
+    parser.add_argument("--timeout", type=int, default=120, help="seconds per QEMU boot")
+    parser.add_argument("--only", default="", help="run only tests whose name contains this")
+    parser.add_argument("--no-host", action="store_true", help="skip host cargo tests")
+    args = parser.parse_args()
+
+    if not args.no_host:
+        run_host_tests(args.only)
+    if not args.only or "ktest/" in args.only or "boot/" in args.only:
+        run_ktest(args.kernel, args.accel, args.timeout)
+    run_faults(args.kernel, args.accel, args.timeout, args.only)
+    run_console(args.kernel, args.accel, args.timeout, args.only)
+    run_gdb(args.kernel, args.accel, args.timeout, args.only)
+
+    passed = sum(1 for _, ok, _ in results if ok)
+    failed = len(results) - passed
+    if failed:
+        print("\nFailed:")
+        for name, ok, _ in results:
+            if not ok:
+                print(f"  {name}")
+    print(f"{passed} passed, {failed} failed")
+    sys.exit(1 if failed or not results else 0)
+
+
+if __name__ == "__main__":
+    main()
