@@ -21,3 +21,6 @@ pub mod iface;
 pub mod tcp;
 pub mod time;
 pub mod wire;
+
+pub use iface::{Config, Device, Interface, NetError};
+pub use wire::ethernet::{EthernetAddress, WireError};

@@ -180,6 +180,7 @@ fn packet_to_unknown_neighbour_waits_for_arp_then_goes_out() {
     assert_eq!(iface.poll_at(), None, "no retry left pending");
 }
 
+// ANCHOR: arp_timeout_test
 #[test]
 fn unanswered_arp_is_retried_then_its_packets_dropped_and_counted() {
     let (mut iface, mut dev) = (iface(), MockDevice::new());
@@ -206,6 +207,7 @@ fn unanswered_arp_is_retried_then_its_packets_dropped_and_counted() {
     iface.poll(at(4_000), &mut dev);
     assert_eq!(dev.take_tx().len(), 1);
 }
+// ANCHOR_END: arp_timeout_test
 
 #[test]
 fn off_link_destination_is_resolved_through_the_gateway() {

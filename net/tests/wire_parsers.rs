@@ -21,6 +21,7 @@ const ARP_REQUEST_FRAME: [u8; 42] = [
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0a, 0x00, 0x02, 0x0f, // target
 ];
 
+// ANCHOR: textbook_header
 /// The IPv4 header from the Wikipedia "Internet checksum" example:
 /// 192.168.0.1 -> 192.168.0.199, UDP, DF, TTL 64, total length 0x73.
 /// Sum of its words with the checksum zeroed:
@@ -30,6 +31,7 @@ const TEXTBOOK_IPV4_HEADER: [u8; 20] = [
     0x45, 0x00, 0x00, 0x73, 0x00, 0x00, 0x40, 0x00, 0x40, 0x11, 0xb8, 0x61, 0xc0, 0xa8, 0x00, 0x01,
     0xc0, 0xa8, 0x00, 0xc7,
 ];
+// ANCHOR_END: textbook_header
 
 /// Echo request, ident 0x1234, seq 1, data "hi".
 /// 0800+1234+0001+6869 = 0x829e, complemented = 0x7d61.

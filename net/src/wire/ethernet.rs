@@ -64,8 +64,8 @@ impl EthernetAddress {
         *self == Self::BROADCAST
     }
 
-    /// The I/G bit, the lowest bit of the first octet, marks group addresses
-    /// (IEEE 802-2014 §8.2). Broadcast is a group address too.
+    /// The Individual/Group bit of IEEE 802, the lowest bit of the first
+    /// octet, marks group addresses. Broadcast is a group address too.
     pub fn is_multicast(&self) -> bool {
         self.0[0] & 0x01 != 0
     }

@@ -186,7 +186,8 @@ pub struct Ipv4Repr {
     pub protocol: Protocol,
     pub ttl: u8,
     /// Identifies the datagram's fragments; must differ between datagrams
-    /// that could be fragmented (RFC 6864 §4.1), so the interface counts up.
+    /// that could be fragmented (RFC 791 §3.2, RFC 6864), so the interface
+    /// counts up.
     pub ident: u16,
 }
 
