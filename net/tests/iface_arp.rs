@@ -241,6 +241,35 @@ fn off_link_destination_without_gateway_has_no_route() {
 }
 
 #[test]
+fn host_route_address_still_reaches_its_gateway() {
+    // A /32 address (common in clouds) has no on-link neighbours but can
+    // still have a gateway.
+    let (mut iface, mut dev) = (
+        Interface::new(Config {
+            prefix_len: 32,
+            ..config()
+        }),
+        MockDevice::new(),
+    );
+    iface
+        .send_ipv4(at(0), PEER_IP, Protocol::Udp, b"x")
+        .unwrap();
+    iface.poll(at(0), &mut dev);
+    assert_eq!(sent_arp(&dev.take_tx()[0]).1.target_ip, GATEWAY_IP);
+    deliver(
+        &mut iface,
+        &mut dev,
+        at(1),
+        &[arp_reply_to_us(GATEWAY_MAC, GATEWAY_IP)],
+    );
+    let tx = dev.take_tx();
+    assert_eq!(
+        EthernetFrame::new_checked(&tx[0]).unwrap().dst(),
+        GATEWAY_MAC
+    );
+}
+
+#[test]
 fn too_many_packets_waiting_for_arp_are_refused() {
     let mut iface = iface();
     let mut results = Vec::new();

@@ -46,7 +46,9 @@ fuzz_target!(|data: &[u8]| {
         gateway: Some(Ipv4Addr::new(10, 0, 2, 2)),
     });
     let socket = iface.udp_bind(7).ok();
-    let mut dev = FuzzDevice { rx: VecDeque::new() };
+    let mut dev = FuzzDevice {
+        rx: VecDeque::new(),
+    };
     let mut rest = data;
     let mut now = 0;
     while let [hi, lo, tail @ ..] = rest {

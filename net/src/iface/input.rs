@@ -92,10 +92,12 @@ impl Interface {
     }
     // ANCHOR_END: process_arp
 
-    /// We only ever look up on-link, unicast next hops, so an ARP entry for
-    /// anything else would be dead weight (or an attack on the cache).
+    /// We only ever look up unicast next hops that are on our network (or
+    /// the gateway, which a /32 address has outside it), so an ARP entry for
+    /// anything else would be dead weight, or an attack on the cache.
     fn is_valid_neighbour(&self, ip: Ipv4Addr) -> bool {
-        self.config.is_on_link(ip) && !self.config.is_broadcast(ip) && !ip.is_multicast()
+        let reachable = self.config.is_on_link(ip) || self.config.gateway == Some(ip);
+        reachable && !self.config.is_broadcast(ip) && !ip.is_multicast()
     }
 
     fn process_ipv4(&mut self, now: Instant, bytes: &[u8], link_broadcast: bool) {
