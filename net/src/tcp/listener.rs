@@ -1,0 +1,104 @@
+//! A listening socket (LISTEN state): the address it waits on, and its two
+//! queues of children.
+//!
+//! A SYN to a listener creates a child connection in SYN-RECEIVED, kept in
+//! `half_open`. When the handshake completes the child moves to `ready`,
+//! where `accept` finds it. Two limits bound the memory a listener can
+//! make the host spend:
+//! - `backlog` caps `ready`: when the user does not accept, further SYNs
+//!   are dropped (the clients will retry);
+//! - `max_half_open` caps `half_open`: a SYN flood from forged addresses,
+//!   whose handshakes never complete, evicts its own oldest entries instead
+//!   of growing without end (RFC 4987 §3.2 discusses such defences).
+//!
+//! The children themselves live in the table; the queues hold handles.
+
+use alloc::collections::VecDeque;
+use core::net::SocketAddrV4;
+
+use super::state::State;
+use super::table::SocketHandle;
+
+#[derive(Debug)]
+pub struct Listener {
+    pub local: SocketAddrV4,
+    backlog: usize,
+    half_open: VecDeque<SocketHandle>,
+    ready: VecDeque<SocketHandle>,
+}
+
+impl Listener {
+    pub fn new(local: SocketAddrV4, backlog: usize) -> Listener {
+        Listener {
+            local,
+            backlog: backlog.max(1),
+            half_open: VecDeque::new(),
+            ready: VecDeque::new(),
+        }
+    }
+
+    /// Does a segment to `addr` belong to this listener? 0.0.0.0 means
+    /// "any of our addresses".
+    pub fn matches(&self, addr: SocketAddrV4) -> bool {
+        self.local.port() == addr.port()
+            && (self.local.ip().is_unspecified() || self.local.ip() == addr.ip())
+    }
+
+    /// Would a listener on `local` receive some of the same segments?
+    pub fn overlaps(&self, local: SocketAddrV4) -> bool {
+        self.matches(local) || (local.ip().is_unspecified() && local.port() == self.local.port())
+    }
+
+    pub fn accept_queue_full(&self) -> bool {
+        self.ready.len() >= self.backlog
+    }
+
+    /// Records a new half-open child. If that makes more than
+    /// `max_half_open`, returns the oldest one, which the caller must drop.
+    pub fn add_half_open(
+        &mut self,
+        child: SocketHandle,
+        max_half_open: usize,
+    ) -> Option<SocketHandle> {
+        self.half_open.push_back(child);
+        if self.half_open.len() > max_half_open.max(1) {
+            return self.half_open.pop_front();
+        }
+        None
+    }
+
+    /// The oldest completed connection, for `accept`.
+    pub fn pop_ready(&mut self) -> Option<SocketHandle> {
+        self.ready.pop_front()
+    }
+
+    pub fn has_ready(&self) -> bool {
+        !self.ready.is_empty()
+    }
+
+    pub fn half_open_len(&self) -> usize {
+        self.half_open.len()
+    }
+
+    /// Brings the queues up to date. `state_of` gives a child's state, or
+    /// `None` if the child no longer exists. Children that completed the
+    /// handshake move to `ready`; children that died are forgotten.
+    pub fn refresh(&mut self, state_of: impl Fn(SocketHandle) -> Option<State>) {
+        let mut still_half_open = VecDeque::new();
+        for child in self.half_open.drain(..) {
+            match state_of(child) {
+                Some(State::SynReceived) => still_half_open.push_back(child),
+                Some(state) if state.is_established_or_later() => self.ready.push_back(child),
+                _ => {}
+            }
+        }
+        self.half_open = still_half_open;
+        self.ready
+            .retain(|&child| state_of(child).is_some_and(|s| s != State::Closed));
+    }
+
+    /// Every child, for closing the listener.
+    pub fn children(&self) -> impl Iterator<Item = SocketHandle> + '_ {
+        self.half_open.iter().chain(self.ready.iter()).copied()
+    }
+}

@@ -1,0 +1,465 @@
+//! All the TCP sockets of one host, and the calls the kernel makes on them.
+//!
+//! Sockets live in a slot array; a [`SocketHandle`] is a slot index plus a
+//! generation number, so a handle kept after its socket was freed (and the
+//! slot reused) is recognised as stale instead of reaching someone else's
+//! connection.
+//!
+//! Ownership: a connection belongs to the user (a handle the kernel holds),
+//! to a listener (not accepted yet), or to nobody (an orphan: the user
+//! closed it and it finishes its FIN handshake alone). `reap` frees closed
+//! connections nobody holds, so no socket leaks.
+//!
+//! Arriving segments are demultiplexed in the child module `demux`.
+
+mod demux;
+
+use alloc::boxed::Box;
+use alloc::collections::VecDeque;
+use alloc::vec::Vec;
+use core::net::{Ipv4Addr, SocketAddrV4};
+
+use super::config::TcpConfig;
+use super::connection::{Connection, Owner};
+use super::counters::TcpCounters;
+use super::isn;
+use super::listener::Listener;
+use super::state::State;
+use super::{Readiness, TcpError};
+use crate::time::{Duration, Instant};
+use crate::wire::tcp::TcpRepr;
+
+/// Names one socket of a [`TcpTable`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SocketHandle {
+    index: u32,
+    generation: u32,
+}
+
+/// One line of `netstat`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SocketInfo {
+    pub handle: SocketHandle,
+    pub local: SocketAddrV4,
+    /// `None` for a listener.
+    pub remote: Option<SocketAddrV4>,
+    pub state: State,
+    /// Bytes not yet acknowledged by the peer / not yet read by the user.
+    pub send_queue: usize,
+    pub recv_queue: usize,
+    /// False for orphans and for connections waiting to be accepted.
+    pub user_owned: bool,
+    pub rto: Duration,
+    pub srtt: Option<Duration>,
+    pub cwnd: usize,
+    pub ssthresh: usize,
+    pub send_window: usize,
+    pub send_mss: usize,
+}
+
+#[derive(Debug)]
+enum Socket {
+    Listener(Listener),
+    Connection(Box<Connection>),
+}
+
+#[derive(Debug)]
+struct Slot {
+    generation: u32,
+    socket: Option<Socket>,
+}
+
+/// The first ephemeral port (RFC 6335 §6: 49152–65535).
+const EPHEMERAL_FIRST: u16 = 49152;
+const EPHEMERAL_COUNT: u32 = 65536 - EPHEMERAL_FIRST as u32;
+/// Resets waiting for `poll_output`. More are dropped: a flood of bad
+/// segments must not make us queue replies without end.
+const MAX_CONTROL_QUEUE: usize = 64;
+
+/// All TCP sockets of one host. See the module docs.
+#[derive(Debug)]
+pub struct TcpTable {
+    config: TcpConfig,
+    secret: [u8; 16],
+    slots: Vec<Slot>,
+    counters: TcpCounters,
+    next_ephemeral: u32,
+    /// Resets not tied to any connection: (source, destination, header).
+    control: VecDeque<(Ipv4Addr, Ipv4Addr, TcpRepr)>,
+    scratch: Vec<u8>,
+}
+
+impl TcpTable {
+    /// `isn_secret` keys the ISN and port hashes; draw it at random at boot.
+    pub fn new(config: TcpConfig, isn_secret: [u8; 16]) -> TcpTable {
+        TcpTable {
+            config,
+            secret: isn_secret,
+            slots: Vec::new(),
+            counters: TcpCounters::default(),
+            next_ephemeral: 0,
+            control: VecDeque::new(),
+            scratch: Vec::new(),
+        }
+    }
+
+    pub fn config(&self) -> &TcpConfig {
+        &self.config
+    }
+
+    pub fn counters(&self) -> &TcpCounters {
+        &self.counters
+    }
+
+    fn insert(&mut self, socket: Socket) -> SocketHandle {
+        let index = match self.slots.iter().position(|s| s.socket.is_none()) {
+            Some(index) => index,
+            None => {
+                self.slots.push(Slot {
+                    generation: 0,
+                    socket: None,
+                });
+                self.slots.len() - 1
+            }
+        };
+        let slot = &mut self.slots[index];
+        slot.socket = Some(socket);
+        SocketHandle {
+            index: index as u32,
+            generation: slot.generation,
+        }
+    }
+
+    fn get(&self, h: SocketHandle) -> Option<&Socket> {
+        let slot = self.slots.get(h.index as usize)?;
+        (slot.generation == h.generation).then_some(slot.socket.as_ref()?)
+    }
+
+    fn get_mut(&mut self, h: SocketHandle) -> Option<&mut Socket> {
+        let slot = self.slots.get_mut(h.index as usize)?;
+        (slot.generation == h.generation).then_some(slot.socket.as_mut()?)
+    }
+
+    fn free(&mut self, h: SocketHandle) {
+        if let Some(slot) = self.slots.get_mut(h.index as usize)
+            && slot.generation == h.generation
+        {
+            slot.socket = None;
+            slot.generation = slot.generation.wrapping_add(1);
+        }
+    }
+
+    /// A connection and the counters, borrowed together.
+    fn connection_and_counters(
+        &mut self,
+        h: SocketHandle,
+    ) -> Option<(&mut Connection, &mut TcpCounters)> {
+        let slot = self.slots.get_mut(h.index as usize)?;
+        match &mut slot.socket {
+            Some(Socket::Connection(c)) if slot.generation == h.generation => {
+                Some((&mut **c, &mut self.counters))
+            }
+            _ => None,
+        }
+    }
+
+    /// The connection behind a handle the user owns.
+    fn user_connection(&mut self, h: SocketHandle) -> Result<&mut Connection, TcpError> {
+        match self.get_mut(h) {
+            Some(Socket::Connection(c)) if c.owner == Owner::User => Ok(c),
+            Some(Socket::Listener(_)) => Err(TcpError::InvalidArgument),
+            _ => Err(TcpError::InvalidHandle),
+        }
+    }
+
+    fn connections(&self) -> impl Iterator<Item = &Connection> {
+        self.slots.iter().filter_map(|slot| match &slot.socket {
+            Some(Socket::Connection(c)) => Some(&**c),
+            _ => None,
+        })
+    }
+
+    fn listeners(&self) -> impl Iterator<Item = &Listener> {
+        self.slots.iter().filter_map(|slot| match &slot.socket {
+            Some(Socket::Listener(l)) => Some(l),
+            _ => None,
+        })
+    }
+
+    /// Is `local`'s port in use by a socket on an overlapping address? For
+    /// the kernel's `bind`.
+    pub fn port_in_use(&self, local: SocketAddrV4) -> bool {
+        self.listeners().any(|l| l.overlaps(local))
+            || self.connections().any(|c| c.local.port() == local.port())
+    }
+
+    /// Passive open: a socket in LISTEN on `local` (0.0.0.0 for every
+    /// address). `backlog` bounds the connections waiting for `accept`.
+    pub fn listen(
+        &mut self,
+        local: SocketAddrV4,
+        backlog: usize,
+    ) -> Result<SocketHandle, TcpError> {
+        if local.port() == 0 {
+            return Err(TcpError::InvalidArgument);
+        }
+        if self.listeners().any(|l| l.overlaps(local)) {
+            return Err(TcpError::AddrInUse);
+        }
+        Ok(self.insert(Socket::Listener(Listener::new(local, backlog))))
+    }
+
+    /// The oldest connection that completed its handshake on `listener`.
+    pub fn accept(&mut self, listener: SocketHandle) -> Result<SocketHandle, TcpError> {
+        let child = match self.get_mut(listener) {
+            Some(Socket::Listener(l)) => l.pop_ready().ok_or(TcpError::WouldBlock)?,
+            Some(Socket::Connection(_)) => return Err(TcpError::InvalidArgument),
+            None => return Err(TcpError::InvalidHandle),
+        };
+        match self.get_mut(child) {
+            Some(Socket::Connection(c)) => c.owner = Owner::User,
+            // `refresh` keeps only live children in the queue.
+            _ => return Err(TcpError::WouldBlock),
+        }
+        Ok(child)
+    }
+
+    /// Active open from `local` (port 0 picks an ephemeral port) to
+    /// `remote`. The SYN leaves with the next `poll_output`; the socket
+    /// becomes writable when established, or reports `Refused`/`TimedOut`.
+    pub fn connect(
+        &mut self,
+        now: Instant,
+        local: SocketAddrV4,
+        remote: SocketAddrV4,
+    ) -> Result<SocketHandle, TcpError> {
+        let unusable =
+            |ip: &Ipv4Addr| ip.is_unspecified() || ip.is_broadcast() || ip.is_multicast();
+        if unusable(local.ip()) || unusable(remote.ip()) || remote.port() == 0 {
+            return Err(TcpError::InvalidArgument);
+        }
+        let local = if local.port() == 0 {
+            SocketAddrV4::new(*local.ip(), self.ephemeral_port(remote)?)
+        } else if self.find_connection(local, remote).is_some() {
+            return Err(TcpError::AddrInUse);
+        } else {
+            local
+        };
+        let iss = isn::initial_sequence_number(&self.secret, now, local, remote);
+        let conn = Connection::connect(self.config, local, remote, iss);
+        self.counters.active_opens += 1;
+        Ok(self.insert(Socket::Connection(Box::new(conn))))
+    }
+
+    /// RFC 6056 §3.3.3 (algorithm 3): start the search at a keyed hash of
+    /// the destination, so that ports are hard to guess from outside.
+    fn ephemeral_port(&mut self, remote: SocketAddrV4) -> Result<u16, TcpError> {
+        let mut key = [0u8; 6];
+        key[..4].copy_from_slice(&remote.ip().octets());
+        key[4..].copy_from_slice(&remote.port().to_be_bytes());
+        let offset = isn::siphash24(&self.secret, &key) as u32;
+        for _ in 0..EPHEMERAL_COUNT {
+            let port = offset.wrapping_add(self.next_ephemeral) % EPHEMERAL_COUNT;
+            let port = EPHEMERAL_FIRST + port as u16;
+            self.next_ephemeral = self.next_ephemeral.wrapping_add(1);
+            if !self.port_in_use(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, port)) {
+                return Ok(port);
+            }
+        }
+        Err(TcpError::AddrNotAvailable)
+    }
+
+    /// Queues data; returns how much fit (`WouldBlock` if none did).
+    pub fn send(&mut self, h: SocketHandle, data: &[u8]) -> Result<usize, TcpError> {
+        self.user_connection(h)?.send(data)
+    }
+
+    /// Reads data; `Ok(0)` is the end of the stream.
+    pub fn recv(&mut self, h: SocketHandle, buf: &mut [u8]) -> Result<usize, TcpError> {
+        self.user_connection(h)?.recv(buf)
+    }
+
+    /// `shutdown(SHUT_WR)`: send FIN after the queued data; reading goes on.
+    pub fn shutdown_write(&mut self, h: SocketHandle, _now: Instant) -> Result<(), TcpError> {
+        self.user_connection(h)?.shutdown_write();
+        Ok(())
+    }
+
+    /// Gives the socket up. A connection closes gracefully in the
+    /// background and frees itself; a listener resets its unaccepted
+    /// children. The handle is invalid afterwards.
+    pub fn close(&mut self, h: SocketHandle, now: Instant) -> Result<(), TcpError> {
+        match self.get_mut(h) {
+            Some(Socket::Listener(_)) => self.close_listener(h),
+            _ => self.user_connection(h)?.close(now),
+        }
+        self.reap();
+        Ok(())
+    }
+
+    /// Drops the connection at once, sending a RST to the peer if it was
+    /// synchronized. The handle is invalid afterwards.
+    pub fn abort(&mut self, h: SocketHandle, _now: Instant) -> Result<(), TcpError> {
+        match self.get_mut(h) {
+            Some(Socket::Listener(_)) => self.close_listener(h),
+            _ => {
+                let conn = self.user_connection(h)?;
+                conn.abort();
+                conn.owner = Owner::Orphan;
+            }
+        }
+        self.reap();
+        Ok(())
+    }
+
+    fn close_listener(&mut self, h: SocketHandle) {
+        let children: Vec<SocketHandle> = match self.get(h) {
+            Some(Socket::Listener(l)) => l.children().collect(),
+            _ => return,
+        };
+        for child in children {
+            if let Some(Socket::Connection(c)) = self.get_mut(child) {
+                c.abort();
+                c.owner = Owner::Orphan;
+            }
+        }
+        self.free(h);
+    }
+
+    /// What `poll()` would report.
+    pub fn readiness(&self, h: SocketHandle) -> Readiness {
+        match self.get(h) {
+            Some(Socket::Connection(c)) => c.readiness(),
+            Some(Socket::Listener(l)) => Readiness {
+                readable: l.has_ready(),
+                ..Readiness::default()
+            },
+            None => Readiness {
+                error: true,
+                hangup: true,
+                ..Readiness::default()
+            },
+        }
+    }
+
+    /// The state of a socket; `Closed` for a handle that names none.
+    pub fn state(&self, h: SocketHandle) -> State {
+        match self.get(h) {
+            Some(Socket::Connection(c)) => c.state,
+            Some(Socket::Listener(_)) => State::Listen,
+            None => State::Closed,
+        }
+    }
+
+    /// Every socket, orphans included, for `netstat`.
+    pub fn sockets(&self) -> impl Iterator<Item = SocketInfo> + '_ {
+        self.slots.iter().enumerate().filter_map(|(index, slot)| {
+            let handle = SocketHandle {
+                index: index as u32,
+                generation: slot.generation,
+            };
+            Some(match slot.socket.as_ref()? {
+                Socket::Listener(l) => SocketInfo {
+                    handle,
+                    local: l.local,
+                    remote: None,
+                    state: State::Listen,
+                    send_queue: 0,
+                    recv_queue: l.half_open_len(),
+                    user_owned: true,
+                    rto: Duration::ZERO,
+                    srtt: None,
+                    cwnd: 0,
+                    ssthresh: 0,
+                    send_window: 0,
+                    send_mss: 0,
+                },
+                Socket::Connection(c) => SocketInfo {
+                    handle,
+                    local: c.local,
+                    remote: Some(c.remote),
+                    state: c.state,
+                    send_queue: c.send_queue(),
+                    recv_queue: c.recv_queue(),
+                    user_owned: c.owner == Owner::User,
+                    rto: c.rto(),
+                    srtt: c.srtt(),
+                    cwnd: c.congestion().window(),
+                    ssthresh: c.congestion().ssthresh(),
+                    send_window: c.send_window(),
+                    send_mss: c.send_mss(),
+                },
+            })
+        })
+    }
+
+    // ANCHOR: poll_output
+    /// Sends whatever is due at `now`: data, ACKs, retransmissions, probes,
+    /// resets. `emit(source, destination, segment)` gets each segment with
+    /// the addresses of the IPv4 packet to carry it.
+    pub fn poll_output(&mut self, now: Instant, emit: &mut dyn FnMut(Ipv4Addr, Ipv4Addr, &[u8])) {
+        let TcpTable {
+            slots,
+            counters,
+            scratch,
+            control,
+            ..
+        } = self;
+        for slot in slots.iter_mut() {
+            if let Some(Socket::Connection(conn)) = &mut slot.socket {
+                let (src, dst) = (*conn.local.ip(), *conn.remote.ip());
+                conn.dispatch(now, counters, &mut |repr, payload| {
+                    repr.emit(src, dst, payload, scratch);
+                    emit(src, dst, scratch);
+                });
+            }
+        }
+        while let Some((src, dst, repr)) = control.pop_front() {
+            repr.emit(src, dst, &[], scratch);
+            emit(src, dst, scratch);
+            counters.segments_out += 1;
+            counters.resets_sent += 1;
+        }
+        self.reap();
+    }
+    // ANCHOR_END: poll_output
+
+    /// When to call `poll_output` next: `Some(Instant::ZERO)` if there is
+    /// something to send already, `None` if only input or a user call can
+    /// create work.
+    pub fn poll_at(&self) -> Option<Instant> {
+        if !self.control.is_empty() {
+            return Some(Instant::ZERO);
+        }
+        self.connections().filter_map(Connection::poll_at).min()
+    }
+
+    /// Frees finished connections nobody holds, and updates the listeners'
+    /// queues.
+    fn reap(&mut self) {
+        for index in 0..self.slots.len() {
+            let slot = &mut self.slots[index];
+            if let Some(Socket::Connection(c)) = &slot.socket
+                && c.owner != Owner::User
+                && c.is_finished()
+            {
+                slot.socket = None;
+                slot.generation = slot.generation.wrapping_add(1);
+            }
+        }
+        for index in 0..self.slots.len() {
+            if !matches!(self.slots[index].socket, Some(Socket::Listener(_))) {
+                continue;
+            }
+            // Take the listener out so it can look at the other slots.
+            let Some(Socket::Listener(mut listener)) = self.slots[index].socket.take() else {
+                continue;
+            };
+            listener.refresh(|child| match self.get(child) {
+                Some(Socket::Connection(c)) => Some(c.state),
+                _ => None,
+            });
+            self.slots[index].socket = Some(Socket::Listener(listener));
+        }
+    }
+}

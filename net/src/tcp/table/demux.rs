@@ -1,0 +1,181 @@
+//! An arriving segment finds its socket (RFC 9293 §3.10.7).
+//!
+//! The order of the search matters: first a connection with exactly this
+//! 4-tuple (local address and port, remote address and port), then a
+//! listener on the local port, and if neither exists the segment is
+//! answered with a reset, as if a CLOSED socket had received it.
+
+use alloc::boxed::Box;
+use core::net::{Ipv4Addr, SocketAddrV4};
+
+use super::{MAX_CONTROL_QUEUE, Socket, SocketHandle, TcpTable};
+use crate::tcp::connection::Connection;
+use crate::tcp::isn;
+use crate::tcp::segment::{Segment, reset_repr};
+use crate::tcp::seq::SeqNumber;
+use crate::tcp::state::State;
+use crate::time::Instant;
+use crate::wire::tcp::{TcpPacket, TcpRepr};
+
+impl TcpTable {
+    // ANCHOR: input
+    /// Handles one segment: the payload of an IPv4 packet with protocol 6
+    /// from `src` to `dst`. Any reply waits for `poll_output`.
+    pub fn input(&mut self, now: Instant, src: Ipv4Addr, dst: Ipv4Addr, bytes: &[u8]) {
+        self.counters.segments_in += 1;
+        let Ok(packet) = TcpPacket::new_checked(bytes) else {
+            self.counters.malformed += 1;
+            return;
+        };
+        if !packet.verify_checksum(src, dst) {
+            self.counters.bad_checksum += 1;
+            return;
+        }
+        // TCP is unicast only; a port of 0 is never valid (RFC 9293 §3.9.1,
+        // RFC 1122 §4.2.3.10).
+        let unicast =
+            |ip: Ipv4Addr| !(ip.is_unspecified() || ip.is_broadcast() || ip.is_multicast());
+        if !unicast(src) || !unicast(dst) || packet.src_port() == 0 || packet.dst_port() == 0 {
+            self.counters.malformed += 1;
+            return;
+        }
+        let repr = TcpRepr::parse(&packet);
+        let seg = Segment::new(&repr, packet.payload());
+        let local = SocketAddrV4::new(dst, repr.dst_port);
+        let remote = SocketAddrV4::new(src, repr.src_port);
+
+        if let Some(h) = self.find_connection(local, remote) {
+            if let Some((conn, counters)) = self.connection_and_counters(h) {
+                conn.process(now, &seg, counters);
+            }
+        } else if let Some(listener) = self.find_listener(local) {
+            self.listener_input(listener, local, remote, &seg, now);
+        } else {
+            self.counters.no_socket += 1;
+            self.reply_to_closed(local, remote, &seg);
+        }
+        self.reap();
+    }
+    // ANCHOR_END: input
+
+    /// The live connection with this 4-tuple. Closed connections that a
+    /// user still holds do not count: the 4-tuple is free again.
+    pub(super) fn find_connection(
+        &self,
+        local: SocketAddrV4,
+        remote: SocketAddrV4,
+    ) -> Option<SocketHandle> {
+        self.handles().find(|&h| match self.get(h) {
+            Some(Socket::Connection(c)) => {
+                c.local == local && c.remote == remote && c.state != State::Closed
+            }
+            _ => false,
+        })
+    }
+
+    fn find_listener(&self, local: SocketAddrV4) -> Option<SocketHandle> {
+        // An exact address wins over 0.0.0.0.
+        let listening = |h: &SocketHandle, exact: bool| match self.get(*h) {
+            Some(Socket::Listener(l)) => l.matches(local) && (l.local.ip() == local.ip()) == exact,
+            _ => false,
+        };
+        let mut handles = self.handles();
+        handles
+            .clone()
+            .find(|h| listening(h, true))
+            .or_else(|| handles.find(|h| listening(h, false)))
+    }
+
+    fn handles(&self) -> impl Iterator<Item = SocketHandle> + Clone + '_ {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter(|(_, slot)| slot.socket.is_some())
+            .map(|(index, slot)| SocketHandle {
+                index: index as u32,
+                generation: slot.generation,
+            })
+    }
+
+    // ANCHOR: listen_input
+    /// RFC 9293 §3.10.7.2: a segment for a socket in LISTEN.
+    fn listener_input(
+        &mut self,
+        listener: SocketHandle,
+        local: SocketAddrV4,
+        remote: SocketAddrV4,
+        seg: &Segment<'_>,
+        now: Instant,
+    ) {
+        // First, a RST cannot refer to anything: ignore it.
+        if seg.rst {
+            return;
+        }
+        // Second, an ACK here acknowledges nothing we sent: reset.
+        if let Some(ack) = seg.ack {
+            self.queue_reset(local, remote, ack, None);
+            return;
+        }
+        // Third, a SYN opens a child connection in SYN-RECEIVED.
+        if !seg.syn {
+            self.counters.out_of_window += 1;
+            return;
+        }
+        let Some(Socket::Listener(l)) = self.get(listener) else {
+            return;
+        };
+        if l.accept_queue_full() {
+            self.counters.listen_overflows += 1;
+            return;
+        }
+        let iss = isn::initial_sequence_number(&self.secret, now, local, remote);
+        let child = Connection::accept_syn(self.config, local, remote, iss, seg, listener);
+        let child = self.insert(Socket::Connection(Box::new(child)));
+        self.counters.passive_opens += 1;
+        let max_half_open = self.config.max_half_open;
+        let evicted = match self.get_mut(listener) {
+            Some(Socket::Listener(l)) => l.add_half_open(child, max_half_open),
+            _ => None,
+        };
+        if let Some(oldest) = evicted {
+            // Dropped silently: under a flood its peer is likely forged,
+            // and a real client will retransmit its SYN.
+            self.counters.syn_flood_evictions += 1;
+            self.free(oldest);
+        }
+    }
+    // ANCHOR_END: listen_input
+
+    // ANCHOR: reply_to_closed
+    /// RFC 9293 §3.10.7.1: "If the state is CLOSED (i.e., TCB does not
+    /// exist) then all data in the incoming segment is discarded. An
+    /// incoming segment containing a RST is discarded. An incoming segment
+    /// not containing a RST causes a RST to be sent in response."
+    fn reply_to_closed(&mut self, local: SocketAddrV4, remote: SocketAddrV4, seg: &Segment<'_>) {
+        if seg.rst {
+            return;
+        }
+        match seg.ack {
+            // <SEQ=SEG.ACK><CTL=RST>
+            Some(ack) => self.queue_reset(local, remote, ack, None),
+            // <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>
+            None => self.queue_reset(local, remote, SeqNumber(0), Some(seg.seq + seg.len())),
+        }
+    }
+    // ANCHOR_END: reply_to_closed
+
+    fn queue_reset(
+        &mut self,
+        local: SocketAddrV4,
+        remote: SocketAddrV4,
+        seq: SeqNumber,
+        ack: Option<SeqNumber>,
+    ) {
+        if self.control.len() >= MAX_CONTROL_QUEUE {
+            self.counters.control_queue_drops += 1;
+            return;
+        }
+        let repr = reset_repr(local.port(), remote.port(), seq, ack);
+        self.control.push_back((*local.ip(), *remote.ip(), repr));
+    }
+}
