@@ -59,6 +59,7 @@ static CMDLINE: ExecutableCmdlineRequest = ExecutableCmdlineRequest::new();
 static REQUESTS_END: RequestsEndMarker = RequestsEndMarker::new();
 // ANCHOR_END: requests
 
+// ANCHOR: limine_entry
 // Limine's stack is in bootloader-reclaimable memory, which we want back, so
 // the first thing we do is move to the kernel's own boot stack (the same one
 // the PVH door uses). The call pushes a return address, which gives
@@ -75,6 +76,7 @@ limine_entry:
     .popsection
 "#
 );
+// ANCHOR_END: limine_entry
 
 fn region_kind(t: EntryType) -> RegionKind {
     match t {
@@ -89,6 +91,7 @@ fn region_kind(t: EntryType) -> RegionKind {
     }
 }
 
+// ANCHOR: limine_main
 #[unsafe(no_mangle)]
 extern "C" fn limine_main() -> ! {
     if !BASE_REVISION.is_supported() {
@@ -130,3 +133,4 @@ extern "C" fn limine_main() -> ! {
     }
     super::enter_kernel(info)
 }
+// ANCHOR_END: limine_main

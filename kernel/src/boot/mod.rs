@@ -67,6 +67,7 @@ pub enum Door {
     Limine,
 }
 
+// ANCHOR: boot_info
 /// Everything the kernel needs to know from its bootloader. Filled once, by
 /// the door, before `kmain`; read-only afterwards.
 pub struct BootInfo {
@@ -85,6 +86,7 @@ pub struct BootInfo {
     cmdline: [u8; MAX_CMDLINE],
     cmdline_len: usize,
 }
+// ANCHOR_END: boot_info
 
 impl BootInfo {
     pub const fn new(door: Door) -> BootInfo {
@@ -132,6 +134,7 @@ impl BootInfo {
     }
 }
 
+// ANCHOR: enter_kernel
 static BOOT_INFO: Once<BootInfo> = Once::new();
 
 /// Stores the door's `BootInfo` and enters the kernel proper.
@@ -146,6 +149,7 @@ pub fn info() -> &'static BootInfo {
         .get()
         .expect("boot info read before a boot door filled it")
 }
+// ANCHOR_END: enter_kernel
 
 // ANCHOR: boot_stack
 // The stack both doors switch to before entering Rust, and that `kmain` (and

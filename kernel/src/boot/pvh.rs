@@ -47,6 +47,7 @@ global_asm!(
 // ANCHOR: trampoline
 global_asm!(
     r#"
+    /* ANCHOR: tramp_entry */
     .pushsection .text.boot, "ax"
     .code32
     .global pvh_start32
@@ -61,7 +62,9 @@ pvh_start32:
     mov ecx, 7 * 4096 / 4
     xor eax, eax
     rep stosd
+    /* ANCHOR_END: tramp_entry */
 
+    /* ANCHOR: tramp_tables */
     /* PML4[0] (identity) and PML4[256] (direct map, 0xffff8000_00000000)
        share one PDPT; PML4[511] (the top 512 GiB) gets its own. */
     mov eax, offset boot_pdpt_low - KERNEL_VIRT_OFFSET
@@ -102,7 +105,9 @@ pvh_start32:
     inc ecx
     cmp ecx, 2048
     jb 1b
+    /* ANCHOR_END: tramp_tables */
 
+    /* ANCHOR: tramp_long_mode */
     /* Long mode: PAE on, CR3 = our PML4, EFER.LME and EFER.NXE, then paging
        (with write-protect, so ring 0 honours read-only pages too). */
     mov eax, cr4
@@ -117,7 +122,9 @@ pvh_start32:
     mov eax, cr0
     or eax, (1 << 31) | (1 << 16)
     mov cr0, eax
+    /* ANCHOR_END: tramp_long_mode */
 
+    /* ANCHOR: tramp_far_return */
     /* We are in compatibility mode; a far return into a 64-bit code
        segment finishes the switch. */
     lgdt [boot_gdt_pointer - KERNEL_VIRT_OFFSET]
@@ -125,7 +132,9 @@ pvh_start32:
     push 0x08                            /* new CS */
     push eax                             /* new EIP */
     retf
+    /* ANCHOR_END: tramp_far_return */
 
+    /* ANCHOR: tramp_64 */
     .code64
 pvh_start64:
     mov ax, 0x10
@@ -140,8 +149,10 @@ pvh_higher_half:
     xor ebp, ebp                         /* ends the frame-pointer chain */
     call pvh_main
     ud2
+    /* ANCHOR_END: tramp_64 */
     .popsection
 
+    /* ANCHOR: boot_gdt */
     .pushsection .data.boot_gdt, "aw"
     .p2align 3
 boot_gdt:
@@ -153,7 +164,9 @@ boot_gdt_pointer:
     .word boot_gdt_end - boot_gdt - 1
     .long boot_gdt - KERNEL_VIRT_OFFSET
     .popsection
+    /* ANCHOR_END: boot_gdt */
 
+    /* ANCHOR: boot_page_tables */
     .pushsection .bss.boot_page_tables, "aw", @nobits
     .p2align 12
 boot_pml4:      .skip 4096
@@ -161,6 +174,7 @@ boot_pdpt_low:  .skip 4096
 boot_pdpt_high: .skip 4096
 boot_pd:        .skip 4 * 4096
     .popsection
+    /* ANCHOR_END: boot_page_tables */
 "#
 );
 // ANCHOR_END: trampoline
@@ -222,6 +236,7 @@ unsafe extern "C" {
     static __kernel_start: u8;
 }
 
+// ANCHOR: pvh_main
 /// The 64-bit half of the PVH door: translate `hvm_start_info` into `BootInfo`.
 #[unsafe(no_mangle)]
 extern "C" fn pvh_main(start_info_phys: u64) -> ! {
@@ -271,3 +286,4 @@ extern "C" fn pvh_main(start_info_phys: u64) -> ! {
     }
     super::enter_kernel(info)
 }
+// ANCHOR_END: pvh_main

@@ -55,6 +55,7 @@ impl Machine {
 
 static MACHINE: Once<Machine> = Once::new();
 
+// ANCHOR: acpi_handler
 /// Gives the `acpi` crate access to physical memory through the direct map.
 #[derive(Clone, Copy)]
 struct DirectMap;
@@ -73,7 +74,9 @@ impl AcpiHandler for DirectMap {
         // The direct map stays: nothing to undo.
     }
 }
+// ANCHOR_END: acpi_handler
 
+// ANCHOR: madt
 /// Reads the MADT. Panics if the machine has no ACPI or no I/O APIC: the
 /// kernel needs both to take interrupts.
 pub fn init(rsdp: Option<u64>) {
@@ -124,6 +127,7 @@ pub fn init(rsdp: Option<u64>) {
     assert!(machine.io_apic_count > 0, "ACPI: no I/O APIC in the MADT");
     MACHINE.call_once(|| machine);
 }
+// ANCHOR_END: madt
 
 /// The machine description read by `init`.
 pub fn machine() -> &'static Machine {

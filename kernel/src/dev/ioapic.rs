@@ -39,6 +39,7 @@ impl IoApic {
         }
     }
 
+    // ANCHOR: ioapic_window
     fn read(&self, register: u32) -> u32 {
         let _guard = WINDOW.lock();
         self.registers.write(REGISTER_SELECT, register);
@@ -50,6 +51,7 @@ impl IoApic {
         self.registers.write(REGISTER_SELECT, register);
         self.registers.write(REGISTER_WINDOW, value);
     }
+    // ANCHOR_END: ioapic_window
 
     /// Number of pins: "maximum redirection entry" plus one.
     fn pin_count(&self) -> u32 {
@@ -84,6 +86,7 @@ pub fn init() {
     }
 }
 
+// ANCHOR: ioapic_route
 fn route(gsi: u32, vector: u8, active_low: bool, level: bool, apic_id: u32) {
     let Some((io, pin)) = find(gsi) else {
         crate::warn!("ioapic: no I/O APIC serves GSI {}", gsi);
@@ -98,6 +101,7 @@ fn route(gsi: u32, vector: u8, active_low: bool, level: bool, apic_id: u32) {
     }
     io.set_entry(pin, entry);
 }
+// ANCHOR_END: ioapic_route
 
 // ANCHOR: route_isa
 /// Delivers ISA interrupt `irq` as `vector` to the CPU with `apic_id`.

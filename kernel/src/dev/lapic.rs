@@ -41,6 +41,7 @@ fn registers() -> &'static Mmio {
     REGISTERS.get().expect("local APIC used before lapic::init")
 }
 
+// ANCHOR: lapic_init
 /// Enables this CPU's local APIC. `phys` is the register block from ACPI.
 pub fn init(phys: u64) {
     let apic = REGISTERS.call_once(|| Mmio::map(phys, 4096));
@@ -59,6 +60,7 @@ pub fn id() -> u32 {
 pub fn end_of_interrupt() {
     registers().write(EOI, 0);
 }
+// ANCHOR_END: lapic_init
 
 // ANCHOR: timer
 /// Measures the timer against the PIT (first CPU only), then starts it in

@@ -9,6 +9,7 @@
 use core::ptr::NonNull;
 use volatile::VolatilePtr;
 
+// ANCHOR: mmio
 #[derive(Clone, Copy, Debug)]
 pub struct Mmio {
     base: u64,
@@ -43,3 +44,4 @@ impl Mmio {
         self.register(offset).write(value)
     }
 }
+// ANCHOR_END: mmio

@@ -8,6 +8,7 @@
 
 use x86_64::instructions::port::Port;
 
+// ANCHOR: pic_disable
 pub fn disable() {
     let mut master_cmd: Port<u8> = Port::new(0x20);
     let mut master_data: Port<u8> = Port::new(0x21);
@@ -28,3 +29,4 @@ pub fn disable() {
         slave_data.write(0xFF);
     }
 }
+// ANCHOR_END: pic_disable

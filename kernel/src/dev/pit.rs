@@ -9,6 +9,7 @@ use x86_64::instructions::port::Port;
 
 const FREQUENCY_HZ: u64 = 1_193_182;
 
+// ANCHOR: wait_ms
 /// Busy-waits for `ms` milliseconds (at most 54, the 16-bit counter's range).
 pub fn wait_ms(ms: u64) {
     let count = (FREQUENCY_HZ * ms / 1000).min(0xFFFF) as u16;
@@ -30,3 +31,4 @@ pub fn wait_ms(ms: u64) {
         control.write(gate & !1);
     }
 }
+// ANCHOR_END: wait_ms

@@ -38,6 +38,7 @@ fn write(offset: u16, value: u8) {
     unsafe { port(offset).write(value) }
 }
 
+// ANCHOR: uart_init
 /// Programs 115200 baud, 8 data bits, no parity, one stop bit, FIFOs on,
 /// and the receive-data interrupt. Safe to call more than once.
 pub fn init() {
@@ -50,7 +51,9 @@ pub fn init() {
     write(MODEM_CONTROL, 0x0B); // DTR, RTS, and OUT2, which gates the IRQ line on PCs
     write(INTERRUPT_ENABLE, 0x01); // interrupt when a byte arrives
 }
+// ANCHOR_END: uart_init
 
+// ANCHOR: uart_io
 /// Sends one byte, waiting for room in the transmitter.
 pub fn put_byte(byte: u8) {
     while read(LINE_STATUS) & LINE_STATUS_TX_EMPTY == 0 {
@@ -63,3 +66,4 @@ pub fn put_byte(byte: u8) {
 pub fn get_byte() -> Option<u8> {
     (read(LINE_STATUS) & LINE_STATUS_DATA_READY != 0).then(|| read(DATA))
 }
+// ANCHOR_END: uart_io

@@ -22,6 +22,7 @@ const EARLY_MAP_LIMIT: u64 = 4 << 30;
 /// RAM below this is never handed out.
 const LOW_MEMORY_END: u64 = 1 << 20;
 
+// ANCHOR: free_list
 struct FrameList {
     /// Physical address of the first free frame; 0 when empty (frame 0 is
     /// below LOW_MEMORY_END, so it is never on the list).
@@ -38,6 +39,7 @@ static FRAMES: SpinLock<FrameList> = SpinLock::new(
         total: 0,
     },
 );
+// ANCHOR_END: free_list
 
 // ANCHOR: alloc
 /// A zeroed 4 KiB frame, or `None` when memory is exhausted.
@@ -83,6 +85,7 @@ pub fn total_count() -> usize {
     FRAMES.lock().total
 }
 
+// ANCHOR: add_range
 /// Adds the whole frames inside `[start, end)`, leaving out each range in
 /// `holes`, to the free list.
 fn add_range(start: u64, end: u64, holes: &[(u64, u64)]) {
@@ -103,7 +106,9 @@ fn add_range(start: u64, end: u64, holes: &[(u64, u64)]) {
         frame += PAGE_SIZE;
     }
 }
+// ANCHOR_END: add_range
 
+// ANCHOR: holes
 /// The ranges no frame may come from.
 fn holes(boot: &BootInfo, heap: (u64, u64)) -> [(u64, u64); 4] {
     let (image_start, image_end) = super::kernel_image_range();
@@ -117,6 +122,7 @@ fn holes(boot: &BootInfo, heap: (u64, u64)) -> [(u64, u64); 4] {
         .unwrap_or((0, 0));
     [(0, LOW_MEMORY_END), kernel, initrd, heap]
 }
+// ANCHOR_END: holes
 
 /// How much heap to set aside: a quarter of RAM, between 4 and 128 MiB.
 fn heap_size(boot: &BootInfo) -> u64 {
@@ -129,6 +135,7 @@ fn heap_size(boot: &BootInfo) -> u64 {
     align_down((usable / 4).clamp(4 << 20, 128 << 20), PAGE_SIZE)
 }
 
+// ANCHOR: init_early
 /// Sets aside the heap, then frees every usable frame the boot page tables
 /// map. Returns the heap's physical range.
 pub fn init_early(boot: &BootInfo) -> (u64, u64) {
@@ -163,7 +170,9 @@ pub fn init_early(boot: &BootInfo) -> (u64, u64) {
     }
     heap
 }
+// ANCHOR_END: init_early
 
+// ANCHOR: init_late
 /// Frees what `init_early` could not: usable RAM above 4 GiB, and the
 /// bootloader's leftovers. Call once the kernel runs on its own page tables.
 pub fn init_late(boot: &BootInfo) {
@@ -178,3 +187,4 @@ pub fn init_late(boot: &BootInfo) {
         }
     }
 }
+// ANCHOR_END: init_late

@@ -14,6 +14,7 @@ use buddy_system_allocator::Heap;
 use core::alloc::{GlobalAlloc, Layout};
 use core::ptr::{NonNull, null_mut};
 
+// ANCHOR: global_alloc
 /// Orders up to 32: blocks up to 2^31 bytes.
 struct KernelHeap(SpinLock<Heap<32>>);
 
@@ -38,13 +39,16 @@ unsafe impl GlobalAlloc for KernelHeap {
             .dealloc(unsafe { NonNull::new_unchecked(ptr) }, layout);
     }
 }
+// ANCHOR_END: global_alloc
 
+// ANCHOR: heap_init
 /// Hands the heap its memory: `size` bytes at virtual address `start`.
 pub fn init(start: u64, size: u64) {
     // SAFETY: `frame::init_early` reserved this range for the heap alone and
     // the direct map covers it.
     unsafe { HEAP.0.lock().init(start as usize, size as usize) };
 }
+// ANCHOR_END: heap_init
 
 /// Heap usage in bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -23,7 +23,9 @@ use crate::sync::SpinLock;
 use x86_64::registers::control::{Cr0, Cr0Flags, Cr3};
 use x86_64::registers::model_specific::{Efer, EferFlags};
 
+// ANCHOR: kernel_page_table
 static KERNEL_PAGE_TABLE: SpinLock<Option<PageTable>> = SpinLock::new("kernel_map", None);
+// ANCHOR_END: kernel_page_table
 
 unsafe extern "C" {
     static __text_start: u8;
@@ -43,6 +45,7 @@ fn is_ram(kind: RegionKind) -> bool {
 pub fn init(boot: &BootInfo) {
     let mut table = PageTable::new().expect("no frame for the kernel PML4");
 
+    // ANCHOR: direct_map
     // The direct map, in 2 MiB pages. Regions are rounded out to 2 MiB, so
     // two regions may share a huge page: the second finds it mapped.
     for region in boot.regions().iter().filter(|r| is_ram(r.kind)) {
@@ -55,7 +58,9 @@ pub fn init(boot: &BootInfo) {
             phys += HUGE_PAGE_SIZE;
         }
     }
+    // ANCHOR_END: direct_map
 
+    // ANCHOR: image_map
     // The kernel image, page by page, with permissions by section.
     let (image_start, image_end) = super::kernel_image_range();
     let text = (&raw const __text_start as u64, &raw const __text_end as u64);
@@ -78,7 +83,9 @@ pub fn init(boot: &BootInfo) {
         }
         virt += PAGE_SIZE;
     }
+    // ANCHOR_END: image_map
 
+    // ANCHOR: switch
     // Make the hardware enforce what we just wrote: no-execute bits need
     // EFER.NXE, and read-only pages bind ring 0 only with CR0.WP.
     // SAFETY: setting NXE and WP only adds protection checks.
@@ -94,9 +101,11 @@ pub fn init(boot: &BootInfo) {
     // the direct map, and the current stack (the boot stack is in .bss).
     unsafe { Cr3::write(root, cr3_flags) };
     *KERNEL_PAGE_TABLE.lock() = Some(table);
+    // ANCHOR_END: switch
 }
 // ANCHOR_END: init
 
+// ANCHOR: map_mmio
 /// Maps device registers at physical `[phys, phys + len)` into the direct
 /// map, uncached, and returns their virtual address. Pages already mapped
 /// (for instance by a 2 MiB RAM page) are left as they are.
@@ -115,6 +124,7 @@ pub fn map_mmio(phys: u64, len: u64) -> u64 {
     assert!(phys_to_virt(phys) >= KERNEL_HALF_START);
     phys_to_virt(phys)
 }
+// ANCHOR_END: map_mmio
 
 /// Runs `f` with the kernel page table (to copy its kernel half, or inspect it).
 pub fn with_kernel_table<R>(f: impl FnOnce(&PageTable) -> R) -> R {

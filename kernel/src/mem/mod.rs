@@ -3,6 +3,7 @@
 //! The kernel's view of memory (virtual addresses):
 //!
 //! ```text
+// ANCHOR: layout
 //! 0xffff_ffff_ffff_ffff ┬─────────────────────────────┐
 //!                       │ kernel image (text, rodata, │  KERNEL_VIRT_OFFSET + phys
 //! 0xffff_ffff_8000_0000 ┼ data, bss)                  │  (from kernel.ld)
@@ -13,6 +14,7 @@
 //! 0x0000_7fff_ffff_ffff ┼─────────────────────────────┤
 //!                       │ user space (one per process)│
 //! 0x0000_0000_0000_0000 ┴─────────────────────────────┘
+// ANCHOR_END: layout
 //! ```
 //!
 //! Bring-up order (`init`), and why:
@@ -65,6 +67,7 @@ pub fn align_up(x: u64, align: u64) -> u64 {
     align_down(x + align - 1, align)
 }
 
+// ANCHOR: mem_init
 /// Brings up all of memory management; see the module comment for the order.
 pub fn init(boot: &BootInfo) {
     DIRECT_MAP_OFFSET.store(boot.direct_map_offset, Ordering::Relaxed);
@@ -73,3 +76,4 @@ pub fn init(boot: &BootInfo) {
     frame::init_late(boot);
     heap::init(phys_to_virt(heap_range.0), heap_range.1 - heap_range.0);
 }
+// ANCHOR_END: mem_init

@@ -3,10 +3,12 @@
 //! A virtual address is split into four 9-bit indexes and a 12-bit offset:
 //!
 //! ```text
+// ANCHOR: index_split
 //!  47      39 38      30 29      21 20      12 11          0
 //! ┌──────────┬──────────┬──────────┬──────────┬─────────────┐
 //! │ PML4 idx │ PDPT idx │  PD idx  │  PT idx  │   offset    │
 //! └──────────┴──────────┴──────────┴──────────┴─────────────┘
+// ANCHOR_END: index_split
 //! ```
 //!
 //! Each table is one 4 KiB frame of 512 eight-byte entries. An entry holds
@@ -50,6 +52,7 @@ pub struct PageTable {
     root: u64,
 }
 
+// ANCHOR: index
 /// The index into the table at `level` (4 = PML4 ... 1 = PT) for `virt`.
 fn index(virt: u64, level: u32) -> usize {
     ((virt >> (12 + 9 * (level - 1))) & 511) as usize
@@ -59,6 +62,7 @@ fn index(virt: u64, level: u32) -> usize {
 fn entry(table: u64, i: usize) -> *mut u64 {
     (phys_to_virt(table) + 8 * i as u64) as *mut u64
 }
+// ANCHOR_END: index
 
 impl PageTable {
     /// A new, empty address space (nothing mapped).
@@ -156,6 +160,7 @@ impl PageTable {
         Ok(())
     }
 
+    // ANCHOR: unmap
     /// Removes the 4 KiB mapping at `virt`, returning the frame it mapped.
     /// The frame itself is not freed: it belongs to whoever mapped it.
     pub fn unmap(&mut self, virt: u64) -> Option<u64> {
@@ -170,6 +175,7 @@ impl PageTable {
         }
         Some(value & ADDRESS_MASK)
     }
+    // ANCHOR_END: unmap
 
     /// The physical address and flags of the mapping for `virt`, if any.
     pub fn translate(&self, virt: u64) -> Option<(u64, u64)> {
@@ -195,6 +201,7 @@ impl PageTable {
         None
     }
 
+    // ANCHOR: share_kernel_half
     /// Copies the kernel half (PML4 entries 256-511) from `kernel`: every
     /// address space shares the kernel's tables below those entries.
     pub fn share_kernel_half(&mut self, kernel: &PageTable) {
@@ -203,7 +210,9 @@ impl PageTable {
             unsafe { *entry(self.root, i) = *entry(kernel.root, i) };
         }
     }
+    // ANCHOR_END: share_kernel_half
 
+    // ANCHOR: destroy
     /// Frees every page-table frame of the user half (PML4 entries 0-255),
     /// and, if `free_pages`, every page they map. Leaves the user half empty.
     pub fn free_user_half(&mut self, free_pages: bool) {
@@ -227,8 +236,10 @@ impl PageTable {
         self.free_user_half(free_pages);
         frame::free(self.root);
     }
+    // ANCHOR_END: destroy
 }
 
+// ANCHOR: free_table
 /// Frees the table at `table` (at `level`) and everything below it.
 fn free_table(table: u64, level: u32, free_pages: bool) {
     for i in 0..512 {
@@ -248,3 +259,4 @@ fn free_table(table: u64, level: u32, free_pages: bool) {
     }
     frame::free(table);
 }
+// ANCHOR_END: free_table

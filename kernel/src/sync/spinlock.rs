@@ -21,6 +21,7 @@ use core::sync::atomic::{AtomicUsize, Ordering};
 
 const NO_OWNER: usize = usize::MAX;
 
+// ANCHOR: spinlock
 pub struct SpinLock<T> {
     name: &'static str,
     /// Id of the CPU holding the lock, or NO_OWNER.
@@ -33,6 +34,7 @@ pub struct SpinLockGuard<'a, T> {
     // An Option so that `drop` can release it before calling `pop_off`.
     guard: Option<spin::MutexGuard<'a, T>>,
 }
+// ANCHOR_END: spinlock
 
 impl<T> SpinLock<T> {
     pub const fn new(name: &'static str, value: T) -> SpinLock<T> {
@@ -76,6 +78,7 @@ impl<T> DerefMut for SpinLockGuard<'_, T> {
     }
 }
 
+// ANCHOR: unlock
 impl<T> Drop for SpinLockGuard<'_, T> {
     fn drop(&mut self) {
         // Release the lock first, then (maybe) turn interrupts back on: the
@@ -85,3 +88,4 @@ impl<T> Drop for SpinLockGuard<'_, T> {
         pop_off();
     }
 }
+// ANCHOR_END: unlock
