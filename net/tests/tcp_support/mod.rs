@@ -192,7 +192,8 @@ impl Harness {
             .unwrap()
     }
 
-    /// Passive open: listen, handshake with peer ISN `peer_isn`, accept.
+    /// Passive open: listen, handshake with peer ISN `peer_isn`, accept,
+    /// close the listener.
     pub fn accept_from(&mut self, peer_isn: u32, syn: Seg) -> Link {
         let listener = self.listen();
         self.deliver(&syn);
@@ -206,6 +207,8 @@ impl Harness {
             .accept(listener)
             .expect("handshake should complete");
         assert_eq!(self.table.state(handle), State::Established);
+        // Only the connection stays, so tests can count sockets.
+        self.table.close(listener, self.now).unwrap();
         Link {
             handle,
             peer_nxt: peer_isn.wrapping_add(1),
@@ -243,10 +246,15 @@ impl Harness {
     }
 
     pub fn connect(&mut self) -> SocketHandle {
+        self.connect_from(0)
+    }
+
+    /// Active open from a chosen local port (0: ephemeral).
+    pub fn connect_from(&mut self, port: u16) -> SocketHandle {
         self.table
             .connect(
                 self.now,
-                SocketAddrV4::new(HOST, 0),
+                SocketAddrV4::new(HOST, port),
                 SocketAddrV4::new(PEER, PEER_PORT),
             )
             .unwrap()

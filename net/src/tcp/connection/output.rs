@@ -109,9 +109,13 @@ impl Connection {
                 if len == 0 && !fin {
                     return None;
                 }
-                // Nagle (RFC 1122 §4.2.3.4): no small segment while data
-                // is unacknowledged.
-                if self.cfg.nagle && len < self.snd_mss && !fin && sent > 0 {
+                // A short segment while data is in flight, whose ACK will
+                // open the window again, is held back: by sender-side silly
+                // window avoidance (RFC 9293 §3.8.6.2.1) when the window
+                // cuts it short, and by Nagle (RFC 1122 §4.2.3.4), if
+                // enabled, when the data does.
+                let short = len < self.snd_mss && !fin && sent > 0;
+                if short && (len < unsent || self.cfg.nagle) {
                     return None;
                 }
                 Some(Plan {
