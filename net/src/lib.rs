@@ -23,4 +23,5 @@ pub mod time;
 pub mod wire;
 
 pub use iface::{Config, Device, Interface, NetError};
+pub use tcp::{TcpConfig, TcpError, TcpTable};
 pub use wire::ethernet::{EthernetAddress, WireError};

@@ -1,8 +1,9 @@
-//! One TCP connection: the variables of RFC 9293 §3.3.1 and the user calls
-//! of §3.10 (SEND, RECEIVE, CLOSE, ABORT, STATUS).
+//! One TCP connection: the variables of RFC 9293 §3.3.1, how it is created
+//! (active or passive open) and how it ends.
 //!
-//! The rest of its behaviour lives in two child modules: `input` (a segment
-//! arrives, §3.10.7) and `output` (what to send now, and the timers).
+//! Its behaviour lives in three child modules: `user` (the calls of RFC
+//! 9293 §3.10.2 – §3.10.6), `input` (a segment arrives, §3.10.7) and
+//! `output` (what to send now, and the timers).
 //!
 //! Invariants, in sequence-space order:
 //! - `snd_una <= snd_nxt <= snd_max`: SND.UNA is the oldest unacknowledged
@@ -18,6 +19,7 @@
 
 mod input;
 mod output;
+mod user;
 
 use core::net::SocketAddrV4;
 
@@ -248,58 +250,8 @@ impl Connection {
         self.cc = Congestion::new(self.snd_mss, self.iss);
     }
 
-    // User calls (RFC 9293 §3.10.2 – §3.10.6).
-
-    /// SEND: queues as much of `data` as fits.
-    pub fn send(&mut self, data: &[u8]) -> Result<usize, TcpError> {
-        if let Some(error) = self.error {
-            return Err(error);
-        }
-        match self.state {
-            State::Closed | State::Listen => return Err(TcpError::NotConnected),
-            _ if self.fin_queued => return Err(TcpError::Pipe),
-            // Data queued in SYN-SENT or SYN-RECEIVED goes out once
-            // established (RFC 9293 §3.10.2).
-            State::SynSent | State::SynReceived | State::Established | State::CloseWait => {}
-            _ => return Err(TcpError::Pipe),
-        }
-        match self.tx.write(data) {
-            0 if !data.is_empty() => Err(TcpError::WouldBlock),
-            n => Ok(n),
-        }
-    }
-
-    /// RECEIVE: data first; then the error, if any; then end of stream.
-    pub fn recv(&mut self, buf: &mut [u8]) -> Result<usize, TcpError> {
-        if !self.rx.is_empty() {
-            let n = self.rx.read(buf);
-            self.window_update_if_worth_it();
-            return Ok(n);
-        }
-        if let Some(error) = self.error {
-            return Err(error);
-        }
-        if self.fin_received {
-            return Ok(0);
-        }
-        match self.state {
-            State::Closed | State::Listen => Err(TcpError::NotConnected),
-            _ => Err(TcpError::WouldBlock),
-        }
-    }
-
-    /// The user made room in `rx`. Tell the peer if the window grew by a
-    /// useful amount: receiver-side silly window syndrome avoidance
-    /// (RFC 9293 §3.8.6.2.2) says at least min(buffer / 2, MSS).
-    fn window_update_if_worth_it(&mut self) {
-        if self.state.receives_data() && self.rx.free() >= self.advertised() + self.sws_threshold()
-        {
-            self.ack_now = true;
-        }
-    }
-
     /// What is left of the window we last advertised.
-    fn advertised(&self) -> usize {
+    pub(super) fn advertised(&self) -> usize {
         if self.rcv_adv > self.rcv_nxt {
             self.rcv_adv - self.rcv_nxt
         } else {
@@ -307,61 +259,8 @@ impl Connection {
         }
     }
 
-    fn sws_threshold(&self) -> usize {
+    pub(super) fn sws_threshold(&self) -> usize {
         (self.rx.capacity() / 2).min(usize::from(self.cfg.mss))
-    }
-
-    /// Half-close: a FIN follows the queued data (CLOSE, for the sending
-    /// direction only).
-    pub fn shutdown_write(&mut self) {
-        match self.state {
-            // Sent once established (RFC 9293 §3.10.4, SYN-RECEIVED).
-            State::SynSent | State::SynReceived => self.fin_queued = true,
-            State::Established => {
-                self.fin_queued = true;
-                self.state = State::FinWait1;
-            }
-            State::CloseWait => {
-                self.fin_queued = true;
-                self.state = State::LastAck;
-            }
-            _ => {}
-        }
-    }
-
-    /// CLOSE (RFC 9293 §3.10.4). The user lets go of the connection; it
-    /// finishes alone. Unread data means data loss, which RFC 1122
-    /// §4.2.2.13 says to signal with a reset.
-    pub fn close(&mut self, now: Instant) {
-        self.owner = Owner::Orphan;
-        if !self.rx.is_empty() {
-            self.abort();
-            return;
-        }
-        match self.state {
-            State::SynSent => self.state = State::Closed,
-            State::FinWait2 => self.close_at = Some(now + self.cfg.fin_wait2_timeout),
-            _ => self.shutdown_write(),
-        }
-    }
-
-    /// ABORT (RFC 9293 §3.10.5): drop everything; in a synchronized state
-    /// tell the peer with `<SEQ=SND.NXT><CTL=RST>`.
-    pub fn abort(&mut self) {
-        if matches!(
-            self.state,
-            State::SynReceived
-                | State::Established
-                | State::FinWait1
-                | State::FinWait2
-                | State::CloseWait
-        ) {
-            self.pending_reset = Some(Reset {
-                seq: self.snd_max,
-                ack: None,
-            });
-        }
-        self.enter_closed(None);
     }
 
     /// Ends the connection, remembering why if it failed.

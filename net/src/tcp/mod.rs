@@ -12,7 +12,8 @@
 //! - `seq`: sequence numbers with wraparound comparisons;
 //! - `state`: the eleven states of the state diagram;
 //! - `segment`: an arriving segment as the state machine sees it;
-//! - `connection`: one connection's variables and the user calls on it;
+//! - `connection`: one connection's variables, its open and its end;
+//!   - `connection/user`: the user calls (send, receive, close, abort);
 //!   - `connection/input`: what an arriving segment does (RFC 9293 §3.10.7);
 //!   - `connection/output`: what to send, and the timers (RFC 6298);
 //! - `send_buffer`, `recv_buffer`: the byte queues, reassembly included;
@@ -22,6 +23,7 @@
 //! - `listener`: listening sockets, the accept queue and SYN-flood limits;
 //! - `table`: all sockets of a host: handles, ports, user calls;
 //!   - `table/demux`: which socket an arriving segment is for;
+//!   - `table/info`: the `netstat` view;
 //! - `config`, `counters`: settings and statistics.
 //!
 //! `docs/src/tcp.md` is the guided tour.

@@ -10,9 +10,13 @@
 //! closed it and it finishes its FIN handshake alone). `reap` frees closed
 //! connections nobody holds, so no socket leaks.
 //!
-//! Arriving segments are demultiplexed in the child module `demux`.
+//! Arriving segments are demultiplexed in the child module `demux`; `info`
+//! describes the sockets for `netstat`.
 
 mod demux;
+mod info;
+
+pub use info::SocketInfo;
 
 use alloc::boxed::Box;
 use alloc::collections::VecDeque;
@@ -26,7 +30,7 @@ use super::isn;
 use super::listener::Listener;
 use super::state::State;
 use super::{Readiness, TcpError};
-use crate::time::{Duration, Instant};
+use crate::time::Instant;
 use crate::wire::tcp::TcpRepr;
 
 /// Names one socket of a [`TcpTable`].
@@ -34,27 +38,6 @@ use crate::wire::tcp::TcpRepr;
 pub struct SocketHandle {
     index: u32,
     generation: u32,
-}
-
-/// One line of `netstat`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct SocketInfo {
-    pub handle: SocketHandle,
-    pub local: SocketAddrV4,
-    /// `None` for a listener.
-    pub remote: Option<SocketAddrV4>,
-    pub state: State,
-    /// Bytes not yet acknowledged by the peer / not yet read by the user.
-    pub send_queue: usize,
-    pub recv_queue: usize,
-    /// False for orphans and for connections waiting to be accepted.
-    pub user_owned: bool,
-    pub rto: Duration,
-    pub srtt: Option<Duration>,
-    pub cwnd: usize,
-    pub ssthresh: usize,
-    pub send_window: usize,
-    pub send_mss: usize,
 }
 
 #[derive(Debug)]
@@ -349,48 +332,6 @@ impl TcpTable {
             Some(Socket::Listener(_)) => State::Listen,
             None => State::Closed,
         }
-    }
-
-    /// Every socket, orphans included, for `netstat`.
-    pub fn sockets(&self) -> impl Iterator<Item = SocketInfo> + '_ {
-        self.slots.iter().enumerate().filter_map(|(index, slot)| {
-            let handle = SocketHandle {
-                index: index as u32,
-                generation: slot.generation,
-            };
-            Some(match slot.socket.as_ref()? {
-                Socket::Listener(l) => SocketInfo {
-                    handle,
-                    local: l.local,
-                    remote: None,
-                    state: State::Listen,
-                    send_queue: 0,
-                    recv_queue: l.half_open_len(),
-                    user_owned: true,
-                    rto: Duration::ZERO,
-                    srtt: None,
-                    cwnd: 0,
-                    ssthresh: 0,
-                    send_window: 0,
-                    send_mss: 0,
-                },
-                Socket::Connection(c) => SocketInfo {
-                    handle,
-                    local: c.local,
-                    remote: Some(c.remote),
-                    state: c.state,
-                    send_queue: c.send_queue(),
-                    recv_queue: c.recv_queue(),
-                    user_owned: c.owner == Owner::User,
-                    rto: c.rto(),
-                    srtt: c.srtt(),
-                    cwnd: c.congestion().window(),
-                    ssthresh: c.congestion().ssthresh(),
-                    send_window: c.send_window(),
-                    send_mss: c.send_mss(),
-                },
-            })
-        })
     }
 
     // ANCHOR: poll_output

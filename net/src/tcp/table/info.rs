@@ -1,0 +1,74 @@
+//! The table seen from outside, for `netstat` and for tests: one
+//! [`SocketInfo`] per socket, orphans included.
+
+use core::net::SocketAddrV4;
+
+use super::{Socket, SocketHandle, TcpTable};
+use crate::tcp::connection::Owner;
+use crate::tcp::state::State;
+use crate::time::Duration;
+
+/// One line of `netstat`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SocketInfo {
+    pub handle: SocketHandle,
+    pub local: SocketAddrV4,
+    /// `None` for a listener.
+    pub remote: Option<SocketAddrV4>,
+    pub state: State,
+    /// Bytes not yet acknowledged by the peer / not yet read by the user.
+    pub send_queue: usize,
+    pub recv_queue: usize,
+    /// False for orphans and for connections waiting to be accepted.
+    pub user_owned: bool,
+    pub rto: Duration,
+    pub srtt: Option<Duration>,
+    pub cwnd: usize,
+    pub ssthresh: usize,
+    pub send_window: usize,
+    pub send_mss: usize,
+}
+
+impl TcpTable {
+    /// Every socket, orphans included, for `netstat`.
+    pub fn sockets(&self) -> impl Iterator<Item = SocketInfo> + '_ {
+        self.slots.iter().enumerate().filter_map(|(index, slot)| {
+            let handle = SocketHandle {
+                index: index as u32,
+                generation: slot.generation,
+            };
+            Some(match slot.socket.as_ref()? {
+                Socket::Listener(l) => SocketInfo {
+                    handle,
+                    local: l.local,
+                    remote: None,
+                    state: State::Listen,
+                    send_queue: 0,
+                    recv_queue: l.half_open_len(),
+                    user_owned: true,
+                    rto: Duration::ZERO,
+                    srtt: None,
+                    cwnd: 0,
+                    ssthresh: 0,
+                    send_window: 0,
+                    send_mss: 0,
+                },
+                Socket::Connection(c) => SocketInfo {
+                    handle,
+                    local: c.local,
+                    remote: Some(c.remote),
+                    state: c.state,
+                    send_queue: c.send_queue(),
+                    recv_queue: c.recv_queue(),
+                    user_owned: c.owner == Owner::User,
+                    rto: c.rto(),
+                    srtt: c.srtt(),
+                    cwnd: c.congestion().window(),
+                    ssthresh: c.congestion().ssthresh(),
+                    send_window: c.send_window(),
+                    send_mss: c.send_mss(),
+                },
+            })
+        })
+    }
+}
