@@ -14,6 +14,7 @@
 
 BUILD      := build
 KERNEL_ELF := $(BUILD)/kernel.elf
+INITRD     := $(BUILD)/initrd.tar
 ISO        := $(BUILD)/oxv6.iso
 PROFILE    ?= dev
 ACCEL      ?= tcg
@@ -37,9 +38,9 @@ endif
 QEMU_FLAGS := -accel $(ACCEL) -m $(MEMORY) -nographic -no-reboot \
               -device isa-debug-exit,iobase=0xf4,iosize=0x04
 
-.PHONY: all setup kernel qemu qemu-gdb gdb test check iso docs clean symbolize
+.PHONY: all setup kernel user initrd qemu qemu-gdb gdb test check iso docs clean symbolize
 
-all: kernel
+all: kernel initrd
 
 setup:
 	@tools/setup.sh
@@ -49,6 +50,22 @@ kernel: setup
 	@mkdir -p $(BUILD)
 	cp $(TARGET_DIR)/kernel $(KERNEL_ELF)
 
+user: setup
+	cd user && cargo build --profile $(PROFILE)
+
+# The initrd: a tar archive of the file tree in build/initrd (programs in
+# /bin), read by kernel/src/fs/initrd.rs. Sorted and time-stamped at zero, so
+# the same programs always give the same archive.
+initrd: user
+	rm -rf $(BUILD)/initrd
+	mkdir -p $(BUILD)/initrd/bin
+	for program in user/src/bin/*.rs; do \
+	  name=$$(basename $$program .rs); \
+	  cp $(TARGET_DIR)/$$name $(BUILD)/initrd/bin/$$name; \
+	done
+	tar --format=ustar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner \
+	  -cf $(INITRD) -C $(BUILD)/initrd .
+
 ifeq ($(BOOT),limine)
   ifeq ($(FIRMWARE),uefi)
     BOOT_FLAGS = -cdrom $(ISO) -bios $(OVMF)
@@ -57,8 +74,8 @@ ifeq ($(BOOT),limine)
   endif
   BOOT_DEPS = iso
 else
-  BOOT_FLAGS = -kernel $(KERNEL_ELF) -append "$(CMDLINE)"
-  BOOT_DEPS = kernel
+  BOOT_FLAGS = -kernel $(KERNEL_ELF) -initrd $(INITRD) -append "$(CMDLINE)"
+  BOOT_DEPS = kernel initrd
 endif
 
 qemu: $(BOOT_DEPS)
@@ -72,13 +89,14 @@ qemu-gdb: $(BOOT_DEPS)
 gdb:
 	gdb -q -x tools/gdbinit $(KERNEL_ELF)
 
-test: kernel
-	python3 tools/test.py --kernel $(KERNEL_ELF) --accel $(ACCEL)
+test: kernel initrd
+	python3 tools/test.py --kernel $(KERNEL_ELF) --initrd $(INITRD) --accel $(ACCEL)
 
 check: setup
 	cargo fmt --all -- --check
 	cargo clippy -p net -p libsys --all-targets -- -D warnings
 	cd kernel && cargo clippy -- -D warnings
+	cd user && cargo clippy -- -D warnings
 
 # Turn raw addresses from a panic report into function names and lines:
 #   make symbolize ADDRS="0xffffffff80201234 0xffffffff80205678"
@@ -93,10 +111,11 @@ $(LIMINE_DIR)/limine:
 	fi
 	$(MAKE) -C $(LIMINE_DIR)
 
-iso: kernel $(LIMINE_DIR)/limine
+iso: kernel initrd $(LIMINE_DIR)/limine
 	rm -rf $(BUILD)/iso_root
 	mkdir -p $(BUILD)/iso_root/boot/limine $(BUILD)/iso_root/EFI/BOOT
 	cp $(KERNEL_ELF) $(BUILD)/iso_root/boot/kernel.elf
+	cp $(INITRD) $(BUILD)/iso_root/boot/initrd.tar
 	cp limine.conf $(BUILD)/iso_root/boot/limine/
 	cp $(LIMINE_DIR)/limine-bios.sys $(LIMINE_DIR)/limine-bios-cd.bin \
 	   $(LIMINE_DIR)/limine-uefi-cd.bin $(BUILD)/iso_root/boot/limine/

@@ -1,10 +1,14 @@
-//! The kernel command line: space-separated `key=value` words.
+//! The kernel command line: space-separated words, then `--` and the
+//! arguments for init.
 //!
 //! - `loglevel=error|warn|info|debug`
 //! - `test` or `test=FILTER`: run the in-kernel tests (those whose name
 //!   contains FILTER), print the results, exit QEMU.
 //! - `fault=KIND`: deliberately crash in a known way (see `ktest::faults`),
 //!   so the test harness can check the crash report.
+//! - `init=PATH`: the first program (default `/bin/init`).
+//! - `-- WORDS...`: everything after `--` is passed to init as arguments;
+//!   `-- usertests` makes init run `/bin/usertests` and power off.
 
 use crate::log::{self, Level};
 
@@ -17,19 +21,29 @@ pub enum Mode {
 pub struct Args {
     pub mode: Mode,
     pub log_level: Level,
+    pub init: &'static str,
+    /// The words after `--`, space-separated.
+    pub init_args: &'static str,
 }
 
 pub fn parse(line: &'static str) -> Args {
+    let (kernel_part, init_args) = match line.split_once("--") {
+        Some((kernel, rest)) => (kernel, rest.trim()),
+        None => (line, ""),
+    };
     let mut args = Args {
         mode: Mode::Normal,
         log_level: Level::Info,
+        init: "/bin/init",
+        init_args,
     };
-    for word in line.split_ascii_whitespace() {
+    for word in kernel_part.split_ascii_whitespace() {
         let (key, value) = word.split_once('=').unwrap_or((word, ""));
         match key {
             "loglevel" => args.log_level = log::parse_level(value).unwrap_or(Level::Info),
             "test" => args.mode = Mode::Test(value),
             "fault" => args.mode = Mode::Fault(value),
+            "init" => args.init = value,
             _ => {}
         }
     }

@@ -13,12 +13,15 @@ mod boot;
 mod cmdline;
 mod console;
 mod dev;
+mod fs;
 mod ktest;
 #[macro_use]
 mod log;
 mod mem;
 mod panic;
+mod proc;
 mod sync;
+mod syscall;
 mod time;
 
 use boot::{BootInfo, RegionKind};
@@ -54,20 +57,35 @@ pub fn kmain(boot: &'static BootInfo) -> ! {
     let bsp = dev::lapic::id();
     arch::cpu::this_cpu().apic_id.set(bsp);
     dev::ioapic::route_isa_irq(dev::uart::IRQ, arch::trap::IRQ_BASE + dev::uart::IRQ, bsp);
+    time::init();
     dev::lapic::start_timer();
     info!(
-        "interrupts: {} CPU(s) in the MADT, {} I/O APIC(s), timer at {} Hz ({} counts/tick)",
+        "interrupts: {} CPU(s) in the MADT, {} I/O APIC(s), timer at {} Hz ({} counts/tick), TSC {} MHz",
         dev::acpi::machine().cpu_count,
         dev::acpi::machine().io_apic_count,
         time::HZ,
-        dev::lapic::counts_per_tick()
+        dev::lapic::counts_per_tick(),
+        time::tsc_per_ms() / 1000
     );
+    syscall::entry::init();
+    proc::init();
+    if let Some((phys, len)) = boot.initrd {
+        fs::initrd::init(phys, len);
+        info!(
+            "initrd: {} KiB, {} files",
+            len / 1024,
+            fs::initrd::entries().count()
+        );
+    }
     x86_64::instructions::interrupts::enable();
 
     match args.mode {
         cmdline::Mode::Test(filter) => ktest::run(filter),
         cmdline::Mode::Fault(kind) => ktest::faults::trigger(kind),
-        cmdline::Mode::Normal => idle_with_heartbeat(),
+        cmdline::Mode::Normal => {
+            start_init(args.init, args.init_args);
+            proc::scheduler::scheduler()
+        }
     }
 }
 // ANCHOR_END: kmain
@@ -103,16 +121,27 @@ fn print_memory(boot: &BootInfo) {
     );
 }
 
-/// With nothing else to run yet, show that time passes: one line a second.
-fn idle_with_heartbeat() -> ! {
-    println!("oxv6: up. The timer ticks below; type and your keys echo. Quit QEMU with Ctrl-A X.");
-    let mut last_second = 0;
-    loop {
-        x86_64::instructions::hlt();
-        let seconds = time::uptime_ms() / 1000;
-        if seconds != last_second {
-            last_second = seconds;
-            println!("uptime: {} ticks, {} ms", time::ticks(), time::uptime_ms());
+/// Loads the first user program from the initrd and makes it runnable.
+fn start_init(path: &str, init_args: &str) {
+    let Some(file) = fs::initrd::find(path) else {
+        error!(
+            "no {} in the initrd: boot with an initrd (make qemu does)",
+            path
+        );
+        dev::qemu::exit(dev::qemu::FAILURE);
+    };
+    let mut args = alloc::vec![alloc::string::String::from(path)];
+    args.extend(
+        init_args
+            .split_ascii_whitespace()
+            .map(alloc::string::String::from),
+    );
+    match proc::exec::load(file, &args) {
+        Ok(image) => proc::fork::spawn_init("init", image),
+        Err(e) => {
+            error!("cannot start {}: {}", path, e);
+            dev::qemu::exit(dev::qemu::FAILURE);
         }
     }
+    info!("starting {} {}", path, init_args);
 }

@@ -1,7 +1,11 @@
-//! Kernel time: a tick counter advanced by the local APIC timer.
+//! Kernel time: a tick counter advanced by the local APIC timer, and a
+//! fine-grained clock from the CPU's time-stamp counter (TSC).
 //!
 //! The first CPU's timer interrupt calls `tick` `HZ` times a second. Uptime
-//! is ticks converted to milliseconds, so its resolution is one tick (10 ms).
+//! in milliseconds is ticks converted, so its resolution is one tick
+//! (10 ms); processes sleeping for a while wait on `tick_channel`.
+//! `nanoseconds` reads the TSC, whose rate we measure once against the PIT,
+//! for benchmarks that need better than 10 ms.
 
 use core::sync::atomic::{AtomicU64, Ordering};
 
@@ -10,10 +14,34 @@ pub const HZ: u64 = 100;
 pub const MS_PER_TICK: u64 = 1000 / HZ;
 
 static TICKS: AtomicU64 = AtomicU64::new(0);
+static TSC_AT_BOOT: AtomicU64 = AtomicU64::new(0);
+static TSC_PER_MS: AtomicU64 = AtomicU64::new(1);
+
+/// Measures the TSC rate against the PIT. Call once, early.
+pub fn init() {
+    const MS: u64 = 20;
+    let start = read_tsc();
+    crate::dev::pit::wait_ms(MS);
+    let per_ms = (read_tsc() - start) / MS;
+    TSC_PER_MS.store(per_ms.max(1), Ordering::Relaxed);
+    TSC_AT_BOOT.store(start, Ordering::Relaxed);
+}
+
+fn read_tsc() -> u64 {
+    // SAFETY: rdtsc has no side effects.
+    unsafe { core::arch::x86_64::_rdtsc() }
+}
 
 /// Called from the timer interrupt on the first CPU.
 pub fn tick() {
     TICKS.fetch_add(1, Ordering::Relaxed);
+    crate::proc::scheduler::wakeup(tick_channel());
+}
+
+/// What processes sleeping for a time (`sleep`) wait on: every tick wakes
+/// them to check their deadline.
+pub fn tick_channel() -> crate::proc::Channel {
+    crate::proc::Channel::of(&TICKS)
 }
 
 /// Timer ticks since the timer started.
@@ -24,4 +52,15 @@ pub fn ticks() -> u64 {
 /// Milliseconds since the timer started.
 pub fn uptime_ms() -> u64 {
     ticks() * MS_PER_TICK
+}
+
+/// Nanoseconds since boot, from the TSC.
+pub fn nanoseconds() -> u64 {
+    let elapsed = read_tsc().saturating_sub(TSC_AT_BOOT.load(Ordering::Relaxed));
+    (elapsed as u128 * 1_000_000 / TSC_PER_MS.load(Ordering::Relaxed) as u128) as u64
+}
+
+/// TSC cycles per millisecond (for the boot log).
+pub fn tsc_per_ms() -> u64 {
+    TSC_PER_MS.load(Ordering::Relaxed)
 }

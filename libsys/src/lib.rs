@@ -1,2 +1,24 @@
-//! `libsys`: the one definition of the kernel/user ABI.
+//! `libsys`: the one definition of the kernel/user ABI, and the user-side
+//! library built on it.
+//!
+//! Everything both sides must agree on lives here and nowhere else:
+//! - [`syscalls`]: the table of system calls (number, name, arguments);
+//! - [`errno`]: error numbers (negative return values);
+//! - [`abi`]: structures and constants passed across the boundary.
+//!
+//! With the `user` feature it is also the runtime of every user program:
+//! `_start`, the `syscall` instruction wrappers, safe wrappers returning
+//! `Result`, `print!`/`println!`, a heap over `sbrk`, and `exit` on return or
+//! panic.
 #![no_std]
+
+pub mod abi;
+pub mod errno;
+pub mod syscalls;
+
+#[cfg(feature = "user")]
+mod user;
+#[cfg(feature = "user")]
+pub use user::*;
+
+pub use errno::Errno;

@@ -10,7 +10,8 @@
 //! it. Code that reads them must not be moved to another CPU halfway, so it
 //! runs with interrupts off (hold a spinlock, or call `push_off`).
 
-use core::cell::Cell;
+use crate::proc::swtch::Context;
+use core::cell::{Cell, UnsafeCell};
 use core::sync::atomic::{AtomicUsize, Ordering};
 use x86_64::instructions::interrupts;
 use x86_64::registers::model_specific::{GsBase, KernelGsBase};
@@ -36,6 +37,12 @@ pub struct Cpu {
     /// before the outermost one (xv6's `noff` and `intena`).
     push_off_depth: Cell<u32>,
     interrupts_were_on: Cell<bool>,
+    /// The scheduler's saved registers, while a process runs on this CPU.
+    pub scheduler_context: UnsafeCell<Context>,
+    /// Slot of the process running on this CPU, if any.
+    pub current: Cell<Option<usize>>,
+    /// Timer ticks this CPU spent idle (halted in the scheduler).
+    pub idle_ticks: Cell<u64>,
 }
 // ANCHOR_END: cpu
 
@@ -53,6 +60,17 @@ impl Cpu {
             apic_id: Cell::new(0),
             push_off_depth: Cell::new(0),
             interrupts_were_on: Cell::new(false),
+            scheduler_context: UnsafeCell::new(Context {
+                rsp: 0,
+                r15: 0,
+                r14: 0,
+                r13: 0,
+                r12: 0,
+                rbx: 0,
+                rbp: 0,
+            }),
+            current: Cell::new(None),
+            idle_ticks: Cell::new(0),
         }
     }
 }
@@ -113,6 +131,17 @@ pub fn pop_off() {
     }
 }
 // ANCHOR_END: push_off
+
+/// Whether interrupts were on before the outermost `push_off`. This
+/// belongs to the kernel thread, not the CPU: `sched` saves it before
+/// switching away and restores it after (see `proc::scheduler`).
+pub fn interrupts_were_on() -> bool {
+    this_cpu().interrupts_were_on.get()
+}
+
+pub fn set_interrupts_were_on(value: bool) {
+    this_cpu().interrupts_were_on.set(value);
+}
 
 /// How many `push_off`s are outstanding on this CPU (for assertions).
 pub fn push_off_depth() -> u32 {

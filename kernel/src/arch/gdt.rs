@@ -101,3 +101,9 @@ pub fn init() {
         load_tss(TSS);
     }
 }
+
+/// Sets the stack the CPU switches to when an interrupt or exception arrives
+/// while user code runs: the running process's kernel stack.
+pub fn set_kernel_stack(top: u64) {
+    this_cpu_tables().tss.privilege_stack_table[0] = VirtAddr::new(top);
+}

@@ -4,9 +4,11 @@
 //! [`TrapFrame`] on the current kernel stack. `trap` decides what the event
 //! was and dispatches:
 //!
-//! - CPU exceptions (vectors 0-31) in kernel mode are kernel bugs: print a
-//!   report and stop the machine (a breakpoint, `int3`, is the exception:
-//!   it is reported and execution continues);
+//! - CPU exceptions (vectors 0-31) in user mode are the program's fault:
+//!   that process is killed with a one-line report, and the system goes on;
+//! - in kernel mode they are kernel bugs: print a report and stop the
+//!   machine (a breakpoint, `int3`, is the exception: it is reported and
+//!   execution continues);
 //! - the local APIC timer (vector 32) advances the clock;
 //! - device interrupts (vectors 33-55, ISA/PCI IRQ n at 32 + n) go to their
 //!   driver;
@@ -117,14 +119,20 @@ pub fn exception_name(vector: u64) -> &'static str {
 extern "C" fn trap(frame: &mut TrapFrame) {
     let vector = frame.vector as u8;
     match vector {
+        0..=31 if frame.came_from_user() => user_fault(frame),
         3 => {
             BREAKPOINTS.fetch_add(1, Ordering::Relaxed);
             crate::debug!("breakpoint at {:#x}", frame.rip);
         }
         0..=31 => kernel_fault(frame),
         TIMER_VECTOR => {
-            crate::time::tick();
+            if crate::arch::cpu::this_cpu().id.get() == 0 {
+                crate::time::tick();
+            }
             crate::dev::lapic::end_of_interrupt();
+            // Preemption: the running process's time slice (one tick) is
+            // over, whether it was in user mode or in the kernel.
+            crate::proc::scheduler::timer_tick();
         }
         SPURIOUS_VECTOR => {} // no EOI for spurious interrupts (SDM 10.9)
         v if v == IRQ_BASE + crate::dev::uart::IRQ => {
@@ -136,8 +144,39 @@ extern "C" fn trap(frame: &mut TrapFrame) {
             crate::dev::lapic::end_of_interrupt();
         }
     }
+    // A process killed while it ran (or slept) exits on its way out.
+    if frame.came_from_user() && crate::proc::lifecycle::killed() {
+        crate::proc::lifecycle::exit(libsys::abi::STATUS_KILLED);
+    }
 }
 // ANCHOR_END: trap
+
+// ANCHOR: user_fault
+/// An exception in user mode: the program's fault, not the kernel's. Say
+/// what happened in one line and end that process; everything else runs on.
+fn user_fault(frame: &TrapFrame) -> ! {
+    let (pid, name) = crate::proc::describe_current();
+    let detail = if frame.vector == 14 {
+        let cr2 = x86_64::registers::control::Cr2::read_raw();
+        alloc::format!(
+            " at address {:#x} ({})",
+            cr2,
+            page_fault_cause(frame.error_code)
+        )
+    } else {
+        alloc::string::String::new()
+    };
+    crate::println!(
+        "pid {} ({}): {} at rip {:#x}{}: killed",
+        pid,
+        name,
+        exception_name(frame.vector),
+        frame.rip,
+        detail
+    );
+    crate::proc::lifecycle::exit(libsys::abi::STATUS_FAULTED)
+}
+// ANCHOR_END: user_fault
 
 /// An exception in kernel mode: a kernel bug. Report it and stop.
 fn kernel_fault(frame: &TrapFrame) -> ! {

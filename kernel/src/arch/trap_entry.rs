@@ -79,6 +79,7 @@ trap_common:
 
     .global trap_return
 trap_return:
+    cli                     /* no interrupt between swapgs and iretq */
     pop r15
     pop r14
     pop r13

@@ -100,6 +100,7 @@ pub fn init(boot: &BootInfo) {
     // SAFETY: the new table maps the kernel image at the same addresses,
     // the direct map, and the current stack (the boot stack is in .bss).
     unsafe { Cr3::write(root, cr3_flags) };
+    KERNEL_ROOT.store(table.root(), core::sync::atomic::Ordering::Relaxed);
     *KERNEL_PAGE_TABLE.lock() = Some(table);
     // ANCHOR_END: switch
 }
@@ -125,6 +126,32 @@ pub fn map_mmio(phys: u64, len: u64) -> u64 {
     phys_to_virt(phys)
 }
 // ANCHOR_END: map_mmio
+
+/// Maps fresh zeroed frames over `[start, end)` of the kernel half
+/// (read+write, no-execute): kernel stacks. The range must lie under a PML4
+/// entry created at boot (see the module invariant).
+pub fn map_kernel_range(start: u64, end: u64) {
+    let mut guard = KERNEL_PAGE_TABLE.lock();
+    let table = guard
+        .as_mut()
+        .expect("map_kernel_range before kernel_map::init");
+    let mut page = start;
+    while page < end {
+        let frame = super::frame::alloc().expect("out of memory mapping kernel stacks");
+        table
+            .map(page, frame, WRITABLE | NO_EXECUTE)
+            .expect("kernel range already mapped");
+        page += PAGE_SIZE;
+    }
+}
+
+/// Physical address of the kernel's PML4 (read without a lock: it is set
+/// once, at boot, before any process exists).
+pub fn kernel_root() -> u64 {
+    KERNEL_ROOT.load(core::sync::atomic::Ordering::Relaxed)
+}
+
+static KERNEL_ROOT: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
 
 /// Runs `f` with the kernel page table (to copy its kernel half, or inspect it).
 pub fn with_kernel_table<R>(f: impl FnOnce(&PageTable) -> R) -> R {

@@ -24,6 +24,7 @@
 //!    leftovers, memory above 4 GiB) joins the frame allocator;
 //! 4. the heap starts, on a stretch of RAM set aside in step 1.
 
+pub mod address_space;
 pub mod frame;
 pub mod heap;
 pub mod kernel_map;

@@ -240,6 +240,37 @@ impl PageTable {
 }
 
 // ANCHOR: free_table
+impl PageTable {
+    /// Calls `visit(virt, phys, flags)` for every 4 KiB page mapped in the
+    /// user half, in address order.
+    pub fn for_each_user_page(&self, visit: &mut dyn FnMut(u64, u64, u64)) {
+        for i in 0..256 {
+            // SAFETY: live PML4 frame.
+            let value = unsafe { *entry(self.root, i) };
+            if value & PRESENT != 0 {
+                visit_table(value & ADDRESS_MASK, 3, (i as u64) << 39, visit);
+            }
+        }
+    }
+}
+
+/// Visits the leaves below `table` (at `level`), which maps from `base` up.
+fn visit_table(table: u64, level: u32, base: u64, visit: &mut dyn FnMut(u64, u64, u64)) {
+    for i in 0..512u64 {
+        // SAFETY: `table` is a live page-table frame of the space we visit.
+        let value = unsafe { *entry(table, i as usize) };
+        if value & PRESENT == 0 {
+            continue;
+        }
+        let virt = base + (i << (12 + 9 * (level - 1)));
+        if level == 1 {
+            visit(virt, value & ADDRESS_MASK, value & !ADDRESS_MASK);
+        } else if value & HUGE == 0 {
+            visit_table(value & ADDRESS_MASK, level - 1, virt, visit);
+        }
+    }
+}
+
 /// Frees the table at `table` (at `level`) and everything below it.
 fn free_table(table: u64, level: u32, free_pages: bool) {
     for i in 0..512 {

@@ -63,6 +63,27 @@ impl<T> SpinLock<T> {
         }
     }
     // ANCHOR_END: lock
+
+    /// Releases the lock without a guard: for the one place a lock is
+    /// taken by one kernel thread and released by another (the scheduler
+    /// hands `PROCS` to the process it switches to, see `proc::fork`).
+    ///
+    /// # Safety
+    /// The lock must be held by this CPU, through a guard that will never
+    /// be dropped (it belongs to the context we switched away from).
+    pub unsafe fn force_unlock(&self) {
+        self.owner.store(NO_OWNER, Ordering::Relaxed);
+        // SAFETY: the caller holds the lock (see above).
+        unsafe { self.inner.force_unlock() };
+        pop_off();
+    }
+}
+
+impl<'a, T> SpinLockGuard<'a, T> {
+    /// The lock this guard holds (so `sleep` can take it again).
+    pub fn lock(&self) -> &'a SpinLock<T> {
+        self.lock
+    }
 }
 
 impl<T> Deref for SpinLockGuard<'_, T> {

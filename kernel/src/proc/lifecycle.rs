@@ -1,0 +1,105 @@
+//! The end of a process: `exit`, `wait`, `kill`.
+//!
+//! A process that exits does not free itself: it is running on its own
+//! kernel stack and page table. It becomes a Zombie, keeping only its pid
+//! and exit status, and wakes its parent. The parent's `wait` finds the
+//! zombie, frees its memory, and turns the slot back to Unused.
+//!
+//! Orphans: when a process exits, its children are given to init (slot 0),
+//! whose only job, besides starting the first programs, is to `wait` for
+//! them forever.
+
+use super::scheduler::{sched, sleep_holding_procs, switch_page_table, wakeup_holding_procs};
+use super::{Channel, INIT_SLOT, NPROC, PROCS, Proc, SPACES, me, slot_of_pid};
+use libsys::Errno;
+use libsys::abi::ProcState;
+
+// ANCHOR: exit
+/// Ends the calling process with `status`. Never returns.
+pub fn exit(status: i32) -> ! {
+    let slot = me();
+    // Run on the kernel's page table from now on: once we are a zombie,
+    // our parent may free ours (on another CPU) at any moment.
+    switch_page_table(0);
+
+    let mut table = PROCS.lock();
+    if slot == INIT_SLOT {
+        panic!("init exited with status {status}");
+    }
+    // Hand our children to init, and wake init if one is already a zombie.
+    let mut orphaned_zombie = false;
+    for child in table.procs.iter_mut().filter(|p| p.parent == Some(slot)) {
+        child.parent = Some(INIT_SLOT);
+        orphaned_zombie |= child.state == ProcState::Zombie;
+    }
+    if orphaned_zombie {
+        let init = Channel::of(&table.procs[INIT_SLOT]);
+        wakeup_holding_procs(&mut table, init);
+    }
+    if let Some(parent) = table.procs[slot].parent {
+        let parent = Channel::of(&table.procs[parent]);
+        wakeup_holding_procs(&mut table, parent);
+    }
+    table.procs[slot].exit_status = status;
+    table.procs[slot].state = ProcState::Zombie;
+    sched(&mut table);
+    unreachable!("a zombie was scheduled");
+}
+// ANCHOR_END: exit
+
+// ANCHOR: wait
+/// Waits for a child to exit, frees it, and returns its pid and status.
+pub fn wait() -> Result<(u32, i32), Errno> {
+    let slot = me();
+    let mut table = PROCS.lock();
+    loop {
+        let mut have_children = false;
+        for child in 0..NPROC {
+            if table.procs[child].parent != Some(slot) {
+                continue;
+            }
+            have_children = true;
+            if table.procs[child].state == ProcState::Zombie {
+                let result = (table.procs[child].pid, table.procs[child].exit_status);
+                let space = SPACES[child].lock().take();
+                table.procs[child] = Proc::unused();
+                drop(table);
+                drop(space); // free the child's memory without holding PROCS
+                return Ok(result);
+            }
+        }
+        if !have_children {
+            return Err(Errno::ECHILD);
+        }
+        if table.procs[slot].killed {
+            return Err(Errno::EINTR);
+        }
+        let me = Channel::of(&table.procs[slot]);
+        sleep_holding_procs(me, &mut table);
+    }
+}
+// ANCHOR_END: wait
+
+/// Marks process `pid` as killed; it exits when it next leaves the kernel
+/// (or at once, if it sleeps: it is woken to notice).
+pub fn kill(pid: u32) -> Result<(), Errno> {
+    let mut table = PROCS.lock();
+    let slot = slot_of_pid(&table, pid).ok_or(Errno::ESRCH)?;
+    let proc = &mut table.procs[slot];
+    if slot == INIT_SLOT || proc.is_kernel_thread {
+        return Err(Errno::EPERM);
+    }
+    if proc.state == ProcState::Zombie {
+        return Ok(());
+    }
+    proc.killed = true;
+    if proc.state == ProcState::Sleeping {
+        proc.state = ProcState::Runnable;
+    }
+    Ok(())
+}
+
+/// Has the running process been killed?
+pub fn killed() -> bool {
+    PROCS.lock().procs[me()].killed
+}

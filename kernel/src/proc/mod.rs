@@ -1,0 +1,243 @@
+//! Processes: the process table and what lives in it.
+//!
+//! A process is a slot in a fixed table of `NPROC` entries, in one of the
+//! states of `ProcState`:
+//!
+//! ```text
+//!            alloc_slot          fork/spawn done
+//!   Unused ─────────────► Embryo ───────────────► Runnable ◄──────┐
+//!     ▲                                            │   ▲          │ wakeup,
+//!     │ wait() reaps                     scheduler │   │ yield,   │ kill
+//!     │                                            ▼   │ timer    │
+//!   Zombie ◄──────────────── exit() ─────────── Running ──────► Sleeping
+//!                                                        sleep()
+//! ```
+//!
+//! # Locking
+//!
+//! One lock, `PROCS`, protects the state of *every* process: `state`,
+//! `chan`, `killed`, `parent`, `context` and the rest of `Proc`. It is
+//! simple to reason about and, with a handful of CPUs, cheap enough. The
+//! scheduler holds it across `swtch` (see `scheduler.rs`).
+//!
+//! Two things are *not* under `PROCS`, because only the process itself
+//! touches them while it lives:
+//! - its address space, in `SPACES[slot]`, a lock of its own (taken after
+//!   `PROCS` when both are needed);
+//! - its kernel stack, mapped once per slot at boot and reused.
+//!
+//! Lock order: (any lock you sleep on) → `PROCS` → `SPACES[i]` → `frames`.
+
+pub mod exec;
+pub mod fork;
+pub mod lifecycle;
+pub mod scheduler;
+pub mod swtch;
+
+use crate::arch::cpu::this_cpu;
+use crate::mem::address_space::AddressSpace;
+use crate::sync::SpinLock;
+use libsys::abi::{PROC_NAME_LEN, ProcState};
+use swtch::Context;
+
+/// Size of the process table.
+pub const NPROC: usize = 64;
+/// Slot 0 is always `init`, the first user process.
+pub const INIT_SLOT: usize = 0;
+
+// ANCHOR: proc
+/// One process (or kernel thread). Protected by `PROCS`.
+pub struct Proc {
+    pub state: ProcState,
+    pub pid: u32,
+    /// Slot of the parent process. Children of an exiting process are
+    /// handed to init, so this always names a live process.
+    pub parent: Option<usize>,
+    pub name: [u8; PROC_NAME_LEN],
+    /// Set by `kill`; the process exits the next time it leaves the kernel
+    /// or wakes from a sleep.
+    pub killed: bool,
+    pub exit_status: i32,
+    /// What a sleeping process waits for (see `Channel`).
+    pub chan: Option<Channel>,
+    /// Saved registers while not running (swtch).
+    pub context: Context,
+    /// Physical address of the page table to run with (0: the kernel's).
+    pub page_table_root: u64,
+    pub is_kernel_thread: bool,
+    /// Timer ticks during which this process was running.
+    pub cpu_ticks: u64,
+}
+// ANCHOR_END: proc
+
+impl Proc {
+    const fn unused() -> Proc {
+        Proc {
+            state: ProcState::Unused,
+            pid: 0,
+            parent: None,
+            name: [0; PROC_NAME_LEN],
+            killed: false,
+            exit_status: 0,
+            chan: None,
+            context: Context {
+                rsp: 0,
+                r15: 0,
+                r14: 0,
+                r13: 0,
+                r12: 0,
+                rbx: 0,
+                rbp: 0,
+            },
+            page_table_root: 0,
+            is_kernel_thread: false,
+            cpu_ticks: 0,
+        }
+    }
+
+    pub fn set_name(&mut self, name: &str) {
+        self.name = [0; PROC_NAME_LEN];
+        let len = name.len().min(PROC_NAME_LEN - 1);
+        self.name[..len].copy_from_slice(&name.as_bytes()[..len]);
+    }
+
+    pub fn name(&self) -> &str {
+        let len = self
+            .name
+            .iter()
+            .position(|&b| b == 0)
+            .unwrap_or(PROC_NAME_LEN);
+        core::str::from_utf8(&self.name[..len]).unwrap_or("?")
+    }
+}
+
+pub struct ProcTable {
+    pub procs: [Proc; NPROC],
+    next_pid: u32,
+    /// Context switches so far (for the statistics pages).
+    pub switches: u64,
+}
+
+pub static PROCS: SpinLock<ProcTable> = SpinLock::new(
+    "procs",
+    ProcTable {
+        procs: [const { Proc::unused() }; NPROC],
+        next_pid: 1,
+        switches: 0,
+    },
+);
+
+/// Each slot's address space: `None` for unused slots and kernel threads.
+pub static SPACES: [SpinLock<Option<AddressSpace>>; NPROC] =
+    [const { SpinLock::new("address_space", None) }; NPROC];
+
+/// Something a process can sleep on: any address will do, as long as the
+/// sleeper and the waker agree on it (xv6's "channel").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Channel(usize);
+
+impl Channel {
+    /// The channel named by the address of `thing`.
+    pub fn of<T>(thing: &T) -> Channel {
+        Channel(thing as *const T as usize)
+    }
+}
+
+/// The slot of the process running on this CPU, if any.
+pub fn current_slot() -> Option<usize> {
+    crate::arch::cpu::push_off();
+    let slot = this_cpu().current.get();
+    crate::arch::cpu::pop_off();
+    slot
+}
+
+/// The slot of the running process; panics if called from the scheduler.
+pub fn me() -> usize {
+    current_slot().expect("no current process")
+}
+
+/// The running process's pid and name, for messages.
+pub fn describe_current() -> (u32, alloc::string::String) {
+    let table = PROCS.lock();
+    let proc = &table.procs[me()];
+    (proc.pid, alloc::string::String::from(proc.name()))
+}
+
+/// Runs `f` on the running process's address space.
+pub fn with_my_space<R>(f: impl FnOnce(&mut AddressSpace) -> R) -> R {
+    let mut space = SPACES[me()].lock();
+    f(space
+        .as_mut()
+        .expect("a kernel thread has no user address space"))
+}
+
+// ANCHOR: kernel_stacks
+/// Each slot's kernel stack: 32 KiB, mapped at boot in its own 64 KiB
+/// window of the kernel half, so the unmapped 32 KiB below each stack is a
+/// guard: an overflow faults instead of corrupting the next stack.
+pub const KERNEL_STACK_SIZE: u64 = 32 * 1024;
+const KERNEL_STACK_STRIDE: u64 = 64 * 1024;
+const KERNEL_STACKS_BASE: u64 = 0xffff_ff80_0000_0000;
+
+pub fn kernel_stack_top(slot: usize) -> u64 {
+    KERNEL_STACKS_BASE + (slot as u64 + 1) * KERNEL_STACK_STRIDE
+}
+
+/// Maps every slot's kernel stack. Called once at boot.
+pub fn init() {
+    for slot in 0..NPROC {
+        let top = kernel_stack_top(slot);
+        crate::mem::kernel_map::map_kernel_range(top - KERNEL_STACK_SIZE, top);
+    }
+}
+// ANCHOR_END: kernel_stacks
+
+// ANCHOR: alloc_slot
+/// Finds an unused slot, gives it a pid and marks it Embryo. Slot 0 is
+/// reserved for init, which is created with `first = true`.
+pub fn alloc_slot(table: &mut ProcTable, first: bool) -> Option<usize> {
+    let range = if first { 0..1 } else { 1..NPROC };
+    let slot = range
+        .into_iter()
+        .find(|&i| table.procs[i].state == ProcState::Unused)?;
+    let pid = table.next_pid;
+    table.next_pid += 1;
+    let proc = &mut table.procs[slot];
+    *proc = Proc::unused();
+    proc.state = ProcState::Embryo;
+    proc.pid = pid;
+    Some(slot)
+}
+// ANCHOR_END: alloc_slot
+
+/// The slot of the process with `pid`, if it exists (and is not unused).
+pub fn slot_of_pid(table: &ProcTable, pid: u32) -> Option<usize> {
+    table
+        .procs
+        .iter()
+        .position(|p| p.pid == pid && p.state != ProcState::Unused)
+}
+
+/// Fills `out` with one `ProcInfo` per live process; returns the count.
+pub fn snapshot(out: &mut [libsys::abi::ProcInfo]) -> usize {
+    let table = PROCS.lock();
+    let mut count = 0;
+    for (slot, proc) in table.procs.iter().enumerate() {
+        if proc.state == ProcState::Unused || count == out.len() {
+            continue;
+        }
+        out[count] = libsys::abi::ProcInfo {
+            pid: proc.pid,
+            parent_pid: proc.parent.map_or(0, |p| table.procs[p].pid),
+            state: proc.state as u8,
+            kernel_thread: proc.is_kernel_thread as u8,
+            _pad: [0; 2],
+            cpu_ticks: proc.cpu_ticks,
+            memory_bytes: 0,
+            name: proc.name,
+        };
+        out[count].memory_bytes = SPACES[slot].lock().as_ref().map_or(0, |s| s.mapped_bytes());
+        count += 1;
+    }
+    count
+}

@@ -1,0 +1,108 @@
+//! Structures and constants that cross the user/kernel boundary.
+//!
+//! Every structure is `#[repr(C)]` with fixed-size fields, so the kernel
+//! and user programs agree on its layout byte for byte.
+
+/// Lowest address a user program may use (the first page is never mapped,
+/// so a null pointer dereference faults).
+pub const USER_BASE: u64 = 0x1000;
+/// Where user programs are linked (`user/user.ld`).
+pub const USER_TEXT: u64 = 0x40_0000;
+/// One past the highest user address (the start of the non-canonical hole).
+pub const USER_TOP: u64 = 0x0000_8000_0000_0000;
+/// The top of the user stack; a guard page lies below the stack.
+pub const USER_STACK_TOP: u64 = 0x0000_7fff_ffff_f000;
+/// Size of the user stack.
+pub const USER_STACK_SIZE: u64 = 64 * 1024;
+
+/// Longest path a system call accepts.
+pub const MAX_PATH: usize = 256;
+/// Most arguments `exec` accepts, and longest total size of their text.
+pub const MAX_ARGS: usize = 32;
+pub const MAX_ARG_BYTES: usize = 4096;
+/// Length of a process name, including padding.
+pub const PROC_NAME_LEN: usize = 16;
+
+/// Exit status of a process killed with `kill`, as a shell would show it
+/// (128 + 9, SIGKILL's number on Unix).
+pub const STATUS_KILLED: i32 = 137;
+/// Exit status of a process killed because it faulted (128 + 11, SIGSEGV).
+pub const STATUS_FAULTED: i32 = 139;
+
+/// The states a process can be in (`ProcInfo::state`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum ProcState {
+    Unused = 0,
+    Embryo = 1,
+    Sleeping = 2,
+    Runnable = 3,
+    Running = 4,
+    Zombie = 5,
+}
+
+impl ProcState {
+    pub fn from_u8(value: u8) -> Option<ProcState> {
+        Some(match value {
+            0 => ProcState::Unused,
+            1 => ProcState::Embryo,
+            2 => ProcState::Sleeping,
+            3 => ProcState::Runnable,
+            4 => ProcState::Running,
+            5 => ProcState::Zombie,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ProcState::Unused => "unused",
+            ProcState::Embryo => "embryo",
+            ProcState::Sleeping => "sleeping",
+            ProcState::Runnable => "runnable",
+            ProcState::Running => "running",
+            ProcState::Zombie => "zombie",
+        }
+    }
+}
+
+/// A string passed to the kernel: address and length, no terminating NUL
+/// (`exec` takes its arguments as an array of these).
+#[derive(Clone, Copy, Debug, Default)]
+#[repr(C)]
+pub struct StrRef {
+    pub ptr: u64,
+    pub len: u64,
+}
+
+// ANCHOR: procinfo
+/// One process, as `procinfo` reports it.
+#[derive(Clone, Copy, Debug, Default)]
+#[repr(C)]
+pub struct ProcInfo {
+    pub pid: u32,
+    pub parent_pid: u32,
+    /// A `ProcState` as `u8`.
+    pub state: u8,
+    /// 1 for kernel threads, which have no user half.
+    pub kernel_thread: u8,
+    pub _pad: [u8; 2],
+    /// Timer ticks during which this process was running.
+    pub cpu_ticks: u64,
+    /// Bytes of user memory mapped (code, data, heap, stack).
+    pub memory_bytes: u64,
+    /// NUL-padded name (the file name it was started from).
+    pub name: [u8; PROC_NAME_LEN],
+}
+// ANCHOR_END: procinfo
+
+impl ProcInfo {
+    pub fn name(&self) -> &str {
+        let len = self
+            .name
+            .iter()
+            .position(|&b| b == 0)
+            .unwrap_or(PROC_NAME_LEN);
+        core::str::from_utf8(&self.name[..len]).unwrap_or("?")
+    }
+}

@@ -1,0 +1,86 @@
+//! The system-call table: the single place a system call is declared.
+//!
+//! Each line gives the number, the name and the arguments. From it the
+//! macro below generates:
+//! - `nr::NAME`: the numbers, which the kernel's dispatcher matches on;
+//! - `NAMES`: number → name, for tracing and for tests;
+//! - with the `user` feature, `raw::name(args) -> isize`: a function that
+//!   executes `syscall` with the arguments in the right registers.
+//!
+//! Adding a system call takes three edits: a line here, a handler in the
+//! kernel (`kernel/src/syscall/`), and a line in the kernel's dispatcher
+//! (`kernel/src/syscall/mod.rs`). A safe wrapper in `user/sys.rs` is
+//! welcome but optional.
+//!
+//! Calling convention (the kernel's side is in `kernel/src/syscall/entry.rs`):
+//! number in `rax`, arguments in `rdi, rsi, rdx, r10, r8, r9`, result in
+//! `rax`: a value `>= 0` on success, `-errno` on failure. `rcx` and `r11` are
+//! clobbered (the `syscall` instruction uses them).
+
+macro_rules! syscall_table {
+    ($( $number:literal => $name:ident ( $($arg:ident),* ) ; )*) => {
+        /// System-call numbers.
+        #[allow(non_upper_case_globals)]
+        pub mod nr {
+            $( pub const $name: usize = $number; )*
+        }
+
+        /// Every system call's number and name.
+        pub const NAMES: &[(usize, &str)] = &[ $( ($number, stringify!($name)) ),* ];
+
+        /// The raw stubs: arguments as machine words, result as `isize`.
+        #[cfg(feature = "user")]
+        pub mod raw {
+            $(
+                #[inline(always)]
+                #[allow(clippy::too_many_arguments)]
+                pub fn $name($($arg: usize),*) -> isize {
+                    // SAFETY: a system call cannot corrupt this program's
+                    // memory except through pointers it was given, and the
+                    // safe wrappers in `user::sys` only pass valid ones. Raw
+                    // callers pass whatever they like; the kernel checks it.
+                    unsafe { $crate::user::syscall::call($number, &[$($arg),*]) }
+                }
+            )*
+        }
+    };
+}
+
+// ANCHOR: table
+syscall_table! {
+    0 => exit(status);
+    1 => fork();
+    2 => exec(path, path_len, argv, argc);
+    3 => wait(status_out);
+    4 => kill(pid);
+    5 => getpid();
+    6 => getppid();
+    7 => sbrk(increment);
+    8 => sleep(milliseconds);
+    9 => uptime();
+    10 => yield_now();
+    11 => read(fd, buffer, length);
+    12 => write(fd, buffer, length);
+    13 => procinfo(buffer, capacity);
+    14 => time_ns();
+    15 => halt(code);
+}
+// ANCHOR_END: table
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_unique_and_dense() {
+        for (i, (number, _)) in NAMES.iter().enumerate() {
+            assert_eq!(*number, i, "system call numbers must be 0, 1, 2, ...");
+        }
+    }
+
+    #[test]
+    fn names_match_constants() {
+        assert_eq!(NAMES[nr::fork], (1, "fork"));
+        assert_eq!(NAMES[nr::write].1, "write");
+    }
+}

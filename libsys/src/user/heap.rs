@@ -1,0 +1,54 @@
+//! The user heap: `Box`, `Vec` and `String` for user programs.
+//!
+//! Memory comes from the kernel through `sbrk`, which moves the end of the
+//! program's data segment (the "break"). A buddy allocator manages it;
+//! when it runs out, we ask `sbrk` for at least 64 KiB more and hand that
+//! to the allocator. If `sbrk` fails (`ENOMEM`), the allocation fails, and
+//! Rust's allocation-error handler ends the program with a panic message.
+//!
+//! User programs have one thread, so the lock never waits; it is there
+//! because `GlobalAlloc` must be `Sync`.
+
+use buddy_system_allocator::Heap;
+use core::alloc::{GlobalAlloc, Layout};
+use core::cell::RefCell;
+use core::ptr::{NonNull, null_mut};
+
+const GROW_AT_LEAST: usize = 64 * 1024;
+
+struct UserHeap(RefCell<Heap<32>>);
+
+// SAFETY: user programs are single-threaded, so the RefCell is never
+// borrowed from two threads (it is `Sync` only to satisfy `GlobalAlloc`).
+unsafe impl Sync for UserHeap {}
+
+#[global_allocator]
+static HEAP: UserHeap = UserHeap(RefCell::new(Heap::new()));
+
+// SAFETY: blocks come from memory `sbrk` gave us and nobody else uses; the
+// buddy allocator hands out disjoint, aligned blocks.
+unsafe impl GlobalAlloc for UserHeap {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let mut heap = self.0.borrow_mut();
+        if let Ok(block) = heap.alloc(layout) {
+            return block.as_ptr();
+        }
+        // Grow: room for the request, rounded up generously, plus alignment.
+        let want = (layout.size() + layout.align())
+            .max(GROW_AT_LEAST)
+            .next_multiple_of(4096);
+        let Ok(start) = super::sys::sbrk(want as isize) else {
+            return null_mut();
+        };
+        // SAFETY: [start, start + want) was just added to our address space
+        // by the kernel and is used by nothing else.
+        unsafe { heap.add_to_heap(start, start + want) };
+        heap.alloc(layout).map_or(null_mut(), NonNull::as_ptr)
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        if let Some(ptr) = NonNull::new(ptr) {
+            self.0.borrow_mut().dealloc(ptr, layout);
+        }
+    }
+}

@@ -1,0 +1,111 @@
+//! Safe wrappers around the system calls: Rust types in, `Result` out.
+//!
+//! Each function converts its arguments to machine words, calls the raw
+//! stub generated from the table in `syscalls.rs`, and turns a negative
+//! result into an `Errno`.
+
+use crate::abi::{ProcInfo, StrRef};
+use crate::errno::Errno;
+use crate::syscalls::raw;
+
+pub type SysResult<T> = Result<T, Errno>;
+
+/// Ends the calling process with `status`; its parent's `wait` sees it.
+pub fn exit(status: i32) -> ! {
+    raw::exit(status as usize);
+    unreachable!("exit returned");
+}
+
+/// Creates a copy of the calling process. Returns the child's pid in the
+/// parent and 0 in the child.
+pub fn fork() -> SysResult<u32> {
+    Errno::check(raw::fork()).map(|pid| pid as u32)
+}
+
+/// Replaces the calling program with the one at `path`, passing `args`
+/// (by convention `args[0]` is the program's name). Returns only on error.
+pub fn exec(path: &str, args: &[&str]) -> Errno {
+    let mut refs = [StrRef { ptr: 0, len: 0 }; crate::abi::MAX_ARGS];
+    if args.len() > refs.len() {
+        return Errno::E2BIG;
+    }
+    for (r, arg) in refs.iter_mut().zip(args) {
+        *r = StrRef {
+            ptr: arg.as_ptr() as u64,
+            len: arg.len() as u64,
+        };
+    }
+    let ret = raw::exec(
+        path.as_ptr() as usize,
+        path.len(),
+        refs.as_ptr() as usize,
+        args.len(),
+    );
+    Errno::check(ret).err().unwrap_or(Errno::EINVAL)
+}
+
+/// Waits for a child to exit; returns its pid and exit status.
+pub fn wait() -> SysResult<(u32, i32)> {
+    let mut status: i32 = 0;
+    let pid = Errno::check(raw::wait(&mut status as *mut i32 as usize))?;
+    Ok((pid as u32, status))
+}
+
+/// Asks process `pid` to exit (it does so at its next return to user mode).
+pub fn kill(pid: u32) -> SysResult<()> {
+    Errno::check(raw::kill(pid as usize)).map(drop)
+}
+
+pub fn getpid() -> u32 {
+    raw::getpid() as u32
+}
+
+pub fn getppid() -> u32 {
+    raw::getppid() as u32
+}
+
+/// Moves the program break by `increment` bytes (may be negative);
+/// returns the old break, which is the start of any new memory.
+pub fn sbrk(increment: isize) -> SysResult<usize> {
+    Errno::check(raw::sbrk(increment as usize))
+}
+
+/// Sleeps for at least `milliseconds`. Fails with `EINTR` if killed.
+pub fn sleep_ms(milliseconds: u64) -> SysResult<()> {
+    Errno::check(raw::sleep(milliseconds as usize)).map(drop)
+}
+
+/// Milliseconds since boot (resolution: one timer tick, 10 ms).
+pub fn uptime_ms() -> u64 {
+    raw::uptime() as u64
+}
+
+/// Nanoseconds since boot, from the CPU's time-stamp counter.
+pub fn time_ns() -> u64 {
+    raw::time_ns() as u64
+}
+
+/// Gives up the CPU to another runnable process, if there is one.
+pub fn yield_now() {
+    raw::yield_now();
+}
+
+pub fn read(fd: usize, buffer: &mut [u8]) -> SysResult<usize> {
+    Errno::check(raw::read(fd, buffer.as_mut_ptr() as usize, buffer.len()))
+}
+
+pub fn write(fd: usize, buffer: &[u8]) -> SysResult<usize> {
+    Errno::check(raw::write(fd, buffer.as_ptr() as usize, buffer.len()))
+}
+
+/// Fills `buffer` with one entry per process; returns how many it filled.
+pub fn procinfo(buffer: &mut [ProcInfo]) -> SysResult<usize> {
+    Errno::check(raw::procinfo(buffer.as_mut_ptr() as usize, buffer.len()))
+}
+
+/// Powers the machine off (QEMU exits with `code`). Only init may do this.
+pub fn halt(code: u32) -> Errno {
+    Errno::check(raw::halt(code as usize))
+        .err()
+        .unwrap_or(Errno::EINVAL)
+}
