@@ -128,6 +128,23 @@ fn timeout_collapses_the_window_to_one_segment() {
 }
 
 #[test]
+fn congestion_avoidance_grows_one_segment_per_window() {
+    let mut h = Harness::quick();
+    let link = h.established();
+    let base = link.host_nxt;
+    send_segments(&mut h, &link, 10);
+    h.advance(200);
+    h.poll_one(); // timeout: cwnd 1 MSS, ssthresh 2 MSS
+    ack(&mut h, &link, base + MSS);
+    assert_eq!(info(&h).cwnd, 2920, "slow start up to ssthresh");
+    h.poll();
+    ack(&mut h, &link, base + 2 * MSS);
+    assert_eq!(info(&h).cwnd, 2920, "half a window acknowledged: no growth");
+    ack(&mut h, &link, base + 3 * MSS);
+    assert_eq!(info(&h).cwnd, 4380, "a whole window: one more segment");
+}
+
+#[test]
 fn peer_window_limits_what_is_in_flight() {
     let mut h = Harness::quick();
     let link = h.established();
@@ -239,6 +256,21 @@ fn each_out_of_order_segment_is_acknowledged_at_once() {
     assert_eq!(h.poll_one().ack(), link.peer_nxt);
     h.deliver(&Seg::ack(link.peer_nxt + 20, link.host_nxt).data(b"later"));
     assert_eq!(h.poll_one().ack(), link.peer_nxt);
+}
+
+#[test]
+fn duplicate_ack_goes_out_bare_even_when_data_is_sent_too() {
+    let mut h = Harness::quick();
+    let link = h.established();
+    h.table.send(link.handle, b"reply").unwrap();
+    h.deliver(&Seg::ack(link.peer_nxt + 10, link.host_nxt).data(b"early"));
+    let out = h.poll();
+    // An ACK that carries data is not a duplicate for the peer (RFC 5681
+    // §2), so the duplicate comes first, on its own.
+    assert_eq!(out.len(), 2);
+    assert!(out[0].payload.is_empty());
+    assert_eq!(out[0].ack(), link.peer_nxt);
+    assert_eq!(out[1].payload, b"reply");
 }
 
 #[test]

@@ -185,6 +185,33 @@ fn zero_window_is_probed_with_back_off_until_it_opens() {
 }
 
 #[test]
+fn unanswered_window_probes_abort_the_connection() {
+    let mut h = Harness::new(TcpConfig {
+        max_retransmits: 2,
+        ..config()
+    });
+    let link = established_with_rtt(&mut h, 0); // RTO 200 ms
+    h.deliver(&link.seg(Flags::NONE).window(0));
+    h.table.send(link.handle, b"blocked").unwrap();
+    assert_eq!(
+        h.table.poll_at(),
+        Some(Instant::ZERO),
+        "the persist timer must start"
+    );
+    h.assert_silent();
+    for interval in [200, 400] {
+        h.advance(interval);
+        assert!(h.poll_one().payload.is_empty(), "a probe");
+    }
+    h.advance(800);
+    h.assert_silent();
+    assert_eq!(
+        h.table.recv(link.handle, &mut [0; 4]),
+        Err(TcpError::TimedOut)
+    );
+}
+
+#[test]
 fn window_update_after_zero_window_releases_the_data_at_once() {
     let mut h = Harness::new(config());
     let link = established_with_rtt(&mut h, 100);

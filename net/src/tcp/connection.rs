@@ -126,6 +126,10 @@ pub struct Connection {
 
     // Output owed to the peer, sent by the next `dispatch`.
     ack_now: bool,
+    /// A duplicate ACK owed for out-of-order data: sent bare, even when
+    /// data goes out too, because an ACK that carries data does not count
+    /// as a duplicate (RFC 5681 §2) and would not trigger fast retransmit.
+    dup_ack_now: bool,
     unacked_segments: u32,
     fast_retransmit: bool,
     send_probe: bool,
@@ -191,6 +195,7 @@ impl Connection {
             delayed_ack_at: None,
             close_at: None,
             ack_now: false,
+            dup_ack_now: false,
             unacked_segments: 0,
             fast_retransmit: false,
             send_probe: false,
@@ -278,6 +283,7 @@ impl Connection {
         self.delayed_ack_at = None;
         self.close_at = None;
         self.ack_now = false;
+        self.dup_ack_now = false;
     }
 
     fn enter_time_wait(&mut self, now: Instant) {

@@ -361,7 +361,7 @@ impl Connection {
                     // RFC 5681 §4.2: a duplicate ACK at once for data after
                     // a hole, so the sender can fast-retransmit...
                     counters.out_of_order += 1;
-                    self.ack_now = true;
+                    self.dup_ack_now = true;
                 } else if had_holes {
                     // ...and at once when a hole is (partly) filled.
                     self.ack_now = true;

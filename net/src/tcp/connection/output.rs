@@ -5,8 +5,9 @@
 //!
 //! `dispatch` is the only place segments leave a connection. It first runs
 //! the timers that are due, then sends, in this order: a pending RST, a
-//! fast retransmission, a window probe, new or go-back-N segments while the
-//! windows allow, and finally a bare ACK if one is still owed.
+//! duplicate ACK, a fast retransmission, a window probe, new or go-back-N
+//! segments while the windows allow, and finally a bare ACK if one is
+//! still owed.
 //!
 //! `poll_at` must agree with `dispatch`: it says "now" exactly when
 //! `dispatch` would send something without a timer firing, otherwise the
@@ -45,6 +46,9 @@ impl Connection {
         if self.state == State::Closed {
             return;
         }
+        if core::mem::take(&mut self.dup_ack_now) {
+            self.emit_segment(self.snd_max, Flags::ACK, &[], counters, emit);
+        }
         let mut payload = Vec::new();
         if core::mem::take(&mut self.fast_retransmit) {
             self.retransmit_first(now, &mut payload, counters, emit);
@@ -70,6 +74,7 @@ impl Connection {
         let now = self.pending_reset.is_some()
             || (self.state != State::Closed
                 && (self.ack_now
+                    || self.dup_ack_now
                     || self.fast_retransmit
                     || self.plan().is_some()
                     || (self.persist_wanted() && self.persist_at.is_none())));
