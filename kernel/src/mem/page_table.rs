@@ -239,7 +239,6 @@ impl PageTable {
     // ANCHOR_END: destroy
 }
 
-// ANCHOR: free_table
 impl PageTable {
     /// Calls `visit(virt, phys, flags)` for every 4 KiB page mapped in the
     /// user half, in address order.
@@ -271,6 +270,7 @@ fn visit_table(table: u64, level: u32, base: u64, visit: &mut dyn FnMut(u64, u64
     }
 }
 
+// ANCHOR: free_table
 /// Frees the table at `table` (at `level`) and everything below it.
 fn free_table(table: u64, level: u32, free_pages: bool) {
     for i in 0..512 {
