@@ -278,3 +278,44 @@ fn every_close_path_leaves_no_socket_behind() {
     }
     assert_eq!(h.table.sockets().count(), 0);
 }
+
+/// A server that closed first, leaving an orphan in TIME-WAIT, with its
+/// listener still open. Returns the peer's next sequence number.
+fn server_in_time_wait(h: &mut Harness) -> u32 {
+    let listener = h.listen();
+    h.deliver(&Seg::syn(100));
+    let syn_ack = h.poll_one();
+    h.deliver(&Seg::ack(101, syn_ack.seq() + 1));
+    let conn = h.table.accept(listener).unwrap();
+    h.table.close(conn, h.now).unwrap();
+    let fin = h.poll_one();
+    h.deliver(&Seg::ack(101, fin.seq() + 1).flags(Flags::FIN));
+    h.poll_one();
+    assert_eq!(h.table.sockets().nth(1).unwrap().state, State::TimeWait);
+    102
+}
+
+#[test]
+fn new_syn_beyond_the_old_numbers_reopens_a_time_wait_connection() {
+    let mut h = Harness::quick();
+    let next = server_in_time_wait(&mut h);
+    h.advance(100); // our ISN clock moves on by 25 000
+    h.deliver(&Seg::syn(next + 5000));
+    let syn_ack = h.poll_one();
+    assert_eq!(syn_ack.ctl(), Flags::SYN | Flags::ACK);
+    assert_eq!(syn_ack.ack(), next + 5001);
+    let states: Vec<State> = h.table.sockets().map(|s| s.state).collect();
+    assert_eq!(states, [State::Listen, State::SynReceived]);
+}
+
+#[test]
+fn old_syn_in_time_wait_gets_a_challenge_ack() {
+    let mut h = Harness::quick();
+    let next = server_in_time_wait(&mut h);
+    h.advance(100);
+    h.deliver(&Seg::syn(next - 50));
+    let ack = h.poll_one();
+    assert_eq!(ack.ctl(), Flags::ACK);
+    assert_eq!(ack.ack(), next);
+    assert_eq!(h.table.sockets().nth(1).unwrap().state, State::TimeWait);
+}

@@ -293,6 +293,17 @@ impl Connection {
         self.persist_at = None;
     }
 
+    /// May a SYN with ISN `syn_seq` open a new incarnation of this
+    /// connection, whose ISN would be `new_iss`? RFC 1122 §4.2.2.13 allows
+    /// it from TIME-WAIT if both new sequence spaces start beyond the old
+    /// ones, so no old duplicate can be mistaken for new data.
+    pub fn allows_reincarnation(&self, syn_seq: SeqNumber, new_iss: SeqNumber) -> bool {
+        self.state == State::TimeWait
+            && self.owner != Owner::User
+            && syn_seq > self.rcv_nxt
+            && new_iss > self.snd_max
+    }
+
     /// Is it over, with nothing left to send?
     pub fn is_finished(&self) -> bool {
         self.state == State::Closed && self.pending_reset.is_none()

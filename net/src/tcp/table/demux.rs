@@ -44,7 +44,14 @@ impl TcpTable {
         let local = SocketAddrV4::new(dst, repr.dst_port);
         let remote = SocketAddrV4::new(src, repr.src_port);
 
-        if let Some(h) = self.find_connection(local, remote) {
+        let mut found = self.find_connection(local, remote);
+        if let Some(h) = found
+            && self.reopens_time_wait(h, &seg, now)
+        {
+            self.free(h);
+            found = None;
+        }
+        if let Some(h) = found {
             if let Some((conn, counters)) = self.connection_and_counters(h) {
                 conn.process(now, &seg, counters);
             }
@@ -57,6 +64,21 @@ impl TcpTable {
         self.reap();
     }
     // ANCHOR_END: input
+
+    /// Is `seg` a new SYN that may replace connection `h`, an orphan in
+    /// TIME-WAIT (see `Connection::allows_reincarnation`)? Without this, a
+    /// client reusing its port would wait for a challenge ACK, a reset and
+    /// a retransmission of its SYN.
+    fn reopens_time_wait(&self, h: SocketHandle, seg: &Segment<'_>, now: Instant) -> bool {
+        let Some(Socket::Connection(conn)) = self.get(h) else {
+            return false;
+        };
+        if !seg.syn || seg.ack.is_some() || seg.rst || self.find_listener(conn.local).is_none() {
+            return false;
+        }
+        let new_iss = isn::initial_sequence_number(&self.secret, now, conn.local, conn.remote);
+        conn.allows_reincarnation(seg.seq, new_iss)
+    }
 
     /// The live connection with this 4-tuple. Closed connections that a
     /// user still holds do not count: the 4-tuple is free again.
