@@ -69,6 +69,8 @@ pub struct TcpTable {
     next_ephemeral: u32,
     /// Resets not tied to any connection: (source, destination, header).
     control: VecDeque<(Ipv4Addr, Ipv4Addr, TcpRepr)>,
+    /// Where each outgoing segment is written before `emit` sees it,
+    /// reused so that sending does not allocate.
     scratch: Vec<u8>,
 }
 

@@ -104,7 +104,7 @@ impl Connection {
             }),
             state if state.sends_data() && !self.fin_acked => {
                 let sent = self.snd_nxt - self.snd_una;
-                // Everything, FIN included, is out already.
+                // `None` if `sent` counts the FIN too: all is out already.
                 let unsent = self.tx.len().checked_sub(sent)?;
                 // Flow control and congestion control both limit what may
                 // be in flight (RFC 5681 §2: min(cwnd, rwnd)).
