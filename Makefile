@@ -53,18 +53,10 @@ kernel: setup
 user: setup
 	cd user && cargo build --profile $(PROFILE)
 
-# The initrd: a tar archive of the file tree in build/initrd (programs in
-# /bin), read by kernel/src/fs/initrd.rs. Sorted and time-stamped at zero, so
-# the same programs always give the same archive.
+# The initrd: a tar archive of the programs (and test fixtures, and the
+# files under rootfs/), read by kernel/src/fs/initrd.rs.
 initrd: user
-	rm -rf $(BUILD)/initrd
-	mkdir -p $(BUILD)/initrd/bin
-	for program in user/src/bin/*.rs; do \
-	  name=$$(basename $$program .rs); \
-	  cp $(TARGET_DIR)/$$name $(BUILD)/initrd/bin/$$name; \
-	done
-	tar --format=ustar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner \
-	  -cf $(INITRD) -C $(BUILD)/initrd .
+	python3 tools/mkinitrd.py --programs $(TARGET_DIR) --out $(INITRD)
 
 ifeq ($(BOOT),limine)
   ifeq ($(FIRMWARE),uefi)

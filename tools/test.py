@@ -12,9 +12,12 @@ TCG by default, and read its serial output:
   (`test NAME ... ok`) becomes a test here.
 - fault/*: deliberate kernel crashes (`fault=KIND`) must print a clear report
   and exit with the failure status.
-- console/*: the normal boot shows the banner, the timer ticks, typed
-  characters echo.
-- gdb/*: gdb attaches to QEMU's stub and stops at `kmain` by name.
+- usertests: the user-mode suite (`-- usertests` on the command line);
+  each of its lines becomes a test here.
+- console/*: the normal boot starts init; two CPU-bound processes
+  interleave; typed characters echo.
+- gdb/*: gdb attaches to QEMU's stub and stops at `kmain`, then in the
+  scheduler and in `swtch`, by name.
 
 Usage: tools/test.py [--kernel build/kernel.elf] [--accel tcg] [--only SUBSTRING]
 """
@@ -51,6 +54,8 @@ class Qemu:
     deadline, so no test can hang the harness.
     """
 
+    initrd = None  # set from the command line in main()
+
     def __init__(self, kernel, accel, cmdline="", memory="128M", extra=()):
         self.started = time.monotonic()
         args = [
@@ -60,6 +65,8 @@ class Qemu:
             "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
             "-kernel", kernel, "-append", cmdline, *extra,
         ]
+        if Qemu.initrd:
+            args += ["-initrd", Qemu.initrd]
         self.proc = subprocess.Popen(
             args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         self.output = b""
@@ -134,27 +141,37 @@ def run_host_tests(only):
     report(name, failed == 0, f"{passed} passed, {failed} failed")
 
 
-def run_ktest(kernel, accel, timeout):
-    """Boots with `test` and turns each in-kernel test line into a result."""
-    qemu = Qemu(kernel, accel, "test")
+def run_suite(kernel, accel, timeout, prefix, cmdline, success_status):
+    """Boots with `cmdline` and turns each `test NAME ... ok` line into a result."""
+    qemu = Qemu(kernel, accel, cmdline)
     banner = qemu.wait_for(r"oxv6 booting", timeout)
     boot_seconds = time.monotonic() - qemu.started
     status = qemu.wait_exit(timeout)
     out = qemu.text()
-    report("boot/banner", banner is not None, f"banner after {boot_seconds:.2f} s")
-    memory = re.search(r"memory: (\d+) frames free of (\d+) \((\d+) MiB\), heap (\d+) MiB", out)
-    report("boot/memory-summary", memory is not None, memory.group(0) if memory else "no memory line")
     seen = 0
     for m in re.finditer(r"^test (\S+) \.\.\. (ok|FAILED.*)$", out, re.M):
         seen += 1
-        report(f"ktest/{m.group(1)}", m.group(2) == "ok", "" if m.group(2) == "ok" else m.group(2))
+        report(f"{prefix}/{m.group(1)}", m.group(2) == "ok", "" if m.group(2) == "ok" else m.group(2))
     summary = re.search(r"^(\d+) passed, (\d+) failed$", out, re.M)
     if status is None:
-        report("ktest/run", False, f"timed out after {timeout} s; last output:\n{out[-1500:]}")
-    elif summary is None or seen == 0 or status != QEMU_SUCCESS:
-        report("ktest/run", False, f"exit status {status}; last output:\n{out[-1500:]}")
+        report(f"{prefix}/run", False, f"timed out after {timeout} s; last output:\n{out[-1500:]}")
+    elif summary is None or seen == 0 or status != success_status:
+        report(f"{prefix}/run", False, f"exit status {status}; last output:\n{out[-1500:]}")
     else:
-        report("ktest/run", True, f"{seen} in-kernel tests, exit {status}")
+        report(f"{prefix}/run", True, f"{seen} tests, exit {status}")
+    return out, banner is not None, boot_seconds
+
+
+def run_ktest(kernel, accel, timeout):
+    out, banner, boot_seconds = run_suite(kernel, accel, timeout, "ktest", "test", QEMU_SUCCESS)
+    report("boot/banner", banner, f"banner after {boot_seconds:.2f} s")
+    memory = re.search(r"memory: (\d+) frames free of (\d+) \((\d+) MiB\), heap (\d+) MiB", out)
+    report("boot/memory-summary", memory is not None, memory.group(0) if memory else "no memory line")
+
+
+def run_usertests(kernel, accel, timeout):
+    out, _, _ = run_suite(kernel, accel, timeout, "usertests", "-- usertests", QEMU_SUCCESS)
+    report("usertests/kernel-survived", "KERNEL" not in out, "" if "KERNEL" not in out else out[-1500:])
 
 
 # Each deliberate crash and what its report must say.
@@ -187,16 +204,13 @@ def run_faults(kernel, accel, timeout, only):
 
 
 def run_console(kernel, accel, timeout, only):
-    """A normal boot: banner, ticking timer, echo of typed characters."""
+    """A normal boot: init starts, processes interleave, typed keys echo."""
     if only and only not in "console/":
         return
     qemu = Qemu(kernel, accel, "")
     try:
-        up = qemu.wait_for(r"oxv6: up", timeout)
-        report("console/boots-to-banner", up is not None, "" if up else qemu.text()[-800:])
-        ticks = qemu.wait_for(r"uptime: (\d+) ticks[\s\S]*uptime: (\d+) ticks", timeout)
-        ok = ticks is not None and int(ticks.group(2)) > int(ticks.group(1))
-        report("console/timer-ticks", ok, ticks.group(0).replace("\n", " | ") if ok else "no second uptime line")
+        up = qemu.wait_for(r"init: started as pid 1", timeout)
+        report("console/init-starts", up is not None, "" if up else qemu.text()[-800:])
         qemu.send(b"typed-by-test\r")
         echo = qemu.wait_for(r"typed-by-test\n", 10)
         report("console/input-echoes", echo is not None, "" if echo else qemu.text()[-500:])
@@ -211,12 +225,12 @@ def free_port():
 
 
 def run_gdb(kernel, accel, timeout, only):
-    """gdb attaches to QEMU's stub and stops at `kmain` by name."""
-    name = "gdb/break-at-kmain"
-    if only and only not in name:
+    """gdb attaches to QEMU's stub and stops by name at kmain, in the
+    scheduler, and in swtch on the way into a process."""
+    if only and only not in "gdb/":
         return
     if shutil.which("gdb") is None:
-        report(name, False, "gdb is not installed")
+        report("gdb/installed", False, "gdb is not installed")
         return
     port = free_port()
     qemu = Qemu(kernel, accel, "", extra=["-gdb", f"tcp:127.0.0.1:{port}", "-S"])
@@ -224,13 +238,22 @@ def run_gdb(kernel, accel, timeout, only):
         proc = subprocess.run(
             ["gdb", "-q", "-batch", "-nx", "-ex", f"file {kernel}",
              "-ex", f"target remote 127.0.0.1:{port}",
-             "-ex", "break kmain", "-ex", "continue", "-ex", "bt"],
+             "-ex", "break kmain", "-ex", "continue", "-ex", "bt",
+             "-ex", "delete", "-ex", "break scheduler", "-ex", "continue", "-ex", "bt 1",
+             "-ex", "delete", "-ex", "break swtch", "-ex", "continue", "-ex", "bt 2"],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=timeout)
-        # At opt-level 1 the first frame may be a function inlined into kmain.
-        hit = re.search(r"Breakpoint 1, [\s\S]*#\d+\s+(0x\w+ in )?(kernel::)?kmain \(", proc.stdout)
-        report(name, hit is not None, "" if hit else proc.stdout[-800:])
+        out = proc.stdout
+        # At opt-level 0 gdb names the function the breakpoint is in.
+        checks = {
+            "gdb/break-at-kmain": r"Breakpoint 1, [\s\S]*?(kernel::)?kmain \(",
+            "gdb/break-in-scheduler": r"Breakpoint 2, [\s\S]*?scheduler \(",
+            "gdb/break-in-swtch": r"Breakpoint 3, [\s\S]*?swtch \(",
+        }
+        for name, pattern in checks.items():
+            hit = re.search(pattern, out)
+            report(name, hit is not None, "" if hit else out[-800:])
     except subprocess.TimeoutExpired:
-        report(name, False, f"gdb timed out after {timeout} s")
+        report("gdb/session", False, f"gdb timed out after {timeout} s")
     finally:
         qemu.kill()
 
@@ -238,16 +261,20 @@ def run_gdb(kernel, accel, timeout, only):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kernel", default=os.path.join(ROOT, "build/kernel.elf"))
+    parser.add_argument("--initrd", default=os.path.join(ROOT, "build/initrd.tar"))
     parser.add_argument("--accel", default="tcg")
     parser.add_argument("--timeout", type=int, default=120, help="seconds per QEMU boot")
     parser.add_argument("--only", default="", help="run only tests whose name contains this")
     parser.add_argument("--no-host", action="store_true", help="skip host cargo tests")
     args = parser.parse_args()
+    Qemu.initrd = args.initrd
 
     if not args.no_host:
         run_host_tests(args.only)
     if not args.only or "ktest/" in args.only or "boot/" in args.only:
         run_ktest(args.kernel, args.accel, args.timeout)
+    if not args.only or "usertests/" in args.only:
+        run_usertests(args.kernel, args.accel, args.timeout)
     run_faults(args.kernel, args.accel, args.timeout, args.only)
     run_console(args.kernel, args.accel, args.timeout, args.only)
     run_gdb(args.kernel, args.accel, args.timeout, args.only)

@@ -94,12 +94,11 @@ fn receive(byte: u8) {
                 echo(BACKSPACE);
             }
         }
-        BACKSPACE | DELETE => {
-            if input.edit != input.write {
-                input.edit -= 1;
-                echo(BACKSPACE);
-            }
+        BACKSPACE | DELETE if input.edit != input.write => {
+            input.edit -= 1;
+            echo(BACKSPACE);
         }
+        BACKSPACE | DELETE => {} // nothing to erase
         _ if input.edit - input.read < INPUT_SIZE => {
             let byte = if byte == b'\r' { b'\n' } else { byte };
             let at = input.edit % INPUT_SIZE;

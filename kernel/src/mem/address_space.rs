@@ -173,6 +173,18 @@ impl AddressSpace {
         Ok(phys_to_virt(phys))
     }
 
+    /// Checks that `[start, start + len)` is user memory the process may
+    /// read (or write, if `write`), without touching it.
+    pub fn check_range(&self, start: u64, len: u64, write: bool) -> Result<(), Errno> {
+        let end = start.checked_add(len).ok_or(Errno::EFAULT)?;
+        let mut page = align_down(start, PAGE_SIZE);
+        while page < end {
+            self.user_page(page.max(start), write)?;
+            page += PAGE_SIZE;
+        }
+        Ok(())
+    }
+
     /// Copies `data` to user address `dst`, page by page.
     pub fn copy_out(&self, dst: u64, data: &[u8]) -> Result<(), Errno> {
         self.copy_to_user(dst, data, true)

@@ -10,7 +10,7 @@
 //! them forever.
 
 use super::scheduler::{sched, sleep_holding_procs, switch_page_table, wakeup_holding_procs};
-use super::{Channel, INIT_SLOT, NPROC, PROCS, Proc, SPACES, me, slot_of_pid};
+use super::{Channel, INIT_SLOT, PROCS, Proc, SPACES, me, slot_of_pid};
 use libsys::Errno;
 use libsys::abi::ProcState;
 
@@ -54,14 +54,14 @@ pub fn wait() -> Result<(u32, i32), Errno> {
     let mut table = PROCS.lock();
     loop {
         let mut have_children = false;
-        for child in 0..NPROC {
+        for (child, child_space) in SPACES.iter().enumerate() {
             if table.procs[child].parent != Some(slot) {
                 continue;
             }
             have_children = true;
             if table.procs[child].state == ProcState::Zombie {
                 let result = (table.procs[child].pid, table.procs[child].exit_status);
-                let space = SPACES[child].lock().take();
+                let space = child_space.lock().take();
                 table.procs[child] = Proc::unused();
                 drop(table);
                 drop(space); // free the child's memory without holding PROCS

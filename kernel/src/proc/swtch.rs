@@ -32,6 +32,7 @@ pub struct Context {
 /// (a stack whose top is a valid return address), and both pointers must
 /// stay valid while the contexts are in use.
 #[unsafe(naked)]
+#[unsafe(no_mangle)] // so that `break swtch` works in gdb
 pub unsafe extern "C" fn swtch(old: *mut Context, new: *const Context) {
     core::arch::naked_asm!(
         // Save the old context. The return address is already on its stack.

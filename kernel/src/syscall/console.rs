@@ -33,7 +33,7 @@ pub fn read(frame: &mut TrapFrame) -> SysResult {
         return Err(Errno::EBADF);
     }
     // Check the destination before waiting for a line that would be lost.
-    with_my_space(|space| space.copy_out(buffer, &[]))?;
+    with_my_space(|space| space.check_range(buffer, length.min(CHUNK) as u64, true))?;
     let mut line = [0u8; CHUNK];
     let n = crate::console::read_line(&mut line[..length.min(CHUNK)])?;
     with_my_space(|space| space.copy_out(buffer, &line[..n]))?;

@@ -48,12 +48,15 @@ pub fn sbrk(frame: &mut TrapFrame) -> SysResult {
 }
 
 // ANCHOR: sleep
+/// Sleeps at least the given number of milliseconds. Every timer tick wakes
+/// the sleepers on `tick_channel` to compare the clock with their deadline;
+/// the deadline is in nanoseconds, so a sleep never ends early however far
+/// into the current tick it started.
 pub fn sleep(frame: &mut TrapFrame) -> SysResult {
     let milliseconds = frame.arg(0);
-    let ticks = milliseconds.div_ceil(crate::time::MS_PER_TICK);
-    let deadline = crate::time::ticks().saturating_add(ticks);
+    let deadline = crate::time::nanoseconds().saturating_add(milliseconds.saturating_mul(1_000_000));
     let mut table = PROCS.lock();
-    while crate::time::ticks() < deadline {
+    while crate::time::nanoseconds() < deadline {
         if table.procs[me()].killed {
             return Err(Errno::EINTR);
         }

@@ -33,10 +33,15 @@ unsafe impl GlobalAlloc for UserHeap {
         if let Ok(block) = heap.alloc(layout) {
             return block.as_ptr();
         }
-        // Grow: room for the request, rounded up generously, plus alignment.
-        let want = (layout.size() + layout.align())
-            .max(GROW_AT_LEAST)
-            .next_multiple_of(4096);
+        // Grow. A buddy allocator only makes a block of size 2^k out of
+        // memory aligned to 2^k, and sbrk's memory is only page-aligned; a
+        // region of twice the block size always contains one aligned block.
+        let block = layout
+            .size()
+            .max(layout.align())
+            .next_power_of_two()
+            .max(GROW_AT_LEAST);
+        let want = 2 * block;
         let Ok(start) = super::sys::sbrk(want as isize) else {
             return null_mut();
         };

@@ -1,0 +1,37 @@
+//! testhelper: small behaviours for usertests to exec.
+//!
+//! - `testhelper exit N`: exit with status N
+//! - `testhelper args A B C`: exit 0 if the arguments are exactly A B C
+//! - `testhelper spin`: loop forever without a system call
+//! - `testhelper sleep MS`: sleep, then exit 0
+#![no_std]
+#![no_main]
+
+use libsys::Args;
+
+#[unsafe(no_mangle)]
+fn main(args: Args) -> i32 {
+    match args.get(1) {
+        Some("exit") => args.get(2).and_then(|n| n.parse().ok()).unwrap_or(255),
+        Some("args") => {
+            let expected = [
+                "testhelper",
+                "args",
+                "alpha",
+                "be ta",
+                "",
+                "gamma-long-argument",
+            ];
+            let ok = args.len() == expected.len() && args.iter().zip(expected).all(|(a, e)| a == e);
+            if ok { 0 } else { 1 }
+        }
+        Some("spin") => loop {
+            core::hint::spin_loop();
+        },
+        Some("sleep") => {
+            let ms = args.get(2).and_then(|n| n.parse().ok()).unwrap_or(100);
+            libsys::sleep_ms(ms).map_or(1, |()| 0)
+        }
+        _ => 2,
+    }
+}

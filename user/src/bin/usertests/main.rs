@@ -1,0 +1,142 @@
+//! usertests: the user-mode test suite, in the spirit of xv6's.
+//!
+//! Each test is a function returning `Ok(())` or `Err(reason)`; the suite
+//! prints `test NAME ... ok` or `... FAILED: reason` per test and a closing
+//! `N passed, N failed`. `make test` boots the kernel with `-- usertests`
+//! and reads those lines. Tests that must crash (faults) crash in a child.
+//!
+//! `usertests NAME` runs only the tests whose name contains NAME.
+#![no_std]
+#![no_main]
+
+extern crate alloc;
+
+mod bad_pointers;
+mod exec;
+mod faults;
+mod memory;
+mod process;
+mod scheduling;
+
+use alloc::string::String;
+use libsys::{Args, println};
+
+pub type TestResult = Result<(), String>;
+
+/// Fails the test with a message unless the condition holds.
+#[macro_export]
+macro_rules! check {
+    ($cond:expr) => {
+        if !$cond {
+            return Err(alloc::format!("check failed: {} (line {})", stringify!($cond), line!()));
+        }
+    };
+    ($cond:expr, $($arg:tt)+) => {
+        if !$cond {
+            return Err(alloc::format!("{} (line {})", format_args!($($arg)+), line!()));
+        }
+    };
+}
+
+/// Runs `body` in a child process; returns the child's exit status.
+pub fn in_child(body: fn() -> i32) -> Result<i32, String> {
+    match libsys::fork() {
+        Ok(0) => libsys::exit(body()),
+        Ok(pid) => match libsys::wait() {
+            Ok((done, status)) if done == pid => Ok(status),
+            Ok((other, _)) => Err(alloc::format!("wait returned pid {other}, expected {pid}")),
+            Err(e) => Err(alloc::format!("wait: {e}")),
+        },
+        Err(e) => Err(alloc::format!("fork: {e}")),
+    }
+}
+
+type Test = (&'static str, fn() -> TestResult);
+
+// ANCHOR: tests
+const TESTS: &[Test] = &[
+    ("process::getpid_and_getppid", process::getpid_and_getppid),
+    ("process::exit_status", process::exit_status),
+    ("process::fork_copies_memory", process::fork_copies_memory),
+    (
+        "process::fork_exec_wait_chain",
+        process::fork_exec_wait_chain,
+    ),
+    (
+        "process::wait_without_children",
+        process::wait_without_children,
+    ),
+    (
+        "process::orphans_are_reaped_by_init",
+        process::orphans_are_reaped_by_init,
+    ),
+    ("process::kill_sleeping", process::kill_sleeping),
+    ("process::kill_spinning", process::kill_spinning),
+    ("process::kill_errors", process::kill_errors),
+    (
+        "process::fork_until_table_full",
+        process::fork_until_table_full,
+    ),
+    ("process::procinfo_lists_self", process::procinfo_lists_self),
+    (
+        "process::halt_is_for_init_only",
+        process::halt_is_for_init_only,
+    ),
+    ("process::unknown_syscall", process::unknown_syscall),
+    ("exec::arguments", exec::arguments),
+    ("exec::missing_file", exec::missing_file),
+    ("exec::corrupt_executables", exec::corrupt_executables),
+    ("exec::too_many_arguments", exec::too_many_arguments),
+    ("memory::sbrk_grow_and_shrink", memory::sbrk_grow_and_shrink),
+    (
+        "memory::sbrk_shrunk_memory_faults",
+        memory::sbrk_shrunk_memory_faults,
+    ),
+    ("memory::sbrk_out_of_memory", memory::sbrk_out_of_memory),
+    ("memory::heap_allocation", memory::heap_allocation),
+    ("bad_pointers::write", bad_pointers::write),
+    ("bad_pointers::read", bad_pointers::read),
+    ("bad_pointers::wait", bad_pointers::wait),
+    ("bad_pointers::exec", bad_pointers::exec),
+    ("bad_pointers::procinfo", bad_pointers::procinfo),
+    ("faults::null_dereference", faults::null_dereference),
+    ("faults::write_to_text", faults::write_to_text),
+    ("faults::execute_data", faults::execute_data),
+    ("faults::divide_by_zero", faults::divide_by_zero),
+    ("faults::invalid_opcode", faults::invalid_opcode),
+    (
+        "faults::privileged_instruction",
+        faults::privileged_instruction,
+    ),
+    ("faults::kernel_memory", faults::kernel_memory),
+    ("faults::stack_overflow", faults::stack_overflow),
+    ("faults::non_canonical_jump", faults::non_canonical_jump),
+    ("scheduling::yield_returns", scheduling::yield_returns),
+    ("scheduling::uptime_advances", scheduling::uptime_advances),
+    ("scheduling::sleep_accuracy", scheduling::sleep_accuracy),
+    (
+        "scheduling::preemption_interleaves",
+        scheduling::preemption_interleaves,
+    ),
+];
+// ANCHOR_END: tests
+
+#[unsafe(no_mangle)]
+fn main(args: Args) -> i32 {
+    let filter = args.get(1).unwrap_or("");
+    let (mut passed, mut failed) = (0, 0);
+    for (name, test) in TESTS.iter().filter(|(name, _)| name.contains(filter)) {
+        match test() {
+            Ok(()) => {
+                passed += 1;
+                println!("test {name} ... ok");
+            }
+            Err(reason) => {
+                failed += 1;
+                println!("test {name} ... FAILED: {reason}");
+            }
+        }
+    }
+    println!("{passed} passed, {failed} failed");
+    if failed == 0 { 0 } else { 1 }
+}

@@ -1,0 +1,91 @@
+//! sbrk and the heap.
+
+use crate::{TestResult, check, in_child};
+use libsys::Errno;
+use libsys::abi::STATUS_FAULTED;
+
+pub fn sbrk_grow_and_shrink() -> TestResult {
+    let start = libsys::sbrk(0).map_err(|e| alloc::format!("sbrk(0): {e}"))?;
+    let size = 10 * 4096 + 123;
+    let old = libsys::sbrk(size as isize).map_err(|e| alloc::format!("sbrk: {e}"))?;
+    check!(
+        old == start,
+        "sbrk returned {old:#x}, expected the old break {start:#x}"
+    );
+    // SAFETY: sbrk just gave us [old, old + size).
+    let memory = unsafe { core::slice::from_raw_parts_mut(old as *mut u8, size) };
+    check!(memory.iter().all(|&b| b == 0), "new memory is not zeroed");
+    memory.fill(0x5a);
+    check!(libsys::sbrk(0) == Ok(start + size));
+    check!(libsys::sbrk(-(size as isize)) == Ok(start + size));
+    check!(libsys::sbrk(0) == Ok(start));
+    check!(
+        libsys::sbrk(-(1 << 40)) == Err(Errno::ENOMEM),
+        "shrinking below the heap start"
+    );
+    Ok(())
+}
+
+pub fn sbrk_shrunk_memory_faults() -> TestResult {
+    fn child() -> i32 {
+        let Ok(old) = libsys::sbrk(8192) else {
+            return 1;
+        };
+        // SAFETY (not really): we give the memory back, then touch it.
+        unsafe { (old as *mut u8).write_volatile(1) };
+        let _ = libsys::sbrk(-8192);
+        unsafe { (old as *mut u8).write_volatile(2) };
+        0
+    }
+    check!(
+        in_child(child)? == STATUS_FAULTED,
+        "using freed memory did not fault"
+    );
+    Ok(())
+}
+
+/// Grow until the kernel says no: ENOMEM, not a crash; then give it all
+/// back and check the memory can be had again.
+pub fn sbrk_out_of_memory() -> TestResult {
+    check!(
+        libsys::sbrk(1 << 46) == Err(Errno::ENOMEM),
+        "a 64 TiB request succeeded"
+    );
+    fn child() -> i32 {
+        let step = 4 << 20;
+        let mut total = 0usize;
+        loop {
+            match libsys::sbrk(step) {
+                Ok(_) => total += step as usize,
+                Err(Errno::ENOMEM) => break,
+                Err(_) => return 1,
+            }
+            if total > (64 << 30) {
+                return 2; // memory without end?
+            }
+        }
+        if total < (4 << 20) || libsys::sbrk(-(total as isize)).is_err() {
+            return 3;
+        }
+        // Having shrunk, we can grow again.
+        if libsys::sbrk(step).is_err() { 4 } else { 0 }
+    }
+    check!(
+        in_child(child)? == 0,
+        "running out of memory did not behave"
+    );
+    // And the memory came back to the system when the child exited.
+    check!(in_child(child)? == 0, "memory was not returned after exit");
+    Ok(())
+}
+
+pub fn heap_allocation() -> TestResult {
+    let mut v: alloc::vec::Vec<u32> = alloc::vec::Vec::new();
+    for i in 0..300_000u32 {
+        v.push(i);
+    }
+    check!(v.iter().enumerate().all(|(i, &x)| x == i as u32));
+    let text = alloc::format!("{}-{}", v.len(), v[299_999]);
+    check!(text == "300000-299999");
+    Ok(())
+}

@@ -1,0 +1,73 @@
+//! yield, sleep, uptime, and preemption.
+
+use crate::{TestResult, check};
+
+pub fn yield_returns() -> TestResult {
+    for _ in 0..100 {
+        libsys::yield_now();
+    }
+    Ok(())
+}
+
+pub fn uptime_advances() -> TestResult {
+    let start = libsys::uptime_ms();
+    let ns = libsys::time_ns();
+    libsys::sleep_ms(30).map_err(|e| alloc::format!("sleep: {e}"))?;
+    check!(libsys::uptime_ms() >= start + 30);
+    check!(
+        libsys::time_ns() >= ns + 20_000_000,
+        "time_ns advanced too little"
+    );
+    Ok(())
+}
+
+/// sleep(ms) never returns early. (How close to `ms` it comes is measured
+/// by `make bench`, not asserted here: a loaded host would make that flaky.)
+pub fn sleep_accuracy() -> TestResult {
+    for ms in [10, 100, 250] {
+        let start = libsys::time_ns();
+        libsys::sleep_ms(ms).map_err(|e| alloc::format!("sleep: {e}"))?;
+        let elapsed_ms = (libsys::time_ns() - start) / 1_000_000;
+        check!(
+            elapsed_ms + 1 >= ms,
+            "sleep({ms}) returned after {elapsed_ms} ms"
+        );
+        check!(elapsed_ms <= ms + 100, "sleep({ms}) took {elapsed_ms} ms");
+    }
+    Ok(())
+}
+
+/// Two CPU-bound children spin until a shared deadline, counting the
+/// timer ticks they see while running. Without preemption the first would
+/// run to the deadline and the second would see none.
+pub fn preemption_interleaves() -> TestResult {
+    let deadline = libsys::uptime_ms() + 600;
+    let mut pids = [0; 2];
+    for pid in pids.iter_mut() {
+        match libsys::fork().map_err(|e| alloc::format!("fork: {e}"))? {
+            0 => {
+                let mut seen = 0;
+                let mut last = libsys::uptime_ms();
+                while last < deadline {
+                    let now = libsys::uptime_ms();
+                    if now != last {
+                        seen += 1;
+                        last = now;
+                    }
+                }
+                libsys::exit(seen);
+            }
+            child => *pid = child,
+        }
+    }
+    let mut seen = [0; 2];
+    for _ in 0..2 {
+        let (pid, count) = libsys::wait().map_err(|e| alloc::format!("wait: {e}"))?;
+        seen[if pid == pids[0] { 0 } else { 1 }] = count;
+    }
+    check!(
+        seen[0] >= 5 && seen[1] >= 5,
+        "ticks seen by each child: {seen:?}"
+    );
+    Ok(())
+}
