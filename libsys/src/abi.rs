@@ -106,3 +106,103 @@ impl ProcInfo {
         core::str::from_utf8(&self.name[..len]).unwrap_or("?")
     }
 }
+
+// ANCHOR: files
+/// `open` flags (Linux's values).
+pub const O_RDONLY: u32 = 0;
+pub const O_WRONLY: u32 = 1;
+pub const O_RDWR: u32 = 2;
+pub const O_ACCESS_MASK: u32 = 3;
+pub const O_CREATE: u32 = 0o100;
+pub const O_TRUNC: u32 = 0o1000;
+pub const O_APPEND: u32 = 0o2000;
+pub const O_NONBLOCK: u32 = 0o4000;
+
+/// `lseek` origins.
+pub const SEEK_SET: u32 = 0;
+pub const SEEK_CUR: u32 = 1;
+pub const SEEK_END: u32 = 2;
+
+/// Most descriptors a process may have open at once.
+pub const MAX_FDS: usize = 32;
+
+/// What an open file is (`Stat::kind`, `DirEntry::kind`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum FileKind {
+    Regular = 1,
+    Directory = 2,
+    Console = 3,
+    Pipe = 4,
+    Socket = 5,
+}
+
+impl FileKind {
+    pub fn from_u8(value: u8) -> Option<FileKind> {
+        Some(match value {
+            1 => FileKind::Regular,
+            2 => FileKind::Directory,
+            3 => FileKind::Console,
+            4 => FileKind::Pipe,
+            5 => FileKind::Socket,
+            _ => return None,
+        })
+    }
+}
+
+/// What `fstat` reports.
+#[derive(Clone, Copy, Debug, Default)]
+#[repr(C)]
+pub struct Stat {
+    /// A `FileKind` as `u8`.
+    pub kind: u8,
+    /// 1 if the file can be written (a file in /tmp, a pipe's write end...).
+    pub writable: u8,
+    pub _pad: [u8; 6],
+    /// Bytes in a file; entries in a directory; bytes waiting in a pipe.
+    pub size: u64,
+}
+
+/// Longest file name (one path component).
+pub const MAX_NAME: usize = 60;
+
+/// One directory entry, as `getdents` writes them (an array of these).
+#[derive(Clone, Copy, Debug)]
+#[repr(C)]
+pub struct DirEntry {
+    /// A `FileKind` as `u8`.
+    pub kind: u8,
+    pub name_len: u8,
+    pub _pad: [u8; 2],
+    pub name: [u8; MAX_NAME],
+}
+
+impl Default for DirEntry {
+    fn default() -> DirEntry {
+        DirEntry {
+            kind: 0,
+            name_len: 0,
+            _pad: [0; 2],
+            name: [0; MAX_NAME],
+        }
+    }
+}
+
+impl DirEntry {
+    pub fn name(&self) -> &str {
+        let len = (self.name_len as usize).min(MAX_NAME);
+        core::str::from_utf8(&self.name[..len]).unwrap_or("?")
+    }
+}
+
+/// What `meminfo` reports, in bytes.
+#[derive(Clone, Copy, Debug, Default)]
+#[repr(C)]
+pub struct MemInfo {
+    pub frames_total: u64,
+    pub frames_free: u64,
+    pub heap_total: u64,
+    pub heap_used: u64,
+    pub page_size: u64,
+}
+// ANCHOR_END: files

@@ -64,6 +64,21 @@ syscall_table! {
     13 => procinfo(buffer, capacity);
     14 => time_ns();
     15 => halt(code);
+    16 => open(path, path_len, flags);
+    17 => close(fd);
+    18 => dup(fd);
+    19 => dup2(fd, new_fd);
+    20 => pipe(fds_out);
+    21 => fstat(fd, stat_out);
+    22 => lseek(fd, offset, whence);
+    23 => getdents(fd, buffer, capacity);
+    24 => chdir(path, path_len);
+    25 => getcwd(buffer, capacity);
+    26 => mkdir(path, path_len);
+    27 => unlink(path, path_len);
+    28 => setpgid(pid, pgid);
+    29 => set_foreground(pgid);
+    30 => meminfo(info_out);
 }
 // ANCHOR_END: table
 

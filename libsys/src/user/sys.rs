@@ -4,7 +4,7 @@
 //! stub generated from the table in `syscalls.rs`, and turns a negative
 //! result into an `Errno`.
 
-use crate::abi::{ProcInfo, StrRef};
+use crate::abi::{DirEntry, MemInfo, ProcInfo, Stat, StrRef};
 use crate::errno::Errno;
 use crate::syscalls::raw;
 
@@ -108,4 +108,92 @@ pub fn halt(code: u32) -> Errno {
     Errno::check(raw::halt(code as usize))
         .err()
         .unwrap_or(Errno::EINVAL)
+}
+
+/// Opens the file at `path` with `O_*` flags; returns a descriptor.
+pub fn open(path: &str, flags: u32) -> SysResult<usize> {
+    Errno::check(raw::open(
+        path.as_ptr() as usize,
+        path.len(),
+        flags as usize,
+    ))
+}
+
+pub fn close(fd: usize) -> SysResult<()> {
+    Errno::check(raw::close(fd)).map(drop)
+}
+
+/// A new descriptor (the lowest free) for the same open file as `fd`.
+pub fn dup(fd: usize) -> SysResult<usize> {
+    Errno::check(raw::dup(fd))
+}
+
+/// Makes `new_fd` refer to the same open file as `fd` (closing what
+/// `new_fd` was first).
+pub fn dup2(fd: usize, new_fd: usize) -> SysResult<usize> {
+    Errno::check(raw::dup2(fd, new_fd))
+}
+
+/// A pipe: returns (read end, write end).
+pub fn pipe() -> SysResult<(usize, usize)> {
+    let mut fds = [0i32; 2];
+    Errno::check(raw::pipe(fds.as_mut_ptr() as usize))?;
+    Ok((fds[0] as usize, fds[1] as usize))
+}
+
+pub fn fstat(fd: usize) -> SysResult<Stat> {
+    let mut stat = Stat::default();
+    Errno::check(raw::fstat(fd, &mut stat as *mut Stat as usize))?;
+    Ok(stat)
+}
+
+/// Moves the file offset; `whence` is `SEEK_SET`, `SEEK_CUR` or `SEEK_END`.
+pub fn lseek(fd: usize, offset: i64, whence: u32) -> SysResult<u64> {
+    Errno::check(raw::lseek(fd, offset as usize, whence as usize)).map(|o| o as u64)
+}
+
+/// Reads directory entries from the directory open at `fd`; returns how
+/// many it wrote (0 at the end of the directory).
+pub fn getdents(fd: usize, entries: &mut [DirEntry]) -> SysResult<usize> {
+    Errno::check(raw::getdents(
+        fd,
+        entries.as_mut_ptr() as usize,
+        entries.len(),
+    ))
+}
+
+pub fn chdir(path: &str) -> SysResult<()> {
+    Errno::check(raw::chdir(path.as_ptr() as usize, path.len())).map(drop)
+}
+
+/// Writes the current directory into `buffer`; returns it as a `&str`.
+pub fn getcwd(buffer: &mut [u8]) -> SysResult<&str> {
+    let n = Errno::check(raw::getcwd(buffer.as_mut_ptr() as usize, buffer.len()))?;
+    core::str::from_utf8(&buffer[..n]).map_err(|_| Errno::EINVAL)
+}
+
+pub fn mkdir(path: &str) -> SysResult<()> {
+    Errno::check(raw::mkdir(path.as_ptr() as usize, path.len())).map(drop)
+}
+
+/// Removes a file (or an empty directory).
+pub fn unlink(path: &str) -> SysResult<()> {
+    Errno::check(raw::unlink(path.as_ptr() as usize, path.len())).map(drop)
+}
+
+/// Puts process `pid` (0: the caller) in process group `pgid` (0: a new
+/// group named after `pid`).
+pub fn setpgid(pid: u32, pgid: u32) -> SysResult<()> {
+    Errno::check(raw::setpgid(pid as usize, pgid as usize)).map(drop)
+}
+
+/// Makes `pgid` the console's foreground group: the one Ctrl-C kills.
+pub fn set_foreground(pgid: u32) -> SysResult<()> {
+    Errno::check(raw::set_foreground(pgid as usize)).map(drop)
+}
+
+pub fn meminfo() -> SysResult<MemInfo> {
+    let mut info = MemInfo::default();
+    Errno::check(raw::meminfo(&mut info as *mut MemInfo as usize))?;
+    Ok(info)
 }
