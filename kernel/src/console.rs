@@ -13,6 +13,7 @@
 use crate::dev::uart;
 use crate::sync::SpinLock;
 use core::fmt::{self, Write};
+use core::sync::atomic::{AtomicU32, Ordering};
 
 /// The lock that serializes console output.
 static OUTPUT: SpinLock<()> = SpinLock::new("console", ());
@@ -59,10 +60,19 @@ struct Input {
 }
 
 const INPUT_SIZE: usize = 512;
+const CTRL_C: u8 = 0x03;
 const CTRL_D: u8 = 0x04;
 const CTRL_U: u8 = 0x15;
 const BACKSPACE: u8 = 0x08;
 const DELETE: u8 = 0x7f;
+
+/// The process group Ctrl-C kills (0: none). The shell sets it to the job
+/// it waits for.
+static FOREGROUND: AtomicU32 = AtomicU32::new(0);
+
+pub fn set_foreground(pgid: u32) {
+    FOREGROUND.store(pgid, Ordering::Relaxed);
+}
 
 static INPUT: SpinLock<Input> = SpinLock::new(
     "console_input",
@@ -87,6 +97,15 @@ pub fn on_interrupt() {
 fn receive(byte: u8) {
     let mut input = INPUT.lock();
     match byte {
+        CTRL_C => {
+            // Throw away the line being typed and kill the foreground job.
+            input.edit = input.write;
+            for b in *b"^C\n" {
+                echo(b);
+            }
+            drop(input);
+            crate::proc::lifecycle::kill_group(FOREGROUND.load(Ordering::Relaxed));
+        }
         CTRL_U => {
             while input.edit != input.write && input.buffer[(input.edit - 1) % INPUT_SIZE] != b'\n'
             {

@@ -71,6 +71,7 @@ pub fn kmain(boot: &'static BootInfo) -> ! {
     proc::init();
     if let Some((phys, len)) = boot.initrd {
         fs::initrd::init(phys, len);
+        fs::tree::init();
         info!(
             "initrd: {} KiB, {} files",
             len / 1024,

@@ -36,6 +36,7 @@ errno_table! {
     ESRCH = 3, "no such process";
     EINTR = 4, "interrupted";
     EIO = 5, "input/output error";
+    EACCES = 13, "permission denied";
     E2BIG = 7, "argument list too long";
     ENOEXEC = 8, "exec format error";
     EBADF = 9, "bad file descriptor";
@@ -74,6 +75,7 @@ errno_table! {
 }
 
 impl Errno {
+    // ANCHOR: return_value
     /// The value a system call returns for this error.
     pub fn as_return(self) -> isize {
         -(self as i32 as isize)
@@ -87,6 +89,7 @@ impl Errno {
             Err(Errno::from_i32(-ret as i32).unwrap_or(Errno::EINVAL))
         }
     }
+    // ANCHOR_END: return_value
 }
 
 impl core::fmt::Display for Errno {

@@ -40,6 +40,7 @@ pub const USER_STACK_BOTTOM: u64 = USER_STACK_TOP - USER_STACK_SIZE;
 const HEAP_LIMIT: u64 = USER_STACK_BOTTOM - 16 * 1024 * 1024;
 
 impl AddressSpace {
+    // ANCHOR: new
     /// An empty user half, sharing the kernel half with every other space.
     pub fn new() -> Result<AddressSpace, Errno> {
         let mut table = PageTable::new().ok_or(Errno::ENOMEM)?;
@@ -51,6 +52,7 @@ impl AddressSpace {
             mapped: 0,
         })
     }
+    // ANCHOR_END: new
 
     pub fn root(&self) -> u64 {
         self.table.root()
@@ -216,6 +218,7 @@ impl AddressSpace {
     }
     // ANCHOR_END: copy_out
 
+    // ANCHOR: copy_in
     /// Copies `buffer.len()` bytes from user address `src` into `buffer`.
     pub fn copy_in(&self, buffer: &mut [u8], mut src: u64) -> Result<(), Errno> {
         let mut done = 0;
@@ -232,6 +235,7 @@ impl AddressSpace {
         }
         Ok(())
     }
+    // ANCHOR_END: copy_in
 
     /// Reads a user value of type `T` (plain data only).
     pub fn read_value<T: Copy + Default>(&self, src: u64) -> Result<T, Errno> {

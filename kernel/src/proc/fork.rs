@@ -32,12 +32,14 @@ unsafe extern "C" {
     fn trap_return();
 }
 
+// ANCHOR: forkret
 /// Where a new process first runs, on its own kernel stack.
 extern "C" fn forkret() {
     // SAFETY: the scheduler took PROCS before switching to us and expects
     // the process it switched to to release it.
     unsafe { PROCS.force_unlock() };
 }
+// ANCHOR_END: forkret
 
 // ANCHOR: prepare_stack
 /// Lays out `slot`'s kernel stack so that it starts in user mode with `frame`.
@@ -85,11 +87,14 @@ pub fn fork(frame: &TrapFrame) -> Result<u32, Errno> {
     let mut child_frame = frame.clone();
     child_frame.rax = 0;
 
+    crate::fs::fd_table::copy_for_fork(parent, child);
+
     let mut table = PROCS.lock();
-    let name = table.procs[parent].name;
+    let (name, pgid) = (table.procs[parent].name, table.procs[parent].pgid);
     let proc = &mut table.procs[child];
     prepare_stack(&mut proc.context, child, &child_frame);
     proc.name = name;
+    proc.pgid = pgid;
     proc.parent = Some(parent);
     proc.page_table_root = space.root();
     *SPACES[child].lock() = Some(space);
@@ -112,9 +117,11 @@ pub fn spawn_init(name: &str, image: Image) {
     };
     let mut table = PROCS.lock();
     let slot = alloc_slot(&mut table, true).expect("init's slot is taken");
+    crate::fs::fd_table::init_first(slot);
     let proc = &mut table.procs[slot];
     prepare_stack(&mut proc.context, slot, &frame);
     proc.set_name(name);
+    proc.pgid = proc.pid;
     proc.page_table_root = image.space.root();
     *SPACES[slot].lock() = Some(image.space);
     proc.state = ProcState::Runnable;

@@ -18,6 +18,9 @@ use libsys::abi::ProcState;
 /// Ends the calling process with `status`. Never returns.
 pub fn exit(status: i32) -> ! {
     let slot = me();
+    // Close our files first: a pipe's reader must see end of file now,
+    // not when our parent gets round to `wait`.
+    crate::fs::fd_table::close_all(slot);
     // Run on the kernel's page table from now on: once we are a zombie,
     // our parent may free ours (on another CPU) at any moment.
     switch_page_table(0);
@@ -80,6 +83,7 @@ pub fn wait() -> Result<(u32, i32), Errno> {
 }
 // ANCHOR_END: wait
 
+// ANCHOR: kill
 /// Marks process `pid` as killed; it exits when it next leaves the kernel
 /// (or at once, if it sleeps: it is woken to notice).
 pub fn kill(pid: u32) -> Result<(), Errno> {
@@ -99,7 +103,26 @@ pub fn kill(pid: u32) -> Result<(), Errno> {
     Ok(())
 }
 
+/// Kills every process in group `pgid` (Ctrl-C); init and kernel threads
+/// are never in a group that can be killed this way.
+pub fn kill_group(pgid: u32) {
+    if pgid == 0 {
+        return;
+    }
+    let mut table = PROCS.lock();
+    for (slot, proc) in table.procs.iter_mut().enumerate() {
+        let alive = !matches!(proc.state, ProcState::Unused | ProcState::Zombie);
+        if alive && proc.pgid == pgid && slot != INIT_SLOT && !proc.is_kernel_thread {
+            proc.killed = true;
+            if proc.state == ProcState::Sleeping {
+                proc.state = ProcState::Runnable;
+            }
+        }
+    }
+}
+
 /// Has the running process been killed?
 pub fn killed() -> bool {
     PROCS.lock().procs[me()].killed
 }
+// ANCHOR_END: kill

@@ -50,6 +50,9 @@ pub const INIT_SLOT: usize = 0;
 pub struct Proc {
     pub state: ProcState,
     pub pid: u32,
+    /// Process group: the shell puts each job in its own group, and Ctrl-C
+    /// kills the console's foreground group (see `console.rs`).
+    pub pgid: u32,
     /// Slot of the parent process. Children of an exiting process are
     /// handed to init, so this always names a live process.
     pub parent: Option<usize>,
@@ -75,6 +78,7 @@ impl Proc {
         Proc {
             state: ProcState::Unused,
             pid: 0,
+            pgid: 0,
             parent: None,
             name: [0; PROC_NAME_LEN],
             killed: false,
@@ -111,6 +115,7 @@ impl Proc {
     }
 }
 
+// ANCHOR: procs
 pub struct ProcTable {
     pub procs: [Proc; NPROC],
     next_pid: u32,
@@ -130,7 +135,9 @@ pub static PROCS: SpinLock<ProcTable> = SpinLock::new(
 /// Each slot's address space: `None` for unused slots and kernel threads.
 pub static SPACES: [SpinLock<Option<AddressSpace>>; NPROC] =
     [const { SpinLock::new("address_space", None) }; NPROC];
+// ANCHOR_END: procs
 
+// ANCHOR: channel
 /// Something a process can sleep on: any address will do, as long as the
 /// sleeper and the waker agree on it (xv6's "channel").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -142,6 +149,7 @@ impl Channel {
         Channel(thing as *const T as usize)
     }
 }
+// ANCHOR_END: channel
 
 /// The slot of the process running on this CPU, if any.
 pub fn current_slot() -> Option<usize> {

@@ -138,6 +138,7 @@ pub fn sched(table: &mut SpinLockGuard<ProcTable>) {
 }
 // ANCHOR_END: sched
 
+// ANCHOR: timer_tick
 /// Gives up the CPU for one round of the scheduler.
 pub fn yield_now() {
     let mut table = PROCS.lock();
@@ -161,6 +162,7 @@ pub fn timer_tick() {
         sched(&mut table);
     }
 }
+// ANCHOR_END: timer_tick
 
 // ANCHOR: sleep
 /// Releases `guard`'s lock, sleeps on `chan` until woken, and takes the

@@ -11,6 +11,7 @@
 //! and `sched` (a process switching back to the scheduler). Both hold the
 //! process-table lock across the call; see `scheduler.rs` for why.
 
+// ANCHOR: context
 /// The saved registers of a kernel thread that is not running.
 #[derive(Clone, Copy, Debug, Default)]
 #[repr(C)]
@@ -23,6 +24,7 @@ pub struct Context {
     pub rbx: u64,
     pub rbp: u64,
 }
+// ANCHOR_END: context
 
 // ANCHOR: swtch
 /// Saves the current context into `old` and switches to `new`.

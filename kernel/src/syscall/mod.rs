@@ -14,8 +14,8 @@
 //! To add a system call: a line in `libsys/src/syscalls.rs`, a handler
 //! here (in the file for its subsystem), and a line in `dispatch`.
 
-pub mod console;
 pub mod entry;
+pub mod file;
 pub mod process;
 
 use crate::arch::trap::TrapFrame;
@@ -46,11 +46,26 @@ fn dispatch(frame: &mut TrapFrame) -> SysResult {
         nr::sleep => process::sleep(frame),
         nr::uptime => process::uptime(frame),
         nr::yield_now => process::yield_now(frame),
-        nr::read => console::read(frame),
-        nr::write => console::write(frame),
+        nr::read => file::read(frame),
+        nr::write => file::write(frame),
         nr::procinfo => process::procinfo(frame),
         nr::time_ns => process::time_ns(frame),
         nr::halt => process::halt(frame),
+        nr::open => file::open(frame),
+        nr::close => file::close(frame),
+        nr::dup => file::dup(frame),
+        nr::dup2 => file::dup2(frame),
+        nr::pipe => file::pipe(frame),
+        nr::fstat => file::fstat(frame),
+        nr::lseek => file::lseek(frame),
+        nr::getdents => file::getdents(frame),
+        nr::chdir => file::chdir(frame),
+        nr::getcwd => file::getcwd(frame),
+        nr::mkdir => file::mkdir(frame),
+        nr::unlink => file::unlink(frame),
+        nr::setpgid => process::setpgid(frame),
+        nr::set_foreground => process::set_foreground(frame),
+        nr::meminfo => process::meminfo(frame),
         _ => Err(Errno::ENOSYS),
     }
 }

@@ -16,6 +16,7 @@ pub fn fork(frame: &mut TrapFrame) -> SysResult {
     proc::fork::fork(frame).map(u64::from)
 }
 
+// ANCHOR: wait
 pub fn wait(frame: &mut TrapFrame) -> SysResult {
     let status_out = frame.arg(0);
     // Check the status pointer before reaping a child, so that a bad
@@ -29,6 +30,7 @@ pub fn wait(frame: &mut TrapFrame) -> SysResult {
     }
     Ok(pid as u64)
 }
+// ANCHOR_END: wait
 
 pub fn kill(frame: &mut TrapFrame) -> SysResult {
     lifecycle::kill(frame.arg(0) as u32).map(|()| 0)
@@ -38,10 +40,12 @@ pub fn getpid(_frame: &mut TrapFrame) -> SysResult {
     Ok(PROCS.lock().procs[me()].pid as u64)
 }
 
+// ANCHOR: getppid
 pub fn getppid(_frame: &mut TrapFrame) -> SysResult {
     let table = PROCS.lock();
     Ok(table.procs[me()].parent.map_or(0, |p| table.procs[p].pid) as u64)
 }
+// ANCHOR_END: getppid
 
 pub fn sbrk(frame: &mut TrapFrame) -> SysResult {
     with_my_space(|space| space.sbrk(frame.arg(0) as i64))
@@ -54,7 +58,8 @@ pub fn sbrk(frame: &mut TrapFrame) -> SysResult {
 /// into the current tick it started.
 pub fn sleep(frame: &mut TrapFrame) -> SysResult {
     let milliseconds = frame.arg(0);
-    let deadline = crate::time::nanoseconds().saturating_add(milliseconds.saturating_mul(1_000_000));
+    let deadline =
+        crate::time::nanoseconds().saturating_add(milliseconds.saturating_mul(1_000_000));
     let mut table = PROCS.lock();
     while crate::time::nanoseconds() < deadline {
         if table.procs[me()].killed {
@@ -126,8 +131,15 @@ pub fn exec(frame: &mut TrapFrame) -> SysResult {
         Ok((path, args))
     })?;
 
-    let file = crate::fs::initrd::find(&path).ok_or(Errno::ENOENT)?;
-    let image = proc::exec::load(file, &args)?;
+    let path = crate::fs::path::normalize(&crate::fs::fd_table::mine().cwd, &path)?;
+    let image = match &*crate::fs::tree::lookup(&path)? {
+        crate::fs::tree::Node::InitrdFile(data) => proc::exec::load(data, &args)?,
+        crate::fs::tree::Node::RamFile(data) => {
+            let copy = data.lock().clone(); // don't hold the file's lock while loading
+            proc::exec::load(&copy, &args)?
+        }
+        crate::fs::tree::Node::Directory(_) => return Err(Errno::EACCES),
+    };
 
     // Point of no return: switch to the new image.
     let slot = me();
@@ -154,3 +166,50 @@ pub fn exec(frame: &mut TrapFrame) -> SysResult {
     Ok(0)
 }
 // ANCHOR_END: exec
+
+/// setpgid(pid, pgid): `pid` 0 means the caller; `pgid` 0 means "a new
+/// group named after `pid`". A process may move itself or its children.
+pub fn setpgid(frame: &mut TrapFrame) -> SysResult {
+    let mut table = PROCS.lock();
+    let caller = me();
+    let target = match frame.arg(0) as u32 {
+        0 => caller,
+        pid => proc::slot_of_pid(&table, pid).ok_or(Errno::ESRCH)?,
+    };
+    if target != caller && table.procs[target].parent != Some(caller) {
+        return Err(Errno::EPERM);
+    }
+    let pgid = match frame.arg(1) as u32 {
+        0 => table.procs[target].pid,
+        pgid => pgid,
+    };
+    table.procs[target].pgid = pgid;
+    Ok(0)
+}
+
+/// Makes a process group the console's foreground: Ctrl-C kills it.
+pub fn set_foreground(frame: &mut TrapFrame) -> SysResult {
+    crate::console::set_foreground(frame.arg(0) as u32);
+    Ok(0)
+}
+
+pub fn meminfo(frame: &mut TrapFrame) -> SysResult {
+    let heap = crate::mem::heap::stats();
+    let page = crate::mem::PAGE_SIZE;
+    let info = libsys::abi::MemInfo {
+        frames_total: crate::mem::frame::total_count() as u64 * page,
+        frames_free: crate::mem::frame::free_count() as u64 * page,
+        heap_total: heap.total as u64,
+        heap_used: heap.allocated as u64,
+        page_size: page,
+    };
+    // SAFETY: `MemInfo` is plain `repr(C)` data.
+    let bytes = unsafe {
+        core::slice::from_raw_parts(
+            &info as *const _ as *const u8,
+            size_of::<libsys::abi::MemInfo>(),
+        )
+    };
+    with_my_space(|space| space.copy_out(frame.arg(0), bytes))?;
+    Ok(0)
+}
