@@ -17,6 +17,7 @@
 //! `rax`: a value `>= 0` on success, `-errno` on failure. `rcx` and `r11` are
 //! clobbered (the `syscall` instruction uses them).
 
+// ANCHOR: macro
 macro_rules! syscall_table {
     ($( $number:literal => $name:ident ( $($arg:ident),* ) ; )*) => {
         /// System-call numbers.
@@ -45,6 +46,7 @@ macro_rules! syscall_table {
         }
     };
 }
+// ANCHOR_END: macro
 
 // ANCHOR: table
 syscall_table! {
@@ -54,7 +56,9 @@ syscall_table! {
     3 => wait(status_out);
     4 => kill(pid);
     5 => getpid();
+    // ANCHOR: getppid
     6 => getppid();
+    // ANCHOR_END: getppid
     7 => sbrk(increment);
     8 => sleep(milliseconds);
     9 => uptime();

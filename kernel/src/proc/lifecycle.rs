@@ -102,6 +102,7 @@ pub fn kill(pid: u32) -> Result<(), Errno> {
     }
     Ok(())
 }
+// ANCHOR_END: kill
 
 /// Kills every process in group `pgid` (Ctrl-C); init and kernel threads
 /// are never in a group that can be killed this way.
@@ -125,4 +126,3 @@ pub fn kill_group(pgid: u32) {
 pub fn killed() -> bool {
     PROCS.lock().procs[me()].killed
 }
-// ANCHOR_END: kill

@@ -28,6 +28,7 @@ static HEAP: UserHeap = UserHeap(RefCell::new(Heap::new()));
 // SAFETY: blocks come from memory `sbrk` gave us and nobody else uses; the
 // buddy allocator hands out disjoint, aligned blocks.
 unsafe impl GlobalAlloc for UserHeap {
+    // ANCHOR: grow
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         let mut heap = self.0.borrow_mut();
         if let Ok(block) = heap.alloc(layout) {
@@ -50,6 +51,7 @@ unsafe impl GlobalAlloc for UserHeap {
         unsafe { heap.add_to_heap(start, start + want) };
         heap.alloc(layout).map_or(null_mut(), NonNull::as_ptr)
     }
+    // ANCHOR_END: grow
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         if let Some(ptr) = NonNull::new(ptr) {

@@ -6,6 +6,7 @@
 
 use super::sys::exit;
 
+// ANCHOR: start
 // `_start` is entered by a jump, not a call, so the stack is aligned for a
 // call that has not happened yet: realign it and make the call ourselves.
 core::arch::global_asm!(
@@ -31,6 +32,7 @@ extern "C" fn libsys_start(argc: usize, argv: *const *const u8) -> ! {
     let status = unsafe { main(args) };
     exit(status)
 }
+// ANCHOR_END: start
 
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo) -> ! {

@@ -44,12 +44,14 @@ pub fn exec(path: &str, args: &[&str]) -> Errno {
     Errno::check(ret).err().unwrap_or(Errno::EINVAL)
 }
 
+// ANCHOR: wait
 /// Waits for a child to exit; returns its pid and exit status.
 pub fn wait() -> SysResult<(u32, i32)> {
     let mut status: i32 = 0;
     let pid = Errno::check(raw::wait(&mut status as *mut i32 as usize))?;
     Ok((pid as u32, status))
 }
+// ANCHOR_END: wait
 
 /// Asks process `pid` to exit (it does so at its next return to user mode).
 pub fn kill(pid: u32) -> SysResult<()> {
@@ -60,9 +62,11 @@ pub fn getpid() -> u32 {
     raw::getpid() as u32
 }
 
+// ANCHOR: getppid
 pub fn getppid() -> u32 {
     raw::getppid() as u32
 }
+// ANCHOR_END: getppid
 
 /// Moves the program break by `increment` bytes (may be negative);
 /// returns the old break, which is the start of any new memory.

@@ -21,6 +21,7 @@ const DEFAULT_PROGRAM: &[&str] = &["/bin/sh"];
 /// Before the shell exists, this shows the scheduler at work.
 const FALLBACK_PROGRAM: &[&str] = &["/bin/preempt"];
 
+// ANCHOR: spawn
 /// Starts `argv[0]` (from /bin unless it is a path) with `argv`; returns its pid.
 fn spawn(argv: &[&str]) -> Option<u32> {
     match libsys::fork() {
@@ -55,7 +56,9 @@ fn wait_for(pid: u32) -> i32 {
         }
     }
 }
+// ANCHOR_END: spawn
 
+// ANCHOR: main
 #[unsafe(no_mangle)]
 fn main(args: Args) -> i32 {
     println!("init: started as pid {}", libsys::getpid());
@@ -88,3 +91,4 @@ fn main(args: Args) -> i32 {
         }
     }
 }
+// ANCHOR_END: main

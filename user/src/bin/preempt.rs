@@ -9,6 +9,7 @@
 
 use libsys::{Args, println};
 
+// ANCHOR: preempt
 /// Busy-works for `rounds` rounds, printing a line after each.
 fn spin(name: &str, rounds: u32) {
     for round in 1..=rounds {
@@ -45,3 +46,4 @@ fn main(_args: Args) -> i32 {
     println!("preempt: both children done");
     0
 }
+// ANCHOR_END: preempt

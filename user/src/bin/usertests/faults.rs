@@ -4,6 +4,7 @@
 use crate::{TestResult, check, in_child};
 use libsys::abi::STATUS_FAULTED;
 
+// ANCHOR: expect_fault
 fn expect_fault(body: fn() -> i32) -> TestResult {
     let status = in_child(body)?;
     check!(
@@ -19,6 +20,7 @@ pub fn null_dereference() -> TestResult {
         unsafe { core::ptr::read_volatile(core::hint::black_box(0usize) as *const u64) as i32 }
     })
 }
+// ANCHOR_END: expect_fault
 
 pub fn write_to_text() -> TestResult {
     expect_fault(|| {

@@ -5,6 +5,7 @@ use alloc::vec::Vec;
 use libsys::Errno;
 use libsys::abi::{ProcInfo, ProcState, STATUS_KILLED};
 
+// ANCHOR: getppid
 pub fn getpid_and_getppid() -> TestResult {
     let me = libsys::getpid();
     check!(me > 1, "usertests should not be pid {me}");
@@ -17,6 +18,7 @@ pub fn getpid_and_getppid() -> TestResult {
     );
     Ok(())
 }
+// ANCHOR_END: getppid
 
 pub fn exit_status() -> TestResult {
     for status in [0, 1, 42, 255, -1, 100_000] {
