@@ -4,6 +4,7 @@
 //! - `testhelper args A B C`: exit 0 if the arguments are exactly A B C
 //! - `testhelper spin`: loop forever without a system call
 //! - `testhelper sleep MS`: sleep, then exit 0
+//! - `testhelper print TEXT`: print TEXT and a newline on standard output
 #![no_std]
 #![no_main]
 
@@ -28,6 +29,10 @@ fn main(args: Args) -> i32 {
         Some("spin") => loop {
             core::hint::spin_loop();
         },
+        Some("print") => {
+            libsys::println!("{}", args.get(2).unwrap_or(""));
+            0
+        }
         Some("sleep") => {
             let ms = args.get(2).and_then(|n| n.parse().ok()).unwrap_or(100);
             libsys::sleep_ms(ms).map_or(1, |()| 0)

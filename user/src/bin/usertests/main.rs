@@ -14,7 +14,9 @@ extern crate alloc;
 mod bad_pointers;
 mod exec;
 mod faults;
+mod files;
 mod memory;
+mod pipes;
 mod process;
 mod scheduling;
 
@@ -111,6 +113,43 @@ const TESTS: &[Test] = &[
     ("faults::kernel_memory", faults::kernel_memory),
     ("faults::stack_overflow", faults::stack_overflow),
     ("faults::non_canonical_jump", faults::non_canonical_jump),
+    (
+        "files::read_file_larger_than_a_page",
+        files::read_file_larger_than_a_page,
+    ),
+    ("files::root_is_read_only", files::root_is_read_only),
+    (
+        "files::create_write_read_remove",
+        files::create_write_read_remove,
+    ),
+    ("files::append_and_truncate", files::append_and_truncate),
+    ("files::directories", files::directories),
+    ("files::path_errors", files::path_errors),
+    ("files::bad_descriptors", files::bad_descriptors),
+    ("files::descriptor_exhaustion", files::descriptor_exhaustion),
+    ("files::dup_shares_the_offset", files::dup_shares_the_offset),
+    (
+        "files::fork_and_exec_share_descriptors",
+        files::fork_and_exec_share_descriptors,
+    ),
+    ("pipes::bytes_in_order", pipes::bytes_in_order),
+    (
+        "pipes::end_of_file_when_writers_close",
+        pipes::end_of_file_when_writers_close,
+    ),
+    (
+        "pipes::epipe_when_readers_close",
+        pipes::epipe_when_readers_close,
+    ),
+    (
+        "pipes::reader_waits_for_writer",
+        pipes::reader_waits_for_writer,
+    ),
+    (
+        "pipes::one_mebibyte_intact_under_preemption",
+        pipes::one_mebibyte_intact_under_preemption,
+    ),
+    ("pipes::kill_blocked_reader", pipes::kill_blocked_reader),
     ("scheduling::yield_returns", scheduling::yield_returns),
     ("scheduling::uptime_advances", scheduling::uptime_advances),
     ("scheduling::sleep_accuracy", scheduling::sleep_accuracy),
