@@ -162,6 +162,16 @@ def run_suite(kernel, accel, timeout, prefix, cmdline, success_status):
     return out, banner is not None, boot_seconds
 
 
+def run_docs_check(only):
+    """Every `{{#include}}` in the book must point at real code."""
+    if only and only not in "docs/":
+        return
+    proc = subprocess.run([sys.executable, os.path.join(ROOT, "tools/check_docs.py")],
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    last = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else "no output"
+    report("docs/includes", proc.returncode == 0, last if proc.returncode == 0 else proc.stdout[-1500:])
+
+
 def run_ktest(kernel, accel, timeout):
     out, banner, boot_seconds = run_suite(kernel, accel, timeout, "ktest", "test", QEMU_SUCCESS)
     report("boot/banner", banner, f"banner after {boot_seconds:.2f} s")
@@ -271,6 +281,7 @@ def main():
 
     if not args.no_host:
         run_host_tests(args.only)
+    run_docs_check(args.only)
     if not args.only or "ktest/" in args.only or "boot/" in args.only:
         run_ktest(args.kernel, args.accel, args.timeout)
     if not args.only or "usertests/" in args.only:
