@@ -5,6 +5,7 @@
 #   make qemu-gdb      the same, stopped at the first instruction, waiting for gdb
 #   make gdb           attach gdb (in a second terminal) with kernel symbols
 #   make test          host unit tests + QEMU integration tests
+#   make bench         release build, benchmarks in QEMU beside the host's Linux
 #   make check         rustfmt and clippy on every crate
 #   make iso           the hybrid BIOS/UEFI Limine ISO
 #   make docs          the mdBook in docs/ (installs mdbook if missing)
@@ -38,7 +39,7 @@ endif
 QEMU_FLAGS := -accel $(ACCEL) -m $(MEMORY) -nographic -no-reboot \
               -device isa-debug-exit,iobase=0xf4,iosize=0x04
 
-.PHONY: all setup kernel user initrd qemu qemu-gdb gdb test check iso docs clean symbolize
+.PHONY: all setup kernel user initrd qemu qemu-gdb gdb test bench check iso docs clean symbolize
 
 all: kernel initrd
 
@@ -83,6 +84,13 @@ gdb:
 
 test: kernel initrd
 	python3 tools/test.py --kernel $(KERNEL_ELF) --initrd $(INITRD) --accel $(ACCEL)
+
+# Benchmarks (tools/bench.py, user/src/bin/bench.rs): a release build of its
+# own in $(BUILD)/release, so it does not overwrite the debug build that
+# `make test` uses; `make bench ACCEL=kvm` runs the guest under KVM.
+bench: setup
+	$(MAKE) kernel initrd PROFILE=release BUILD=$(BUILD)/release
+	python3 tools/bench.py --kernel $(BUILD)/release/kernel.elf --initrd $(BUILD)/release/initrd.tar --accel $(ACCEL)
 
 check: setup
 	cargo fmt --all -- --check

@@ -1,0 +1,202 @@
+#!/usr/bin/env python3
+"""oxv6 benchmarks beside the same benchmarks on the host's Linux.
+
+Run by `make bench` (which builds the release kernel and initrd in
+build/release/ first). Boots the kernel with `-- bench` on its command line,
+so init runs /bin/bench (user/src/bin/bench.rs) and powers off; collects
+its `bench NAME VALUE` lines. Then compiles tools/bench_linux.c with
+`cc -O2`, runs it on the host, and prints both columns side by side.
+
+Under TCG (the default) QEMU translates every guest instruction in
+software: the oxv6 figures are only meaningful as ratios (between
+benchmarks, or between two builds of the kernel), not as absolute speeds.
+
+Usage: tools/bench.py [--kernel K] [--initrd I] [--accel tcg|kvm]
+                      [--json FILE] [--no-linux] [NAME...]
+"""
+
+import argparse
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+QEMU_SUCCESS = 33  # isa-debug-exit: (0x10 << 1) | 1, init's halt(0)
+QEMU_FAILURE = 35  # halt(1): a benchmark failed
+
+BENCH_LINE = re.compile(r"^bench (\S+) (.+)$", re.M)
+DETAIL_LINE = re.compile(r"^# (\S+) runs=(\d+) iters=(\d+) min=(\S+) max=(\S+)(.*)$", re.M)
+
+
+def parse(output):
+    """`bench NAME VALUE` lines into {name: {...}}, in order of appearance.
+
+    Each entry is {"value", "min", "max", "runs", "iters"} for a measured
+    benchmark, {"skipped": why} or {"failed": why} otherwise."""
+    results = {}
+    for m in BENCH_LINE.finditer(output):
+        name, rest = m.group(1), m.group(2).strip()
+        try:
+            results[name] = {"value": float(rest)}
+        except ValueError:
+            word, _, why = rest.partition(" ")
+            why = why.strip().strip("()")
+            results[name] = {"skipped": why} if word == "skipped" else {"failed": rest if word != "failed" else why}
+    for m in DETAIL_LINE.finditer(output):
+        entry = results.get(m.group(1))
+        if entry is not None and "value" in entry:
+            entry.update(runs=int(m.group(2)), iters=int(m.group(3)),
+                         min=float(m.group(4)), max=float(m.group(5)))
+            extra = m.group(6).strip()
+            if extra:
+                entry["note"] = extra
+    return results
+
+
+def run_oxv6(kernel, initrd, accel, names, timeout):
+    """Boots the kernel with `-- bench NAMES`; returns (results, output, error)."""
+    args = [
+        "qemu-system-x86_64", "-accel", accel, "-smp", "1", "-m", "128M",
+        "-nographic", "-no-reboot", "-monitor", "none", "-serial", "stdio",
+        "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+        "-kernel", kernel, "-initrd", initrd,
+        "-append", " ".join(["--", "bench", *names]),
+    ]
+    try:
+        proc = subprocess.run(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, timeout=timeout)
+    except subprocess.TimeoutExpired as e:
+        out = (e.stdout or b"").decode("utf-8", "replace").replace("\r", "")
+        return parse(out), out, f"QEMU timed out after {timeout} s"
+    out = proc.stdout.decode("utf-8", "replace").replace("\r", "")
+    error = None
+    if proc.returncode == QEMU_FAILURE:
+        error = "a benchmark failed (init reported a non-zero status)"
+    elif proc.returncode != QEMU_SUCCESS:
+        error = f"QEMU exited with status {proc.returncode}"
+    return parse(out), out, error
+
+
+def run_linux(names):
+    """Compiles and runs tools/bench_linux.c; returns (results, output, error)."""
+    source = os.path.join(ROOT, "tools/bench_linux.c")
+    with tempfile.TemporaryDirectory(prefix="oxv6-bench-") as tmp:
+        binary = os.path.join(tmp, "bench_linux")
+        cc = subprocess.run(["cc", "-O2", "-Wall", "-o", binary, source],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        if cc.returncode != 0:
+            return {}, cc.stdout, "cc failed"
+        proc = subprocess.run([binary, *names], stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+    error = None if proc.returncode == 0 else f"bench_linux exited with status {proc.returncode}"
+    return parse(proc.stdout), proc.stdout, error
+
+
+def host_description():
+    cpu = platform.processor() or "unknown CPU"
+    virtual = False
+    try:
+        with open("/proc/cpuinfo") as f:
+            info = f.read()
+        m = re.search(r"^model name\s*:\s*(.+)$", info, re.M)
+        if m:
+            cpu = m.group(1).strip()
+        virtual = re.search(r"^flags\s*:.*\bhypervisor\b", info, re.M) is not None
+    except OSError:
+        pass
+    return {"kernel": platform.release(), "cpu": cpu, "cpus": os.cpu_count(),
+            "virtual_machine": virtual}
+
+
+def cell(entry):
+    if entry is None:
+        return "-"
+    if "value" in entry:
+        return f"{entry['value']:.2f}"
+    if "skipped" in entry:
+        return f"skipped ({entry['skipped']})"
+    return "FAILED"
+
+
+def spread(entry):
+    """The runs' spread as ±% of the median, when known."""
+    if not entry or "min" not in entry or not entry["value"]:
+        return ""
+    half = (entry["max"] - entry["min"]) / 2 / entry["value"] * 100
+    return f" ±{half:.0f}%"
+
+
+def print_table(oxv6, linux, accel, host):
+    oxv6_title = f"oxv6 ({accel.upper()})"
+    linux_title = "Linux host (native)"
+    names = list(oxv6) + [n for n in linux if n not in oxv6]
+    rows = [("benchmark", oxv6_title, linux_title, "oxv6 / Linux")]
+    for name in names:
+        a, b = oxv6.get(name), linux.get(name)
+        ratio = "-"
+        if a and b and "value" in a and "value" in b and b["value"]:
+            ratio = f"{a['value'] / b['value']:.1f}x"
+        rows.append((name, cell(a) + spread(a), cell(b) + spread(b), ratio))
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    for i, row in enumerate(rows):
+        print("  ".join([row[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(row[1:], widths[1:])]))
+        if i == 0:
+            print("  ".join("-" * w for w in widths))
+    print()
+    print("Values are medians of 5 runs (± is half the min..max spread); the unit ends")
+    print("each name (ns, us, ms, MB/s with MB = 10^6 bytes). oxv6 runs on 1 CPU;")
+    print("the Linux reference is pinned to CPU 0.")
+    if accel == "tcg":
+        print("oxv6 (TCG) figures are software-emulated (QEMU translates every guest")
+        print("instruction): only meaningful as ratios, between benchmarks or between")
+        print("builds, never as absolute speeds beside the Linux column.")
+    virtual = " (itself a virtual machine)" if host["virtual_machine"] else ""
+    print(f"Host: Linux {host['kernel']}, {host['cpu']}, {host['cpus']} CPUs{virtual}.")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--kernel", default=os.path.join(ROOT, "build/release/kernel.elf"))
+    parser.add_argument("--initrd", default=os.path.join(ROOT, "build/release/initrd.tar"))
+    parser.add_argument("--accel", default="tcg", choices=["tcg", "kvm"])
+    parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    parser.add_argument("--timeout", type=int, default=600, help="seconds for the QEMU run")
+    parser.add_argument("--no-linux", action="store_true", help="skip the Linux reference")
+    parser.add_argument("names", nargs="*", help="benchmarks to run (default: all)")
+    args = parser.parse_args()
+
+    print(f"oxv6: booting {args.kernel} ({args.accel}) with '-- bench'...", flush=True)
+    oxv6, oxv6_out, oxv6_error = run_oxv6(args.kernel, args.initrd, args.accel, args.names, args.timeout)
+    if oxv6_error or not oxv6:
+        print(f"oxv6: {oxv6_error or 'no bench lines'}; last output:\n{oxv6_out[-2000:]}")
+    linux, linux_error = {}, None
+    if not args.no_linux:
+        print("Linux: compiling tools/bench_linux.c and running it...", flush=True)
+        linux, linux_out, linux_error = run_linux(args.names)
+        if linux_error:
+            print(f"Linux: {linux_error}; output:\n{linux_out[-2000:]}")
+    print()
+    host = host_description()
+    print_table(oxv6, linux, args.accel, host)
+
+    if args.json:
+        document = {
+            "oxv6": {"accel": args.accel, "kernel": args.kernel, "results": oxv6,
+                     "error": oxv6_error},
+            "linux": {"host": host, "results": linux, "error": linux_error},
+        }
+        with open(args.json, "w") as f:
+            json.dump(document, f, indent=2)
+            f.write("\n")
+        print(f"Wrote {args.json}.")
+    failed = oxv6_error or linux_error or not oxv6 or any(
+        "failed" in entry for entry in list(oxv6.values()) + list(linux.values()))
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
