@@ -74,8 +74,11 @@ def run_oxv6(kernel, initrd, accel, names, timeout):
         return parse(out), out, f"QEMU timed out after {timeout} s"
     out = proc.stdout.decode("utf-8", "replace").replace("\r", "")
     error = None
-    if proc.returncode == QEMU_FAILURE:
-        error = "a benchmark failed (init reported a non-zero status)"
+    crash = re.search(r"^KERNEL (PANIC|TRAP).*$", out, re.M)
+    if crash:
+        error = f"the kernel crashed: {crash.group(0)}"
+    elif proc.returncode == QEMU_FAILURE:
+        error = "a benchmark failed (bench exited with a non-zero status)"
     elif proc.returncode != QEMU_SUCCESS:
         error = f"QEMU exited with status {proc.returncode}"
     return parse(out), out, error
@@ -139,7 +142,8 @@ def print_table(oxv6, linux, accel, host):
         a, b = oxv6.get(name), linux.get(name)
         ratio = "-"
         if a and b and "value" in a and "value" in b and b["value"]:
-            ratio = f"{a['value'] / b['value']:.1f}x"
+            r = a["value"] / b["value"]
+            ratio = f"{r:.1f}x" if r >= 1 else f"{r:.2f}x"
         rows.append((name, cell(a) + spread(a), cell(b) + spread(b), ratio))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     for i, row in enumerate(rows):
@@ -149,7 +153,8 @@ def print_table(oxv6, linux, accel, host):
     print()
     print("Values are medians of 5 runs (± is half the min..max spread); the unit ends")
     print("each name (ns, us, ms, MB/s with MB = 10^6 bytes). oxv6 runs on 1 CPU;")
-    print("the Linux reference is pinned to CPU 0.")
+    print("the Linux reference is pinned to CPU 0. oxv6 / Linux above 1: oxv6 takes")
+    print("longer; for _mb_s (a rate) below 1 means oxv6 is slower.")
     if accel == "tcg":
         print("oxv6 (TCG) figures are software-emulated (QEMU translates every guest")
         print("instruction): only meaningful as ratios, between benchmarks or between")
