@@ -11,6 +11,7 @@
 //! its return value to `exit`.
 
 mod heap;
+pub mod io;
 mod print;
 mod start;
 pub mod sys;
