@@ -206,3 +206,76 @@ pub struct MemInfo {
     pub page_size: u64,
 }
 // ANCHOR_END: files
+
+// ANCHOR: sockets
+/// Address family: IPv4 (the only one).
+pub const AF_INET: u32 = 2;
+/// Socket kinds.
+pub const SOCK_STREAM: u32 = 1; // TCP
+pub const SOCK_DGRAM: u32 = 2; // UDP
+
+/// An IPv4 address and port. Unlike C's `sockaddr_in`, both fields are in
+/// the machine's own byte order: the kernel converts at the wire.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C)]
+pub struct SocketAddr {
+    pub family: u16,
+    pub port: u16,
+    pub addr: [u8; 4],
+}
+
+impl SocketAddr {
+    pub const fn new(addr: [u8; 4], port: u16) -> SocketAddr {
+        SocketAddr {
+            family: AF_INET as u16,
+            port,
+            addr,
+        }
+    }
+}
+
+/// `shutdown` directions.
+pub const SHUT_RD: u32 = 0;
+pub const SHUT_WR: u32 = 1;
+pub const SHUT_RDWR: u32 = 2;
+
+/// `setsockopt` options (value is an integer).
+pub const SO_REUSEADDR: u32 = 2;
+
+/// `fcntl` commands: get and set the `O_NONBLOCK` flag.
+pub const F_GETFL: u32 = 3;
+pub const F_SETFL: u32 = 4;
+
+/// One descriptor to watch, for `poll`.
+#[derive(Clone, Copy, Debug, Default)]
+#[repr(C)]
+pub struct PollFd {
+    pub fd: i32,
+    /// What to wait for: `POLLIN` and/or `POLLOUT`.
+    pub events: i16,
+    /// What happened (set by the kernel).
+    pub revents: i16,
+}
+
+pub const POLLIN: i16 = 0x1;
+pub const POLLOUT: i16 = 0x4;
+pub const POLLERR: i16 = 0x8;
+pub const POLLHUP: i16 = 0x10;
+pub const POLLNVAL: i16 = 0x20;
+
+/// One TCP socket, as `tcpinfo` reports it (for `netstat` and the web pages).
+#[derive(Clone, Copy, Debug, Default)]
+#[repr(C)]
+pub struct TcpSocketInfo {
+    pub local: SocketAddr,
+    pub remote: SocketAddr,
+    /// The RFC 9293 state, as a NUL-padded name ("ESTABLISHED").
+    pub state: [u8; 12],
+    pub send_queue: u32,
+    pub receive_queue: u32,
+    pub rto_ms: u32,
+    pub srtt_ms: u32,
+    pub cwnd: u32,
+    pub _pad: u32,
+}
+// ANCHOR_END: sockets

@@ -4,7 +4,7 @@
 //! stub generated from the table in `syscalls.rs`, and turns a negative
 //! result into an `Errno`.
 
-use crate::abi::{DirEntry, MemInfo, ProcInfo, Stat, StrRef};
+use crate::abi::{DirEntry, MemInfo, PollFd, ProcInfo, SocketAddr, Stat, StrRef, TcpSocketInfo};
 use crate::errno::Errno;
 use crate::syscalls::raw;
 
@@ -200,4 +200,79 @@ pub fn meminfo() -> SysResult<MemInfo> {
     let mut info = MemInfo::default();
     Errno::check(raw::meminfo(&mut info as *mut MemInfo as usize))?;
     Ok(info)
+}
+
+/// A new socket: `kind` is `SOCK_STREAM` (TCP) or `SOCK_DGRAM` (UDP);
+/// `flags` may be `O_NONBLOCK`.
+pub fn socket(kind: u32, flags: u32) -> SysResult<usize> {
+    Errno::check(raw::socket(
+        crate::abi::AF_INET as usize,
+        kind as usize,
+        flags as usize,
+    ))
+}
+
+pub fn bind(fd: usize, address: &SocketAddr) -> SysResult<()> {
+    Errno::check(raw::bind(fd, address as *const SocketAddr as usize)).map(drop)
+}
+
+pub fn listen(fd: usize, backlog: usize) -> SysResult<()> {
+    Errno::check(raw::listen(fd, backlog)).map(drop)
+}
+
+/// Waits for a connection on a listening socket; returns its descriptor
+/// and the peer's address.
+pub fn accept(fd: usize) -> SysResult<(usize, SocketAddr)> {
+    let mut peer = SocketAddr::default();
+    let new_fd = Errno::check(raw::accept(fd, &mut peer as *mut SocketAddr as usize))?;
+    Ok((new_fd, peer))
+}
+
+pub fn connect(fd: usize, address: &SocketAddr) -> SysResult<()> {
+    Errno::check(raw::connect(fd, address as *const SocketAddr as usize)).map(drop)
+}
+
+/// Sends a datagram to `to` (UDP), or data on a connected socket (`to` None).
+pub fn sendto(fd: usize, data: &[u8], to: Option<&SocketAddr>) -> SysResult<usize> {
+    let to = to.map_or(0, |a| a as *const SocketAddr as usize);
+    Errno::check(raw::sendto(fd, data.as_ptr() as usize, data.len(), to))
+}
+
+/// Receives a datagram (UDP) or data (TCP); returns its length and sender.
+pub fn recvfrom(fd: usize, buffer: &mut [u8]) -> SysResult<(usize, SocketAddr)> {
+    let mut from = SocketAddr::default();
+    let n = Errno::check(raw::recvfrom(
+        fd,
+        buffer.as_mut_ptr() as usize,
+        buffer.len(),
+        &mut from as *mut SocketAddr as usize,
+    ))?;
+    Ok((n, from))
+}
+
+pub fn shutdown(fd: usize, how: u32) -> SysResult<()> {
+    Errno::check(raw::shutdown(fd, how as usize)).map(drop)
+}
+
+pub fn setsockopt(fd: usize, option: u32, value: usize) -> SysResult<()> {
+    Errno::check(raw::setsockopt(fd, option as usize, value)).map(drop)
+}
+
+/// Waits until one of `fds` is ready, or `timeout_ms` passes (-1: forever,
+/// 0: just look). Returns how many have non-zero `revents`.
+pub fn poll(fds: &mut [PollFd], timeout_ms: i64) -> SysResult<usize> {
+    Errno::check(raw::poll(
+        fds.as_mut_ptr() as usize,
+        fds.len(),
+        timeout_ms as usize,
+    ))
+}
+
+pub fn fcntl(fd: usize, command: u32, argument: usize) -> SysResult<usize> {
+    Errno::check(raw::fcntl(fd, command as usize, argument))
+}
+
+/// Fills `buffer` with the TCP sockets of the system; returns the count.
+pub fn tcpinfo(buffer: &mut [TcpSocketInfo]) -> SysResult<usize> {
+    Errno::check(raw::tcpinfo(buffer.as_mut_ptr() as usize, buffer.len()))
 }
