@@ -288,6 +288,9 @@ def main():
         run_usertests(args.kernel, args.accel, args.timeout)
     run_faults(args.kernel, args.accel, args.timeout, args.only)
     run_console(args.kernel, args.accel, args.timeout, args.only)
+    if not args.only or "shell/" in args.only:
+        from shell_test import run_shell_tests
+        run_shell_tests(args.kernel, args.initrd, args.accel, args.timeout, report)
     run_gdb(args.kernel, args.accel, args.timeout, args.only)
 
     passed = sum(1 for _, ok, _ in results if ok)
