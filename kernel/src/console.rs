@@ -129,6 +129,7 @@ fn receive(byte: u8) {
             if byte == b'\n' || byte == CTRL_D || input.edit == input.read + INPUT_SIZE {
                 input.write = input.edit;
                 crate::proc::scheduler::wakeup(crate::proc::Channel::of(&INPUT));
+                crate::fs::poll::notify();
             }
         }
         _ => {} // buffer full: drop the byte
@@ -154,11 +155,18 @@ fn echo(byte: u8) {
 /// Reads up to one line (at most `buffer.len()` bytes) into `buffer`,
 /// sleeping until a line is there. Returns 0 at end of file (Ctrl-D at the
 /// start of a line). Fails with `EINTR` if the process is killed.
-pub fn read_line(buffer: &mut [u8]) -> Result<usize, libsys::Errno> {
+pub fn read_line(buffer: &mut [u8], nonblocking: bool) -> Result<usize, libsys::Errno> {
     let mut input = INPUT.lock();
     let mut count = 0;
     while count < buffer.len() {
         while input.read == input.write {
+            if nonblocking || count > 0 {
+                return if count > 0 {
+                    Ok(count)
+                } else {
+                    Err(libsys::Errno::EAGAIN)
+                };
+            }
             if crate::proc::lifecycle::killed() {
                 return Err(libsys::Errno::EINTR);
             }
@@ -181,6 +189,12 @@ pub fn read_line(buffer: &mut [u8]) -> Result<usize, libsys::Errno> {
     Ok(count)
 }
 // ANCHOR_END: input
+
+/// Is a complete line waiting to be read?
+pub fn line_ready() -> bool {
+    let input = INPUT.lock();
+    input.read != input.write
+}
 
 /// Writes bytes from a user program (newlines become CR LF).
 pub fn write_bytes(bytes: &[u8]) {

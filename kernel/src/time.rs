@@ -36,6 +36,7 @@ fn read_tsc() -> u64 {
 pub fn tick() {
     TICKS.fetch_add(1, Ordering::Relaxed);
     crate::proc::scheduler::wakeup(tick_channel());
+    crate::fs::poll::tick();
 }
 
 /// What processes sleeping for a time (`sleep`) wait on: every tick wakes

@@ -14,9 +14,11 @@
 //! last `Arc` goes, `Drop` closes the object (a pipe end counts itself out).
 
 use super::pipe::Pipe;
+use super::poll::Readiness;
 use super::tree::Node;
 use crate::sync::SpinLock;
 use alloc::sync::Arc;
+use core::sync::atomic::{AtomicBool, Ordering};
 use libsys::Errno;
 use libsys::abi::{DirEntry, FileKind, MAX_NAME, SEEK_CUR, SEEK_END, SEEK_SET, Stat};
 
@@ -34,8 +36,9 @@ pub struct File {
     pub writable: bool,
     /// Writes go to the end of the file (O_APPEND).
     pub append: bool,
-    /// Reads and writes fail with EAGAIN instead of sleeping (O_NONBLOCK).
-    pub nonblocking: bool,
+    /// Reads and writes fail with EAGAIN instead of sleeping (O_NONBLOCK;
+    /// `fcntl` can change it, hence atomic).
+    pub nonblocking: AtomicBool,
     /// Where the next read or write starts (files and directories).
     offset: SpinLock<u64>,
 }
@@ -48,7 +51,7 @@ impl File {
             readable,
             writable,
             append: false,
-            nonblocking: false,
+            nonblocking: AtomicBool::new(false),
             offset: SpinLock::new("file_offset", 0),
         }
     }
@@ -63,8 +66,8 @@ impl File {
             return Err(Errno::EBADF);
         }
         match &self.object {
-            FileObject::Console => crate::console::read_line(buffer),
-            FileObject::PipeReader(pipe) => pipe.read(buffer, self.nonblocking),
+            FileObject::Console => crate::console::read_line(buffer, self.is_nonblocking()),
+            FileObject::PipeReader(pipe) => pipe.read(buffer, self.is_nonblocking()),
             FileObject::PipeWriter(_) => Err(Errno::EBADF),
             FileObject::Node(node) => {
                 let mut offset = self.offset.lock();
@@ -89,7 +92,7 @@ impl File {
                 crate::console::write_bytes(data);
                 Ok(data.len())
             }
-            FileObject::PipeWriter(pipe) => pipe.write(data, self.nonblocking),
+            FileObject::PipeWriter(pipe) => pipe.write(data, self.is_nonblocking()),
             FileObject::PipeReader(_) => Err(Errno::EBADF),
             FileObject::Node(node) => {
                 let Node::RamFile(contents) = &**node else {
@@ -111,6 +114,46 @@ impl File {
                 *offset = end as u64;
                 Ok(data.len())
             }
+        }
+    }
+
+    pub fn is_nonblocking(&self) -> bool {
+        self.nonblocking.load(Ordering::Relaxed)
+    }
+
+    pub fn set_nonblocking(&self, on: bool) {
+        self.nonblocking.store(on, Ordering::Relaxed);
+    }
+
+    /// What this file can do without sleeping (for `poll`).
+    pub fn readiness(&self) -> Readiness {
+        match &self.object {
+            FileObject::Console => Readiness {
+                readable: crate::console::line_ready(),
+                writable: true,
+                ..Default::default()
+            },
+            FileObject::PipeReader(pipe) => {
+                let (waiting, _room, writers) = pipe.status(false);
+                Readiness {
+                    readable: waiting > 0 || writers == 0,
+                    hangup: writers == 0,
+                    ..Default::default()
+                }
+            }
+            FileObject::PipeWriter(pipe) => {
+                let (_waiting, room, readers) = pipe.status(true);
+                Readiness {
+                    writable: room > 0 && readers > 0,
+                    error: readers == 0,
+                    ..Default::default()
+                }
+            }
+            FileObject::Node(_) => Readiness {
+                readable: self.readable,
+                writable: self.writable,
+                ..Default::default()
+            },
         }
     }
 

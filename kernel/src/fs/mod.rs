@@ -5,10 +5,12 @@
 //! - `path.rs`: turning a user's path into a normalized absolute one;
 //! - `file.rs`: `File`, what a descriptor refers to (console, pipe, node);
 //! - `pipe.rs`: the pipe buffer;
-//! - `fd_table.rs`: per-process descriptors and current directory.
+//! - `fd_table.rs`: per-process descriptors and current directory;
+//! - `poll.rs`: waiting for any of several descriptors to be ready.
 pub mod fd_table;
 pub mod file;
 pub mod initrd;
 pub mod path;
 pub mod pipe;
+pub mod poll;
 pub mod tree;

@@ -71,6 +71,19 @@ impl Pipe {
         state.written - state.read
     }
 
+    /// (bytes waiting, room left, open ends on the other side: writers as
+    /// seen from the read end, readers as seen from the write end).
+    pub fn status(&self, from_write_end: bool) -> (usize, usize, usize) {
+        let state = self.inner.lock();
+        let waiting = state.written - state.read;
+        let peers = if from_write_end {
+            state.readers
+        } else {
+            state.writers
+        };
+        (waiting, PIPE_SIZE - waiting, peers)
+    }
+
     // ANCHOR: read
     /// Reads up to `buffer.len()` bytes; sleeps while the pipe is empty and
     /// a writer remains. Returns 0 at end of file.
@@ -98,6 +111,7 @@ impl Pipe {
         }
         drop(state);
         wakeup(self.writable());
+        super::poll::notify();
         Ok(count)
     }
     // ANCHOR_END: read
@@ -142,6 +156,7 @@ impl Pipe {
         }
         drop(state);
         wakeup(self.readable());
+        super::poll::notify();
         Ok(written)
     }
     // ANCHOR_END: write
@@ -158,5 +173,6 @@ impl Pipe {
         drop(state);
         wakeup(self.readable());
         wakeup(self.writable());
+        super::poll::notify();
     }
 }

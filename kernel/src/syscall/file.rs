@@ -19,8 +19,8 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use libsys::Errno;
 use libsys::abi::{
-    DirEntry, MAX_PATH, O_ACCESS_MASK, O_APPEND, O_CREATE, O_NONBLOCK, O_RDONLY, O_TRUNC, O_WRONLY,
-    Stat,
+    DirEntry, F_GETFL, F_SETFL, MAX_FDS, MAX_PATH, O_ACCESS_MASK, O_APPEND, O_CREATE, O_NONBLOCK,
+    O_RDONLY, O_TRUNC, O_WRONLY, POLLERR, POLLHUP, POLLNVAL, PollFd, Stat,
 };
 
 const CHUNK: usize = 64 * 1024;
@@ -97,7 +97,7 @@ pub fn open(frame: &mut TrapFrame) -> SysResult {
     }
     let mut file = File::new(FileObject::Node(node), readable, writable);
     file.append = flags & O_APPEND != 0;
-    file.nonblocking = flags & O_NONBLOCK != 0;
+    file.set_nonblocking(flags & O_NONBLOCK != 0);
     Ok(mine().insert(Arc::new(file))? as u64)
 }
 // ANCHOR_END: open
@@ -207,4 +207,65 @@ pub fn mkdir(frame: &mut TrapFrame) -> SysResult {
 
 pub fn unlink(frame: &mut TrapFrame) -> SysResult {
     tree::remove(&path_argument(frame, 0)?).map(|()| 0)
+}
+
+// ANCHOR: poll
+/// poll(fds, count, timeout_ms): fills each entry's `revents`, sleeping
+/// until at least one is non-zero or the timeout passes (-1: no timeout).
+pub fn poll(frame: &mut TrapFrame) -> SysResult {
+    let (user_fds, count, timeout) = (frame.arg(0), frame.arg(1) as usize, frame.arg(2) as i64);
+    if count > 4 * MAX_FDS {
+        return Err(Errno::EINVAL);
+    }
+    let mut fds = alloc::vec![PollFd::default(); count];
+    // SAFETY: `PollFd` is plain `repr(C)` data; any bytes are a valid value.
+    let bytes = unsafe {
+        core::slice::from_raw_parts_mut(fds.as_mut_ptr() as *mut u8, count * size_of::<PollFd>())
+    };
+    with_my_space(|space| space.copy_in(bytes, user_fds))?;
+    with_my_space(|space| space.check_range(user_fds, bytes.len() as u64, true))?;
+    let deadline = (timeout >= 0).then(|| crate::time::nanoseconds() + timeout as u64 * 1_000_000);
+    let ready = crate::fs::poll::wait(deadline, || {
+        let table = mine();
+        let mut ready = 0;
+        for entry in fds.iter_mut() {
+            entry.revents = match table.get(entry.fd as usize) {
+                Ok(file) if entry.fd >= 0 => {
+                    // Errors and hang-ups are reported whether asked or not.
+                    crate::fs::poll::events_of(&file) & (entry.events | POLLERR | POLLHUP)
+                }
+                _ => POLLNVAL,
+            };
+            ready += (entry.revents != 0) as usize;
+        }
+        Ok(ready)
+    })?;
+    // SAFETY: as above.
+    let bytes = unsafe {
+        core::slice::from_raw_parts(fds.as_ptr() as *const u8, count * size_of::<PollFd>())
+    };
+    with_my_space(|space| space.copy_out(user_fds, bytes))?;
+    Ok(ready as u64)
+}
+// ANCHOR_END: poll
+
+/// fcntl(fd, F_GETFL) and fcntl(fd, F_SETFL, flags): only `O_NONBLOCK` can
+/// be changed.
+pub fn fcntl(frame: &mut TrapFrame) -> SysResult {
+    let file = my_file(frame.arg(0) as usize)?;
+    match frame.arg(1) as u32 {
+        F_GETFL => {
+            let access = match (file.readable, file.writable) {
+                (true, true) => libsys::abi::O_RDWR,
+                (false, true) => O_WRONLY,
+                _ => O_RDONLY,
+            };
+            Ok((access | if file.is_nonblocking() { O_NONBLOCK } else { 0 }) as u64)
+        }
+        F_SETFL => {
+            file.set_nonblocking(frame.arg(2) as u32 & O_NONBLOCK != 0);
+            Ok(0)
+        }
+        _ => Err(Errno::EINVAL),
+    }
 }

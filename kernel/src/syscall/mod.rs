@@ -66,6 +66,8 @@ fn dispatch(frame: &mut TrapFrame) -> SysResult {
         nr::setpgid => process::setpgid(frame),
         nr::set_foreground => process::set_foreground(frame),
         nr::meminfo => process::meminfo(frame),
+        nr::poll => file::poll(frame),
+        nr::fcntl => file::fcntl(frame),
         _ => Err(Errno::ENOSYS),
     }
 }

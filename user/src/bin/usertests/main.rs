@@ -17,6 +17,7 @@ mod faults;
 mod files;
 mod memory;
 mod pipes;
+mod poll;
 mod process;
 mod scheduling;
 
@@ -150,6 +151,17 @@ const TESTS: &[Test] = &[
         pipes::one_mebibyte_intact_under_preemption,
     ),
     ("pipes::kill_blocked_reader", pipes::kill_blocked_reader),
+    ("poll::ready_and_not_ready", poll::ready_and_not_ready),
+    ("poll::timeout_elapses", poll::timeout_elapses),
+    (
+        "poll::woken_by_another_process",
+        poll::woken_by_another_process,
+    ),
+    ("poll::invalid_descriptors", poll::invalid_descriptors),
+    (
+        "poll::nonblocking_reads_and_writes",
+        poll::nonblocking_reads_and_writes,
+    ),
     ("scheduling::yield_returns", scheduling::yield_returns),
     ("scheduling::uptime_advances", scheduling::uptime_advances),
     ("scheduling::sleep_accuracy", scheduling::sleep_accuracy),
