@@ -41,9 +41,19 @@ struct Stack([u8; IST_STACK_SIZE]);
 struct PerCpu {
     gdt: GlobalDescriptorTable<8>,
     tss: TaskStateSegment,
-    double_fault_stack: Stack,
-    nmi_stack: Stack,
 }
+
+/// Each CPU's two IST stacks. A static of its own, all zeros, so that it
+/// lands in .bss and costs nothing in the kernel image.
+struct IstStacks(UnsafeCell<[[Stack; 2]; MAX_CPUS]>);
+
+// SAFETY: each CPU uses only its own pair, and only as a stack (the CPU
+// writes it on a double fault or NMI; Rust code never touches it).
+unsafe impl Sync for IstStacks {}
+
+static IST_STACKS: IstStacks = IstStacks(UnsafeCell::new(
+    [const { [const { Stack([0; IST_STACK_SIZE]) }; 2] }; MAX_CPUS],
+));
 
 struct Tables(UnsafeCell<[PerCpu; MAX_CPUS]>);
 
@@ -56,8 +66,6 @@ static TABLES: Tables = Tables(UnsafeCell::new(
         PerCpu {
             gdt: GlobalDescriptorTable::empty(),
             tss: TaskStateSegment::new(),
-            double_fault_stack: Stack([0; IST_STACK_SIZE]),
-            nmi_stack: Stack([0; IST_STACK_SIZE]),
         }
     }; MAX_CPUS],
 ));
@@ -75,9 +83,12 @@ fn stack_top(stack: &Stack) -> VirtAddr {
 /// Builds and loads this CPU's GDT and TSS, and reloads the segment registers.
 pub fn init() {
     let tables = this_cpu_tables();
+    let id = super::cpu::this_cpu().id.get();
+    // SAFETY: see `IstStacks`; we only take the addresses of our own pair.
+    let [double_fault_stack, nmi_stack] = unsafe { &(*IST_STACKS.0.get())[id] };
     tables.tss.interrupt_stack_table[(DOUBLE_FAULT_IST - 1) as usize] =
-        stack_top(&tables.double_fault_stack);
-    tables.tss.interrupt_stack_table[(NMI_IST - 1) as usize] = stack_top(&tables.nmi_stack);
+        stack_top(double_fault_stack);
+    tables.tss.interrupt_stack_table[(NMI_IST - 1) as usize] = stack_top(nmi_stack);
 
     let gdt = &mut tables.gdt;
     *gdt = GlobalDescriptorTable::empty();
