@@ -136,6 +136,27 @@ def run_host_tests(only):
         report("host/cargo-test", False, f"cargo test exited {proc.returncode} after {seen} tests")
 
 
+def run_suite(kernel, accel, timeout, prefix, cmdline, success_status):
+    """Boots with `cmdline` and turns each `test NAME ... ok` line into a result."""
+    qemu = Qemu(kernel, accel, cmdline)
+    banner = qemu.wait_for(r"oxv6 booting", timeout)
+    boot_seconds = time.monotonic() - qemu.started
+    status = qemu.wait_exit(timeout)
+    out = qemu.text()
+    seen = 0
+    for m in re.finditer(r"^test (\S+) \.\.\. (ok|FAILED.*)$", out, re.M):
+        seen += 1
+        report(f"{prefix}/{m.group(1)}", m.group(2) == "ok", "" if m.group(2) == "ok" else m.group(2))
+    summary = re.search(r"^(\d+) passed, (\d+) failed$", out, re.M)
+    if status is None:
+        report(f"{prefix}/run", False, f"timed out after {timeout} s; last output:\n{out[-1500:]}")
+    elif summary is None or seen == 0 or status != success_status:
+        report(f"{prefix}/run", False, f"exit status {status}; last output:\n{out[-1500:]}")
+    else:
+        report(f"{prefix}/run", True, f"{seen} tests, exit {status}")
+    return out, banner is not None, boot_seconds
+
+
 def run_docs_check(only):
     """Every `{{#include}}` in the book must point at real code."""
     if only and only not in "docs/":

@@ -47,15 +47,17 @@ impl FdTable {
             .ok_or(Errno::EBADF)
     }
 
-    /// Puts `file` in the lowest free slot; returns its number.
-    pub fn insert(&mut self, file: Arc<File>) -> Result<usize, Errno> {
-        let fd = self
-            .files
-            .iter()
-            .position(|f| f.is_none())
-            .ok_or(Errno::EMFILE)?;
-        self.files[fd] = Some(file);
-        Ok(fd)
+    /// Puts `file` in the lowest free slot; returns its number. When the
+    /// table is full the file comes back to the caller, who drops it after
+    /// releasing the table's lock (dropping may close a pipe end).
+    pub fn insert(&mut self, file: Arc<File>) -> Result<usize, (Errno, Arc<File>)> {
+        match self.files.iter().position(|f| f.is_none()) {
+            Some(fd) => {
+                self.files[fd] = Some(file);
+                Ok(fd)
+            }
+            None => Err((Errno::EMFILE, file)),
+        }
     }
 
     /// Empties slot `fd`, returning the file (for the caller to drop).
@@ -76,6 +78,13 @@ impl FdTable {
 /// The running process's table.
 pub fn mine() -> crate::sync::spinlock::SpinLockGuard<'static, FdTable> {
     TABLES[me()].lock()
+}
+
+/// Gives `file` a descriptor in the running process's table.
+pub fn install(file: Arc<File>) -> Result<usize, Errno> {
+    let result = mine().insert(file);
+    // The guard is gone here; a refused file is dropped without the lock.
+    result.map_err(|(errno, _file)| errno)
 }
 
 /// The open file behind descriptor `fd` of the running process.

@@ -115,9 +115,10 @@ pub fn spawn_init(name: &str, image: Image) {
         rsi: image.argv,
         ..TrapFrame::default()
     };
+    // Before taking PROCS: the lock order is fd_table before procs.
+    crate::fs::fd_table::init_first(super::INIT_SLOT);
     let mut table = PROCS.lock();
     let slot = alloc_slot(&mut table, true).expect("init's slot is taken");
-    crate::fs::fd_table::init_first(slot);
     let proc = &mut table.procs[slot];
     prepare_stack(&mut proc.context, slot, &frame);
     proc.set_name(name);

@@ -12,11 +12,12 @@
 //! 3. push a `TrapFrame` laid out exactly like the one for interrupts, so
 //!    `fork`, `exec` and the scheduler need not care how we got here.
 //!
-//! The way out is `sysretq` (rip from `rcx`, rflags from `r11`), unless the
-//! saved `rip` is not a canonical user address: on Intel CPUs `sysretq`
-//! to a non-canonical address faults in ring 0 *with the user's stack*,
-//! which a malicious program could exploit. We take the slower `iretq`
-//! path instead, and the fault, if any, happens in user mode.
+//! The way out is `sysretq` (rip from `rcx`, rflags from `r11`). On Intel
+//! CPUs `sysretq` to a non-canonical address faults in ring 0 *with the
+//! user's stack*, which a malicious program could exploit (CVE-2012-0217).
+//! So `syscall_handler` kills a process whose return address is outside
+//! user space before we get here, and the check below, which falls back to
+//! `iretq`, is a second line of defence.
 
 use crate::arch::gdt::{KERNEL_CODE, USER_DATA};
 use x86_64::registers::model_specific::{Efer, EferFlags, LStar, SFMask};

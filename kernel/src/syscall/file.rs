@@ -8,7 +8,7 @@
 
 use super::SysResult;
 use crate::arch::trap::TrapFrame;
-use crate::fs::fd_table::{mine, my_file};
+use crate::fs::fd_table::{install, mine, my_file};
 use crate::fs::file::{File, FileObject};
 use crate::fs::path;
 use crate::fs::pipe::Pipe;
@@ -98,7 +98,7 @@ pub fn open(frame: &mut TrapFrame) -> SysResult {
     let mut file = File::new(FileObject::Node(node), readable, writable);
     file.append = flags & O_APPEND != 0;
     file.set_nonblocking(flags & O_NONBLOCK != 0);
-    Ok(mine().insert(Arc::new(file))? as u64)
+    Ok(install(Arc::new(file))? as u64)
 }
 // ANCHOR_END: open
 
@@ -109,9 +109,8 @@ pub fn close(frame: &mut TrapFrame) -> SysResult {
 }
 
 pub fn dup(frame: &mut TrapFrame) -> SysResult {
-    let mut table = mine();
-    let file = table.get(frame.arg(0) as usize)?;
-    Ok(table.insert(file)? as u64)
+    let file = my_file(frame.arg(0) as usize)?;
+    Ok(install(file)? as u64)
 }
 
 pub fn dup2(frame: &mut TrapFrame) -> SysResult {
@@ -134,19 +133,16 @@ pub fn pipe(frame: &mut TrapFrame) -> SysResult {
     let pipe = Arc::new(Pipe::new());
     let reader = Arc::new(File::new(FileObject::PipeReader(pipe.clone()), true, false));
     let writer = Arc::new(File::new(FileObject::PipeWriter(pipe), false, true));
-    let fds = {
-        let mut table = mine();
-        let read_fd = table.insert(reader)?;
-        match table.insert(writer) {
-            Ok(write_fd) => [read_fd as i32, write_fd as i32],
-            Err(e) => {
-                let reader = table.remove(read_fd);
-                drop(table);
-                drop(reader);
-                return Err(e);
-            }
+    let read_fd = install(reader)?;
+    let write_fd = match install(writer) {
+        Ok(fd) => fd,
+        Err(e) => {
+            let reader = mine().remove(read_fd);
+            drop(reader); // the table's guard was a temporary: already gone
+            return Err(e);
         }
     };
+    let fds = [read_fd as i32, write_fd as i32];
     let bytes = [fds[0].to_ne_bytes(), fds[1].to_ne_bytes()].concat();
     with_my_space(|space| space.copy_out(user_fds, &bytes))?;
     Ok(0)

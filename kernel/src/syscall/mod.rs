@@ -85,5 +85,18 @@ extern "C" fn syscall_handler(frame: &mut TrapFrame) {
     if crate::proc::lifecycle::killed() {
         crate::proc::lifecycle::exit(libsys::abi::STATUS_KILLED);
     }
+    // Never return to an address user code could not have come from: a
+    // non-canonical rip would make sysretq (and, on Intel, iretq) fault in
+    // ring 0. Our memory layout keeps the last user page unmapped, so this
+    // cannot happen; if it ever does, the process dies, not the kernel.
+    if frame.rip >= libsys::abi::USER_TOP {
+        let pid = crate::proc::describe_current().0;
+        crate::println!(
+            "pid {}: return address {:#x} outside user space: killed",
+            pid,
+            frame.rip
+        );
+        crate::proc::lifecycle::exit(libsys::abi::STATUS_FAULTED);
+    }
 }
 // ANCHOR_END: handler
