@@ -60,10 +60,13 @@ errno_table! {
     ENOSYS = 38, "function not implemented";
     ENOTEMPTY = 39, "directory not empty";
     ENOTSOCK = 88, "not a socket";
+    EMSGSIZE = 90, "message too long";
     EPROTONOSUPPORT = 93, "protocol not supported";
     EOPNOTSUPP = 95, "operation not supported";
     EAFNOSUPPORT = 97, "address family not supported";
     EADDRINUSE = 98, "address already in use";
+    EADDRNOTAVAIL = 99, "address not available";
+    ENETDOWN = 100, "network is down";
     ENETUNREACH = 101, "network unreachable";
     ECONNRESET = 104, "connection reset by peer";
     EISCONN = 106, "already connected";

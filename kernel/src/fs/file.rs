@@ -28,6 +28,7 @@ pub enum FileObject {
     PipeReader(Arc<Pipe>),
     PipeWriter(Arc<Pipe>),
     Node(Arc<Node>),
+    Socket(crate::socket::Socket),
 }
 
 pub struct File {
@@ -69,6 +70,7 @@ impl File {
             FileObject::Console => crate::console::read_line(buffer, self.is_nonblocking()),
             FileObject::PipeReader(pipe) => pipe.read(buffer, self.is_nonblocking()),
             FileObject::PipeWriter(_) => Err(Errno::EBADF),
+            FileObject::Socket(socket) => socket.read(buffer, self.is_nonblocking()),
             FileObject::Node(node) => {
                 let mut offset = self.offset.lock();
                 let n = match &**node {
@@ -94,6 +96,7 @@ impl File {
             }
             FileObject::PipeWriter(pipe) => pipe.write(data, self.is_nonblocking()),
             FileObject::PipeReader(_) => Err(Errno::EBADF),
+            FileObject::Socket(socket) => socket.write(data, self.is_nonblocking()),
             FileObject::Node(node) => {
                 let Node::RamFile(contents) = &**node else {
                     return Err(Errno::EBADF);

@@ -64,6 +64,12 @@ impl<T> SpinLock<T> {
     }
     // ANCHOR_END: lock
 
+    /// The data, without locking: having `&mut self` proves nobody else
+    /// can hold the lock (used when dropping the object that owns it).
+    pub fn get_mut(&mut self) -> &mut T {
+        self.inner.get_mut()
+    }
+
     /// Releases the lock without a guard: for the one place a lock is
     /// taken by one kernel thread and released by another (the scheduler
     /// hands `PROCS` to the process it switches to, see `proc::fork`).

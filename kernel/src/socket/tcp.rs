@@ -1,0 +1,187 @@
+//! TCP socket operations: listen, accept, connect, and byte streams.
+//!
+//! Every operation follows the pattern of `socket/mod.rs`: try once under
+//! the stack's lock; on `WouldBlock`, wait for the network thread and retry
+//! (or return `EAGAIN` for a non-blocking socket).
+
+use super::errors::from_tcp;
+use super::socket::{Socket, TcpSocket};
+use super::stack::{generation, kick, wait_since, with_interface};
+use crate::fs::poll::Readiness;
+use crate::sync::SpinLock;
+use core::net::{Ipv4Addr, SocketAddrV4};
+use libsys::Errno;
+use net::tcp::{SocketHandle, State, TcpError, TcpTable};
+
+/// Runs `f` on the TCP table (with the current time).
+fn with_tcp<R>(f: impl FnOnce(&mut TcpTable, net::time::Instant) -> R) -> Result<R, Errno> {
+    with_interface(|iface, now| iface.tcp_mut().map(|tcp| f(tcp, now)))?.ok_or(Errno::ENETDOWN)
+}
+
+/// Retries `attempt` until it stops saying `WouldBlock`.
+fn blocking<T>(nonblocking: bool, mut attempt: impl FnMut() -> Result<T, TcpError>) -> Result<T, Errno> {
+    loop {
+        let seen = generation();
+        match attempt() {
+            Err(TcpError::WouldBlock) => wait_since(seen, nonblocking)?,
+            other => return other.map_err(from_tcp),
+        }
+    }
+}
+
+fn handle_of(socket: &SpinLock<TcpSocket>) -> Result<SocketHandle, Errno> {
+    match *socket.lock() {
+        TcpSocket::Stream { handle, .. } => Ok(handle),
+        _ => Err(Errno::ENOTCONN),
+    }
+}
+
+pub fn bind(socket: &SpinLock<TcpSocket>, local: SocketAddrV4) -> Result<(), Errno> {
+    let mut socket = socket.lock();
+    let TcpSocket::Fresh { local: bound @ None, reuse_address } = &mut *socket else {
+        return Err(Errno::EINVAL);
+    };
+    let in_use = with_tcp(|tcp, _| tcp.port_in_use(local))?;
+    if in_use && !*reuse_address {
+        return Err(Errno::EADDRINUSE);
+    }
+    *bound = Some(local);
+    Ok(())
+}
+
+pub fn set_reuse_address(socket: &SpinLock<TcpSocket>, on: bool) -> Result<(), Errno> {
+    match &mut *socket.lock() {
+        TcpSocket::Fresh { reuse_address, .. } => {
+            *reuse_address = on;
+            Ok(())
+        }
+        _ => Err(Errno::EINVAL),
+    }
+}
+
+pub fn listen(socket: &SpinLock<TcpSocket>, backlog: usize) -> Result<(), Errno> {
+    let mut socket = socket.lock();
+    let TcpSocket::Fresh { local: Some(local), .. } = *socket else {
+        return Err(Errno::EINVAL); // bind first
+    };
+    let handle = with_tcp(|tcp, _| tcp.listen(local, backlog.clamp(1, 128)))?.map_err(from_tcp)?;
+    *socket = TcpSocket::Listening(handle);
+    Ok(())
+}
+
+// ANCHOR: accept
+/// Takes a connection from a listener's queue (waiting for one if none);
+/// returns the new socket and the peer's address.
+pub fn accept(socket: &SpinLock<TcpSocket>, nonblocking: bool) -> Result<(Socket, SocketAddrV4), Errno> {
+    let TcpSocket::Listening(listener) = *socket.lock() else {
+        return Err(Errno::EINVAL);
+    };
+    let handle = blocking(nonblocking, || with_tcp(|tcp, _| tcp.accept(listener)).unwrap_or(Err(TcpError::InvalidHandle)))?;
+    let peer = with_tcp(|tcp, _| tcp.sockets().find(|s| s.handle == handle).and_then(|s| s.remote))?
+        .unwrap_or(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0));
+    let stream = TcpSocket::Stream { handle, read_shut: false };
+    Ok((Socket::Tcp(SpinLock::new("tcp_socket", stream)), peer))
+}
+// ANCHOR_END: accept
+
+/// Opens a connection to `remote`, waiting until it is established or
+/// refused (`EINPROGRESS` at once for a non-blocking socket).
+pub fn connect(socket: &SpinLock<TcpSocket>, remote: SocketAddrV4, nonblocking: bool) -> Result<(), Errno> {
+    let handle = {
+        let mut state = socket.lock();
+        let local = match *state {
+            TcpSocket::Fresh { local, .. } => local.unwrap_or(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0)),
+            TcpSocket::Stream { .. } => return Err(Errno::EISCONN),
+            TcpSocket::Listening(_) => return Err(Errno::EINVAL),
+        };
+        let handle = with_tcp(|tcp, now| tcp.connect(now, local, remote))?.map_err(from_tcp)?;
+        *state = TcpSocket::Stream { handle, read_shut: false };
+        handle
+    };
+    kick();
+    if nonblocking {
+        return Err(Errno::EINPROGRESS);
+    }
+    // Wait while the handshake is in progress; a failure shows up as an
+    // error from `recv` (refused, timed out).
+    blocking(false, || {
+        with_tcp(|tcp, _| match tcp.state(handle) {
+            State::SynSent | State::SynReceived => Err(TcpError::WouldBlock),
+            State::Closed => tcp.recv(handle, &mut []).map(drop).and(Err(TcpError::Refused)),
+            _ => Ok(()),
+        })
+        .unwrap_or(Err(TcpError::InvalidHandle))
+    })
+}
+
+/// Sends all of `data` (a non-blocking socket sends what fits).
+pub fn send(socket: &SpinLock<TcpSocket>, data: &[u8], nonblocking: bool) -> Result<usize, Errno> {
+    let handle = handle_of(socket)?;
+    let mut sent = 0;
+    while sent < data.len() {
+        let result = blocking(nonblocking && sent == 0, || {
+            with_tcp(|tcp, _| tcp.send(handle, &data[sent..])).unwrap_or(Err(TcpError::InvalidHandle))
+        });
+        match result {
+            Ok(n) => {
+                sent += n;
+                kick();
+            }
+            Err(Errno::EAGAIN) if sent > 0 => break,
+            Err(e) if sent == 0 => return Err(e),
+            Err(_) => break,
+        }
+        if nonblocking {
+            break;
+        }
+    }
+    Ok(sent)
+}
+
+/// Receives what is there, up to `buffer.len()` bytes; 0 at end of stream.
+pub fn receive(socket: &SpinLock<TcpSocket>, buffer: &mut [u8], nonblocking: bool) -> Result<usize, Errno> {
+    if let TcpSocket::Stream { read_shut: true, .. } = *socket.lock() {
+        return Ok(0);
+    }
+    let handle = handle_of(socket)?;
+    let n = blocking(nonblocking, || {
+        with_tcp(|tcp, _| tcp.recv(handle, buffer)).unwrap_or(Err(TcpError::InvalidHandle))
+    })?;
+    kick(); // the window opened: tell the peer
+    Ok(n)
+}
+
+pub fn shutdown(socket: &SpinLock<TcpSocket>, read: bool, write: bool) -> Result<(), Errno> {
+    let mut state = socket.lock();
+    let TcpSocket::Stream { handle, read_shut } = &mut *state else {
+        return Err(Errno::ENOTCONN);
+    };
+    *read_shut |= read;
+    if write {
+        let handle = *handle;
+        with_tcp(|tcp, now| tcp.shutdown_write(handle, now))?.map_err(from_tcp)?;
+        kick();
+    }
+    Ok(())
+}
+
+pub fn readiness(socket: &SpinLock<TcpSocket>) -> Readiness {
+    let handle = match *socket.lock() {
+        TcpSocket::Stream { handle, .. } | TcpSocket::Listening(handle) => handle,
+        TcpSocket::Fresh { .. } => return Readiness::default(),
+    };
+    with_tcp(|tcp, _| {
+        let r = tcp.readiness(handle);
+        Readiness { readable: r.readable, writable: r.writable, hangup: r.hangup, error: r.error }
+    })
+    .unwrap_or(Readiness { error: true, ..Default::default() })
+}
+
+/// The last descriptor is gone: close gracefully (a stream still sends its
+/// queued data and its FIN; the table frees it when the handshake ends).
+pub fn close(socket: &mut TcpSocket) {
+    if let TcpSocket::Stream { handle, .. } | TcpSocket::Listening(handle) = *socket {
+        let _ = with_tcp(|tcp, now| tcp.close(handle, now));
+        kick();
+    }
+}
