@@ -20,6 +20,7 @@ mod log;
 mod mem;
 mod panic;
 mod proc;
+mod socket;
 mod sync;
 mod syscall;
 mod time;

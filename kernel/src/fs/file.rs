@@ -157,6 +157,7 @@ impl File {
                 writable: self.writable,
                 ..Default::default()
             },
+            FileObject::Socket(socket) => socket.readiness(),
         }
     }
 
@@ -166,6 +167,7 @@ impl File {
             FileObject::PipeReader(pipe) => (FileKind::Pipe, pipe.available() as u64, false),
             FileObject::PipeWriter(pipe) => (FileKind::Pipe, pipe.available() as u64, true),
             FileObject::Node(node) => (node.kind(), node.size(), node.is_writable()),
+            FileObject::Socket(_) => (FileKind::Socket, 0, true),
         };
         Stat {
             kind: kind as u8,

@@ -50,6 +50,35 @@ impl Socket {
     }
 }
 
+impl Socket {
+    /// `read` on a socket: received bytes (TCP) or one datagram (UDP).
+    pub fn read(&self, buffer: &mut [u8], nonblocking: bool) -> Result<usize, libsys::Errno> {
+        match self {
+            Socket::Tcp(s) => super::tcp::receive(s, buffer, nonblocking),
+            Socket::Udp(s) => super::udp::receive(s, buffer, nonblocking).map(|(n, _)| n),
+        }
+    }
+
+    /// `write` on a socket: to the connected peer.
+    pub fn write(&self, data: &[u8], nonblocking: bool) -> Result<usize, libsys::Errno> {
+        match self {
+            Socket::Tcp(s) => super::tcp::send(s, data, nonblocking),
+            Socket::Udp(s) => super::udp::send(s, data, None),
+        }
+    }
+
+    pub fn readiness(&self) -> crate::fs::poll::Readiness {
+        match self {
+            Socket::Tcp(s) => super::tcp::readiness(s),
+            Socket::Udp(s) => crate::fs::poll::Readiness {
+                readable: super::udp::readable(s),
+                writable: true,
+                ..Default::default()
+            },
+        }
+    }
+}
+
 impl Drop for Socket {
     fn drop(&mut self) {
         match self {

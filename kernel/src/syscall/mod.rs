@@ -17,6 +17,7 @@
 pub mod entry;
 pub mod file;
 pub mod process;
+pub mod socket;
 
 use crate::arch::trap::TrapFrame;
 use libsys::Errno;
@@ -68,6 +69,16 @@ fn dispatch(frame: &mut TrapFrame) -> SysResult {
         nr::meminfo => process::meminfo(frame),
         nr::poll => file::poll(frame),
         nr::fcntl => file::fcntl(frame),
+        nr::socket => socket::socket(frame),
+        nr::bind => socket::bind(frame),
+        nr::listen => socket::listen(frame),
+        nr::accept => socket::accept(frame),
+        nr::connect => socket::connect(frame),
+        nr::sendto => socket::sendto(frame),
+        nr::recvfrom => socket::recvfrom(frame),
+        nr::shutdown => socket::shutdown(frame),
+        nr::setsockopt => socket::setsockopt(frame),
+        nr::tcpinfo => socket::tcpinfo(frame),
         _ => Err(Errno::ENOSYS),
     }
 }
