@@ -20,6 +20,7 @@ mod pipes;
 mod poll;
 mod process;
 mod scheduling;
+mod sockets;
 
 use alloc::string::String;
 use libsys::{Args, println};
@@ -162,6 +163,13 @@ const TESTS: &[Test] = &[
         "poll::nonblocking_reads_and_writes",
         poll::nonblocking_reads_and_writes,
     ),
+    ("sockets::creation_errors", sockets::creation_errors),
+    ("sockets::listen_rules", sockets::listen_rules),
+    ("sockets::nonblocking_accept", sockets::nonblocking_accept),
+    ("sockets::connection_refused", sockets::connection_refused),
+    ("sockets::udp_basics", sockets::udp_basics),
+    ("sockets::bad_address_pointers", sockets::bad_address_pointers),
+    ("sockets::exit_closes_sockets", sockets::exit_closes_sockets),
     ("scheduling::yield_returns", scheduling::yield_returns),
     ("scheduling::uptime_advances", scheduling::uptime_advances),
     ("scheduling::sleep_accuracy", scheduling::sleep_accuracy),

@@ -1,0 +1,111 @@
+//! Sockets, as far as they can be tested from inside the guest: creation
+//! and address errors, listening, non-blocking calls, a refused connection
+//! (QEMU's user network answers for 10.0.2.2), bad pointers. Traffic with
+//! real peers is tested from the host (tools/net_test.py).
+
+use crate::{TestResult, check, in_child};
+use libsys::Errno;
+use libsys::abi::{FileKind, O_NONBLOCK, POLLIN, PollFd, SOCK_DGRAM, SOCK_STREAM, SocketAddr};
+use libsys::syscalls::raw;
+
+fn err(e: Errno) -> alloc::string::String {
+    alloc::format!("{e}")
+}
+
+const ANY: [u8; 4] = [0, 0, 0, 0];
+const HOST: [u8; 4] = [10, 0, 2, 2];
+
+pub fn creation_errors() -> TestResult {
+    check!(raw::socket(99, SOCK_STREAM as usize, 0) == Errno::EAFNOSUPPORT.as_return());
+    check!(raw::socket(2, 77, 0) == Errno::EPROTONOSUPPORT.as_return());
+    let fd = libsys::socket(SOCK_STREAM, 0).map_err(err)?;
+    check!(libsys::fstat(fd).map_err(err)?.kind == FileKind::Socket as u8);
+    libsys::close(fd).map_err(err)?;
+    let (r, w) = libsys::pipe().map_err(err)?;
+    check!(libsys::listen(r, 1) == Err(Errno::ENOTSOCK));
+    check!(libsys::bind(w, &SocketAddr::new(ANY, 1)) == Err(Errno::ENOTSOCK));
+    libsys::close(r).map_err(err)?;
+    libsys::close(w).map_err(err)?;
+    Ok(())
+}
+
+pub fn listen_rules() -> TestResult {
+    let a = libsys::socket(SOCK_STREAM, 0).map_err(err)?;
+    check!(libsys::listen(a, 4) == Err(Errno::EINVAL), "listen before bind");
+    libsys::bind(a, &SocketAddr::new(ANY, 5555)).map_err(err)?;
+    libsys::listen(a, 4).map_err(err)?;
+    let b = libsys::socket(SOCK_STREAM, 0).map_err(err)?;
+    check!(libsys::bind(b, &SocketAddr::new(ANY, 5555)) == Err(Errno::EADDRINUSE));
+    check!(libsys::recvfrom(a, &mut [0u8; 4]).map(|(n, _)| n) == Err(Errno::ENOTCONN));
+    check!(libsys::write(b, b"x") == Err(Errno::ENOTCONN));
+    libsys::close(a).map_err(err)?;
+    libsys::close(b).map_err(err)?;
+    Ok(())
+}
+
+pub fn nonblocking_accept() -> TestResult {
+    let fd = libsys::socket(SOCK_STREAM, O_NONBLOCK).map_err(err)?;
+    libsys::bind(fd, &SocketAddr::new(ANY, 5556)).map_err(err)?;
+    libsys::listen(fd, 4).map_err(err)?;
+    check!(libsys::accept(fd).map(|(fd, _)| fd) == Err(Errno::EAGAIN));
+    let mut fds = [PollFd { fd: fd as i32, events: POLLIN, revents: 0 }];
+    check!(libsys::poll(&mut fds, 20) == Ok(0), "an idle listener is readable");
+    libsys::close(fd).map_err(err)?;
+    Ok(())
+}
+
+/// Nothing listens on the host's port 1: QEMU answers our SYN with a reset.
+pub fn connection_refused() -> TestResult {
+    let fd = libsys::socket(SOCK_STREAM, 0).map_err(err)?;
+    let result = libsys::connect(fd, &SocketAddr::new(HOST, 1));
+    libsys::close(fd).map_err(err)?;
+    check!(result == Err(Errno::ECONNREFUSED), "connect gave {result:?}");
+    Ok(())
+}
+
+pub fn udp_basics() -> TestResult {
+    let fd = libsys::socket(SOCK_DGRAM, O_NONBLOCK).map_err(err)?;
+    check!(libsys::sendto(fd, b"x", None) == Err(Errno::ENOTCONN), "sendto without an address");
+    check!(libsys::sendto(fd, b"hello", Some(&SocketAddr::new(HOST, 9))) == Ok(5));
+    check!(libsys::recvfrom(fd, &mut [0u8; 16]).map(|(n, _)| n) == Err(Errno::EAGAIN));
+    let other = libsys::socket(SOCK_DGRAM, 0).map_err(err)?;
+    libsys::bind(other, &SocketAddr::new(ANY, 5557)).map_err(err)?;
+    check!(libsys::bind(fd, &SocketAddr::new(ANY, 5557)) == Err(Errno::EINVAL), "rebinding a bound socket");
+    let third = libsys::socket(SOCK_DGRAM, 0).map_err(err)?;
+    check!(libsys::bind(third, &SocketAddr::new(ANY, 5557)) == Err(Errno::EADDRINUSE));
+    for f in [fd, other, third] {
+        libsys::close(f).map_err(err)?;
+    }
+    Ok(())
+}
+
+pub fn bad_address_pointers() -> TestResult {
+    let fd = libsys::socket(SOCK_STREAM, 0).map_err(err)?;
+    for bad in [0usize, 0xffff_8000_0000_0000] {
+        check!(raw::bind(fd, bad) == Errno::EFAULT.as_return(), "bind at {bad:#x}");
+        check!(raw::connect(fd, bad) == Errno::EFAULT.as_return(), "connect at {bad:#x}");
+    }
+    let udp = libsys::socket(SOCK_DGRAM, 0).map_err(err)?;
+    let ret = raw::sendto(udp, b"x".as_ptr() as usize, 1, 0xffff_8000_0000_0000);
+    check!(ret == Errno::EFAULT.as_return(), "sendto with a kernel address");
+    libsys::close(fd).map_err(err)?;
+    libsys::close(udp).map_err(err)?;
+    Ok(())
+}
+
+/// A process that exits with a listening socket releases its port.
+pub fn exit_closes_sockets() -> TestResult {
+    fn child() -> i32 {
+        let Ok(fd) = libsys::socket(SOCK_STREAM, 0) else { return 1 };
+        if libsys::bind(fd, &SocketAddr::new(ANY, 5558)).is_err() || libsys::listen(fd, 1).is_err() {
+            return 2;
+        }
+        0 // exit without closing
+    }
+    check!(in_child(child)? == 0);
+    let fd = libsys::socket(SOCK_STREAM, 0).map_err(err)?;
+    libsys::bind(fd, &SocketAddr::new(ANY, 5558)).map_err(err)?;
+    libsys::listen(fd, 1).map_err(err)?;
+    libsys::close(fd).map_err(err)?;
+    Ok(())
+}
