@@ -54,7 +54,8 @@ pub fn sbrk(frame: &mut TrapFrame) -> SysResult {
 /// into the current tick it started.
 pub fn sleep(frame: &mut TrapFrame) -> SysResult {
     let milliseconds = frame.arg(0);
-    let deadline = crate::time::nanoseconds().saturating_add(milliseconds.saturating_mul(1_000_000));
+    let deadline =
+        crate::time::nanoseconds().saturating_add(milliseconds.saturating_mul(1_000_000));
     let mut table = PROCS.lock();
     while crate::time::nanoseconds() < deadline {
         if table.procs[me()].killed {
