@@ -100,7 +100,12 @@ fn handshake_data_and_reply_cross_the_interface() {
     learn_peer(&mut iface, &mut dev, at(0));
 
     // SYN in, SYN+ACK out in the same poll.
-    deliver(&mut iface, &mut dev, at(1), &[segment(Flags::SYN, PEER_ISN, 0, b"")]);
+    deliver(
+        &mut iface,
+        &mut dev,
+        at(1),
+        &[segment(Flags::SYN, PEER_ISN, 0, b"")],
+    );
     let syn_ack = only_sent(&mut dev);
     assert_eq!(flags_of(&syn_ack), Flags::SYN | Flags::ACK);
     assert_eq!(syn_ack.repr.ack_number, PEER_ISN + 1);
@@ -140,13 +145,23 @@ fn answer_waits_for_arp_then_leaves() {
     let (mut iface, mut dev) = (tcp_iface(), MockDevice::new());
     listen(&mut iface);
     // The peer's MAC is unknown: the SYN+ACK waits behind an ARP request.
-    deliver(&mut iface, &mut dev, at(0), &[segment(Flags::SYN, PEER_ISN, 0, b"")]);
+    deliver(
+        &mut iface,
+        &mut dev,
+        at(0),
+        &[segment(Flags::SYN, PEER_ISN, 0, b"")],
+    );
     let tx = dev.take_tx();
     assert_eq!(tx.len(), 1);
     let eth = EthernetFrame::new_checked(&tx[0]).unwrap();
     assert_eq!(eth.ethertype(), EtherType::Arp);
 
-    deliver(&mut iface, &mut dev, at(5), &[arp_reply_to_us(PEER_MAC, PEER_IP)]);
+    deliver(
+        &mut iface,
+        &mut dev,
+        at(5),
+        &[arp_reply_to_us(PEER_MAC, PEER_IP)],
+    );
     let syn_ack = only_sent(&mut dev);
     assert_eq!(flags_of(&syn_ack), Flags::SYN | Flags::ACK);
 }
@@ -155,7 +170,12 @@ fn answer_waits_for_arp_then_leaves() {
 fn closed_port_is_answered_with_a_reset() {
     let (mut iface, mut dev) = (tcp_iface(), MockDevice::new());
     learn_peer(&mut iface, &mut dev, at(0));
-    deliver(&mut iface, &mut dev, at(1), &[segment(Flags::SYN, PEER_ISN, 0, b"")]);
+    deliver(
+        &mut iface,
+        &mut dev,
+        at(1),
+        &[segment(Flags::SYN, PEER_ISN, 0, b"")],
+    );
     let rst = only_sent(&mut dev);
     assert_eq!(flags_of(&rst), Flags::RST | Flags::ACK);
     assert_eq!(rst.repr.ack_number, PEER_ISN + 1);
@@ -181,7 +201,12 @@ fn poll_at_includes_tcp_timers_and_retransmits() {
     listen(&mut iface);
     learn_peer(&mut iface, &mut dev, at(0));
     assert_eq!(iface.poll_at(), None, "nothing to do yet");
-    deliver(&mut iface, &mut dev, at(10), &[segment(Flags::SYN, PEER_ISN, 0, b"")]);
+    deliver(
+        &mut iface,
+        &mut dev,
+        at(10),
+        &[segment(Flags::SYN, PEER_ISN, 0, b"")],
+    );
     let first = only_sent(&mut dev);
 
     // The SYN+ACK's retransmission timer is what the owner must wake for.
