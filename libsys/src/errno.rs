@@ -63,6 +63,7 @@ errno_table! {
     EOPNOTSUPP = 95, "operation not supported";
     EAFNOSUPPORT = 97, "address family not supported";
     EADDRINUSE = 98, "address already in use";
+    ENETDOWN = 100, "network is down";
     ENETUNREACH = 101, "network unreachable";
     ECONNRESET = 104, "connection reset by peer";
     EISCONN = 106, "already connected";

@@ -4,7 +4,7 @@
 //! stub generated from the table in `syscalls.rs`, and turns a negative
 //! result into an `Errno`.
 
-use crate::abi::{DirEntry, MemInfo, ProcInfo, Stat, StrRef};
+use crate::abi::{DirEntry, MemInfo, NetInfo, ProcInfo, Stat, StrRef};
 use crate::errno::Errno;
 use crate::syscalls::raw;
 
@@ -196,4 +196,19 @@ pub fn meminfo() -> SysResult<MemInfo> {
     let mut info = MemInfo::default();
     Errno::check(raw::meminfo(&mut info as *mut MemInfo as usize))?;
     Ok(info)
+}
+
+/// Sends one ICMP echo request ("ping") with sequence number `seq` to
+/// `dst` (an IPv4 address in host order, `u32::from(Ipv4Addr)`), and waits
+/// up to `timeout_ms` for the reply. Returns the round-trip time in
+/// microseconds. `ETIMEDOUT` if no reply came, `ENETUNREACH` if there is no
+/// route, `ENETDOWN` if the machine has no network card.
+pub fn ping(dst: u32, seq: u16, timeout_ms: u64) -> SysResult<u64> {
+    Errno::check(raw::ping(dst as usize, seq as usize, timeout_ms as usize)).map(|us| us as u64)
+}
+
+/// The network interface: addresses, link, counters, ARP cache.
+/// `ENETDOWN` if the machine has no network card.
+pub fn netinfo(info: &mut NetInfo) -> SysResult<()> {
+    Errno::check(raw::netinfo(info as *mut NetInfo as usize)).map(drop)
 }
