@@ -16,6 +16,7 @@
 
 pub mod console;
 pub mod entry;
+pub mod net;
 pub mod process;
 
 use crate::arch::trap::TrapFrame;
@@ -51,6 +52,8 @@ fn dispatch(frame: &mut TrapFrame) -> SysResult {
         nr::procinfo => process::procinfo(frame),
         nr::time_ns => process::time_ns(frame),
         nr::halt => process::halt(frame),
+        nr::ping => net::ping(frame),
+        nr::netinfo => net::netinfo(frame),
         _ => Err(Errno::ENOSYS),
     }
 }
