@@ -18,6 +18,8 @@ TCG by default, and read its serial output:
   interleave; typed characters echo.
 - gdb/*: gdb attaches to QEMU's stub and stops at `kmain`, then in the
   scheduler and in `swtch`, by name.
+- net/*: boots with an e1000 on QEMU's user network: ping, ifconfig, a card
+  behind a PCI bridge, no card at all (tools/net_test.py).
 
 Usage: tools/test.py [--kernel build/kernel.elf] [--accel tcg] [--only SUBSTRING]
 """
@@ -31,6 +33,9 @@ import subprocess
 import sys
 import threading
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import net_test  # noqa: E402  (tools/net_test.py, next to this file)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 QEMU_SUCCESS = 33  # isa-debug-exit: (0x10 << 1) | 1
@@ -141,9 +146,9 @@ def run_host_tests(only):
     report(name, failed == 0, f"{passed} passed, {failed} failed")
 
 
-def run_suite(kernel, accel, timeout, prefix, cmdline, success_status):
+def run_suite(kernel, accel, timeout, prefix, cmdline, success_status, extra=()):
     """Boots with `cmdline` and turns each `test NAME ... ok` line into a result."""
-    qemu = Qemu(kernel, accel, cmdline)
+    qemu = Qemu(kernel, accel, cmdline, extra=extra)
     banner = qemu.wait_for(r"oxv6 booting", timeout)
     boot_seconds = time.monotonic() - qemu.started
     status = qemu.wait_exit(timeout)
@@ -163,7 +168,9 @@ def run_suite(kernel, accel, timeout, prefix, cmdline, success_status):
 
 
 def run_ktest(kernel, accel, timeout):
-    out, banner, boot_seconds = run_suite(kernel, accel, timeout, "ktest", "test", QEMU_SUCCESS)
+    # With an e1000 on the user network: the PCI and e1000 tests need it.
+    out, banner, boot_seconds = run_suite(kernel, accel, timeout, "ktest", "test", QEMU_SUCCESS,
+                                          extra=net_test.NET_ARGS)
     report("boot/banner", banner, f"banner after {boot_seconds:.2f} s")
     memory = re.search(r"memory: (\d+) frames free of (\d+) \((\d+) MiB\), heap (\d+) MiB", out)
     report("boot/memory-summary", memory is not None, memory.group(0) if memory else "no memory line")
@@ -278,6 +285,8 @@ def main():
     run_faults(args.kernel, args.accel, args.timeout, args.only)
     run_console(args.kernel, args.accel, args.timeout, args.only)
     run_gdb(args.kernel, args.accel, args.timeout, args.only)
+    if not args.only or "net/" in args.only:
+        net_test.run_net_tests(args.kernel, args.initrd, args.accel, args.timeout, report, args.only)
 
     passed = sum(1 for _, ok, _ in results if ok)
     failed = len(results) - passed
