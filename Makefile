@@ -36,8 +36,11 @@ else
   TARGET_DIR := target/x86_64-unknown-none/$(PROFILE)
 endif
 
+# One e1000 on QEMU's user network: the guest is 10.0.2.15, the gateway
+# 10.0.2.2 answers ping (`make qemu CMDLINE="-- ping 10.0.2.2"`).
+NET_FLAGS  ?= -netdev user,id=n0 -device e1000,netdev=n0
 QEMU_FLAGS := -accel $(ACCEL) -m $(MEMORY) -nographic -no-reboot \
-              -device isa-debug-exit,iobase=0xf4,iosize=0x04
+              -device isa-debug-exit,iobase=0xf4,iosize=0x04 $(NET_FLAGS)
 
 .PHONY: all setup kernel user initrd qemu qemu-gdb gdb test bench check iso docs clean symbolize
 

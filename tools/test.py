@@ -18,6 +18,11 @@ TCG by default, and read its serial output:
   interleave; typed characters echo.
 - gdb/*: gdb attaches to QEMU's stub and stops at `kmain`, then in the
   scheduler and in `swtch`, by name.
+- net/*: boots with an e1000 on QEMU's user network: ping, ifconfig, a card
+  behind a PCI bridge, no card at all (tools/net_test.py).
+- sockets/*: host programs talk to guest programs through QEMU's user
+  network: UDP and TCP echo, 1 MiB each way, concurrent clients, the guest's
+  wget against a host HTTP server (tools/sock_test.py).
 
 Usage: tools/test.py [--kernel build/kernel.elf] [--accel tcg] [--only SUBSTRING]
 """
@@ -31,6 +36,10 @@ import subprocess
 import sys
 import threading
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import net_test  # noqa: E402  (tools/net_test.py, next to this file)
+import sock_test  # noqa: E402  (tools/sock_test.py)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 QEMU_SUCCESS = 33  # isa-debug-exit: (0x10 << 1) | 1
@@ -136,9 +145,9 @@ def run_host_tests(only):
         report("host/cargo-test", False, f"cargo test exited {proc.returncode} after {seen} tests")
 
 
-def run_suite(kernel, accel, timeout, prefix, cmdline, success_status):
+def run_suite(kernel, accel, timeout, prefix, cmdline, success_status, extra=()):
     """Boots with `cmdline` and turns each `test NAME ... ok` line into a result."""
-    qemu = Qemu(kernel, accel, cmdline)
+    qemu = Qemu(kernel, accel, cmdline, extra=extra)
     banner = qemu.wait_for(r"oxv6 booting", timeout)
     boot_seconds = time.monotonic() - qemu.started
     status = qemu.wait_exit(timeout)
@@ -168,14 +177,18 @@ def run_docs_check(only):
 
 
 def run_ktest(kernel, accel, timeout):
-    out, banner, boot_seconds = run_suite(kernel, accel, timeout, "ktest", "test", QEMU_SUCCESS)
+    # With an e1000 on the user network: the PCI and e1000 tests need it.
+    out, banner, boot_seconds = run_suite(kernel, accel, timeout, "ktest", "test", QEMU_SUCCESS,
+                                          extra=net_test.NET_ARGS)
     report("boot/banner", banner, f"banner after {boot_seconds:.2f} s")
     memory = re.search(r"memory: (\d+) frames free of (\d+) \((\d+) MiB\), heap (\d+) MiB", out)
     report("boot/memory-summary", memory is not None, memory.group(0) if memory else "no memory line")
 
 
 def run_usertests(kernel, accel, timeout):
-    out, _, _ = run_suite(kernel, accel, timeout, "usertests", "-- usertests", QEMU_SUCCESS)
+    # With a card on QEMU's user network, for the socket tests.
+    out, _, _ = run_suite(kernel, accel, timeout, "usertests", "-- usertests", QEMU_SUCCESS,
+                          extra=net_test.NET_ARGS)
     report("usertests/kernel-survived", "KERNEL" not in out, "" if "KERNEL" not in out else out[-1500:])
 
 
@@ -287,6 +300,9 @@ def main():
         from shell_test import run_shell_tests
         run_shell_tests(args.kernel, args.initrd, args.accel, args.timeout, report)
     run_gdb(args.kernel, args.accel, args.timeout, args.only)
+    if not args.only or "net/" in args.only:
+        net_test.run_net_tests(args.kernel, args.initrd, args.accel, args.timeout, report, args.only)
+        sock_test.run_sock_tests(args.kernel, args.initrd, args.accel, args.timeout, report, args.only)
 
     passed = sum(1 for _, ok, _ in results if ok)
     failed = len(results) - passed

@@ -7,6 +7,9 @@
 //! - `fault=KIND`: deliberately crash in a known way (see `ktest::faults`),
 //!   so the test harness can check the crash report.
 //! - `init=PATH`: the first program (default `/bin/init`).
+//! - `ip=ADDRESS/PREFIX` and `gw=ADDRESS` (or `gw=none`): the network
+//!   interface's address and default gateway (default `ip=10.0.2.15/24
+//!   gw=10.0.2.2`, QEMU's user network; see `net/config.rs`).
 //! - `-- WORDS...`: everything after `--` is passed to init as arguments;
 //!   `-- usertests` makes init run `/bin/usertests` and power off.
 
@@ -24,6 +27,9 @@ pub struct Args {
     pub init: &'static str,
     /// The words after `--`, space-separated.
     pub init_args: &'static str,
+    /// `ip=` and `gw=`, as written (parsed by `net::config`).
+    pub ip: Option<&'static str>,
+    pub gateway: Option<&'static str>,
 }
 
 pub fn parse(line: &'static str) -> Args {
@@ -36,6 +42,8 @@ pub fn parse(line: &'static str) -> Args {
         log_level: Level::Info,
         init: "/bin/init",
         init_args,
+        ip: None,
+        gateway: None,
     };
     for word in kernel_part.split_ascii_whitespace() {
         let (key, value) = word.split_once('=').unwrap_or((word, ""));
@@ -44,6 +52,8 @@ pub fn parse(line: &'static str) -> Args {
             "test" => args.mode = Mode::Test(value),
             "fault" => args.mode = Mode::Fault(value),
             "init" => args.init = value,
+            "ip" => args.ip = Some(value),
+            "gw" => args.gateway = Some(value),
             _ => {}
         }
     }

@@ -18,6 +18,7 @@ mod ktest;
 #[macro_use]
 mod log;
 mod mem;
+mod net;
 mod panic;
 mod proc;
 mod socket;
@@ -79,6 +80,12 @@ pub fn kmain(boot: &'static BootInfo) -> ! {
             fs::initrd::entries().count()
         );
     }
+    // The network needs the I/O APIC (for its interrupt) and the clock; its
+    // thread starts with init, below. The PCI listing comes after the
+    // drivers have probed, so that it can say which driver took what.
+    dev::pci::init();
+    crate::net::init(args.ip, args.gateway, bsp);
+    dev::pci::log_devices();
     x86_64::instructions::interrupts::enable();
 
     match args.mode {
@@ -86,6 +93,7 @@ pub fn kmain(boot: &'static BootInfo) -> ! {
         cmdline::Mode::Fault(kind) => ktest::faults::trigger(kind),
         cmdline::Mode::Normal => {
             start_init(args.init, args.init_args);
+            crate::net::start();
             proc::scheduler::scheduler()
         }
     }

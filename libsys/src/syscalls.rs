@@ -83,7 +83,8 @@ syscall_table! {
     28 => setpgid(pid, pgid);
     29 => set_foreground(pgid);
     30 => meminfo(info_out);
-    // 40-59: the network interface (ping, netinfo).
+    40 => ping(dst_ip, seq, timeout_ms);
+    41 => netinfo(info_out);
     60 => socket(domain, kind, flags);
     61 => bind(fd, address);
     62 => listen(fd, backlog);
@@ -104,21 +105,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn numbers_are_unique_and_increasing() {
+    fn numbers_are_unique_and_ascending() {
         for pair in NAMES.windows(2) {
-            assert!(
-                pair[0].0 < pair[1].0,
-                "{:?} and {:?} out of order",
-                pair[0],
-                pair[1]
-            );
+            assert!(pair[0].0 < pair[1].0, "{:?} then {:?}", pair[0], pair[1]);
+        }
+    }
+
+    #[test]
+    fn numbers_below_the_reserved_gap_are_dense() {
+        // 0-30 leave no hole, so the table can be read as an array there.
+        for (i, (number, _)) in NAMES.iter().take_while(|(n, _)| *n <= 30).enumerate() {
+            assert_eq!(*number, i);
         }
     }
 
     #[test]
     fn names_match_constants() {
-        assert_eq!(NAMES[nr::fork], (1, "fork"));
-        assert_eq!(NAMES[nr::write].1, "write");
-        assert!(NAMES.contains(&(nr::accept, "accept")));
+        let name_of = |nr: usize| NAMES.iter().find(|(n, _)| *n == nr).map(|(_, name)| *name);
+        assert_eq!(name_of(nr::fork), Some("fork"));
+        assert_eq!(name_of(nr::write), Some("write"));
+        assert_eq!(name_of(nr::ping), Some("ping"));
+        assert_eq!(name_of(nr::netinfo), Some("netinfo"));
+        assert_eq!(nr::ping, 40);
+        assert_eq!(name_of(nr::accept), Some("accept"));
     }
 }

@@ -9,7 +9,8 @@
 //! - in kernel mode they are kernel bugs: print a report and stop the
 //!   machine (a breakpoint, `int3`, is the exception: it is reported and
 //!   execution continues);
-//! - the local APIC timer (vector 32) advances the clock;
+//! - the local APIC timer (vector 32) advances the clock (and lets the
+//!   network thread know when its timers are due);
 //! - device interrupts (vectors 33-55, ISA/PCI IRQ n at 32 + n) go to their
 //!   driver;
 //! - the APIC's spurious vector (255) is ignored, as the SDM says.
@@ -128,6 +129,7 @@ extern "C" fn trap(frame: &mut TrapFrame) {
         TIMER_VECTOR => {
             if crate::arch::cpu::this_cpu().id.get() == 0 {
                 crate::time::tick();
+                crate::net::on_tick();
             }
             crate::dev::lapic::end_of_interrupt();
             // Preemption: the running process's time slice (one tick) is
@@ -137,6 +139,11 @@ extern "C" fn trap(frame: &mut TrapFrame) {
         SPURIOUS_VECTOR => {} // no EOI for spurious interrupts (SDM 10.9)
         v if v == IRQ_BASE + crate::dev::uart::IRQ => {
             crate::console::on_interrupt();
+            crate::dev::lapic::end_of_interrupt();
+        }
+        // The network card's line is whatever the firmware gave it.
+        v if crate::dev::e1000::irq_vector() == Some(v) => {
+            crate::net::on_interrupt();
             crate::dev::lapic::end_of_interrupt();
         }
         _ => {

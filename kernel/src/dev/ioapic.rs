@@ -8,7 +8,9 @@
 //!
 //! ISA devices name their IRQ (COM1 is IRQ 4); ACPI's interrupt source
 //! overrides say which GSI that really is, and with what polarity and
-//! trigger mode; `route_isa_irq` applies them.
+//! trigger mode; `route_isa_irq` applies them. PCI devices name theirs in
+//! configuration space (the firmware wrote it there); `route_pci_irq`
+//! routes it with PCI's own defaults, unless an override says otherwise.
 
 use super::acpi::{self, IoApicInfo};
 use super::mmio::Mmio;
@@ -87,10 +89,11 @@ pub fn init() {
 }
 
 // ANCHOR: ioapic_route
-fn route(gsi: u32, vector: u8, active_low: bool, level: bool, apic_id: u32) {
+/// Programs the pin of `gsi`. Returns false if no I/O APIC serves it.
+fn route(gsi: u32, vector: u8, active_low: bool, level: bool, apic_id: u32) -> bool {
     let Some((io, pin)) = find(gsi) else {
         crate::warn!("ioapic: no I/O APIC serves GSI {}", gsi);
-        return;
+        return false;
     };
     let mut entry = vector as u64 | ((apic_id as u64) << 56);
     if active_low {
@@ -100,6 +103,7 @@ fn route(gsi: u32, vector: u8, active_low: bool, level: bool, apic_id: u32) {
         entry |= LEVEL_TRIGGERED;
     }
     io.set_entry(pin, entry);
+    true
 }
 // ANCHOR_END: ioapic_route
 
@@ -118,3 +122,37 @@ pub fn route_isa_irq(irq: u8, vector: u8, apic_id: u32) {
     route(gsi, vector, active_low, level, apic_id);
 }
 // ANCHOR_END: route_isa
+
+// ANCHOR: route_pci
+/// Delivers PCI interrupt line `irq` (from the device's configuration
+/// space) as `vector` to the CPU with `apic_id`. Returns false if no I/O
+/// APIC serves that line.
+///
+/// PCI lines are level-triggered and active low: several devices may share
+/// one line, each holding it low until its driver has served it. But what
+/// reaches the I/O APIC pin is up to the chipset, and ACPI says so with an
+/// override: QEMU's PIIX chipset inverts its PCI lines on their way to the
+/// I/O APIC, so its MADT marks IRQs 5, 9, 10 and 11 "level, active high".
+/// The override wins; a field left at "conforms to the bus" means PCI's
+/// default.
+pub fn route_pci_irq(irq: u8, vector: u8, apic_id: u32) -> bool {
+    let mut gsi = irq as u32;
+    let (mut active_low, mut level) = (true, true);
+    if let Some(o) = acpi::machine().overrides().iter().find(|o| o.irq == irq) {
+        gsi = o.gsi;
+        // MPS INTI flags: polarity 0b01 = active high, 0b11 = active low;
+        // trigger 0b01 = edge, 0b11 = level; 0b00 = the bus's default.
+        active_low = o.flags & 0b11 != 0b01;
+        level = (o.flags >> 2) & 0b11 != 0b01;
+    }
+    crate::debug!(
+        "ioapic: PCI IRQ {} -> GSI {} ({}, active {}), vector {}",
+        irq,
+        gsi,
+        if level { "level" } else { "edge" },
+        if active_low { "low" } else { "high" },
+        vector
+    );
+    route(gsi, vector, active_low, level, apic_id)
+}
+// ANCHOR_END: route_pci

@@ -11,6 +11,7 @@
 
 pub mod faults;
 mod mem_tests;
+mod net_tests;
 mod trap_tests;
 
 use alloc::string::String;
@@ -88,6 +89,35 @@ const TESTS: &[Test] = &[
     (
         "dev::acpi::found_cpu_and_ioapic",
         trap_tests::acpi_found_cpu_and_ioapic,
+    ),
+    (
+        "dev::pci::finds_host_bridge",
+        net_tests::pci_finds_host_bridge,
+    ),
+    (
+        "dev::pci::found_and_enabled_e1000",
+        net_tests::pci_found_and_enabled_e1000,
+    ),
+    ("dev::e1000::mac_is_set", net_tests::e1000_mac_is_set),
+    (
+        "dev::e1000::rings_are_sane",
+        net_tests::e1000_rings_are_sane,
+    ),
+    (
+        "dev::e1000::interrupt_vector_matches_line",
+        net_tests::e1000_interrupt_vector_matches_line,
+    ),
+    (
+        "dev::e1000::sends_and_receives_with_interrupts",
+        net_tests::e1000_sends_and_receives_with_interrupts,
+    ),
+    (
+        "net::interface_pings_gateway_through_the_card",
+        net_tests::interface_pings_gateway_through_the_card,
+    ),
+    (
+        "net::config::parses_command_line",
+        net_tests::config_parses_command_line,
     ),
 ];
 // ANCHOR_END: tests

@@ -156,7 +156,6 @@ extern "C" fn kernel_thread_main(body: extern "C" fn()) -> ! {
 // ANCHOR: kernel_thread
 /// Starts a kernel thread: a process with no user half that runs `body`
 /// in the kernel, scheduled like any other. Returns its pid.
-#[allow(dead_code)] // first used by the network thread
 pub fn spawn_kernel_thread(name: &str, body: extern "C" fn()) -> Result<u32, Errno> {
     let mut table = PROCS.lock();
     let slot = alloc_slot(&mut table, false).ok_or(Errno::EAGAIN)?;

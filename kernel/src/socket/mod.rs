@@ -9,7 +9,7 @@
 //! 2. asks the stack to do one non-blocking thing (queue data, take
 //!    received data, accept a queued connection),
 //! 3. if the answer is "not yet" (`WouldBlock`), sleeps until the network
-//!    thread has run again (`stack::wait`), and retries;
+//!    thread has run again (`stack::wait_until`), and retries;
 //! 4. kicks the network thread if it queued something to send.
 //!
 //! So there is exactly one place where packets are processed, the network

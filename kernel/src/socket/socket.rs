@@ -28,10 +28,16 @@ pub enum Socket {
 
 pub enum TcpSocket {
     /// Not yet listening or connected; `local` is set by `bind`.
-    Fresh { local: Option<SocketAddrV4>, reuse_address: bool },
+    Fresh {
+        local: Option<SocketAddrV4>,
+        reuse_address: bool,
+    },
     Listening(SocketHandle),
     /// Connecting or connected (the table knows which).
-    Stream { handle: SocketHandle, read_shut: bool },
+    Stream {
+        handle: SocketHandle,
+        read_shut: bool,
+    },
 }
 
 pub struct UdpSocket {
@@ -42,11 +48,23 @@ pub struct UdpSocket {
 
 impl Socket {
     pub fn new_tcp() -> Socket {
-        Socket::Tcp(SpinLock::new("tcp_socket", TcpSocket::Fresh { local: None, reuse_address: false }))
+        Socket::Tcp(SpinLock::new(
+            "tcp_socket",
+            TcpSocket::Fresh {
+                local: None,
+                reuse_address: false,
+            },
+        ))
     }
 
     pub fn new_udp() -> Socket {
-        Socket::Udp(SpinLock::new("udp_socket", UdpSocket { handle: None, peer: None }))
+        Socket::Udp(SpinLock::new(
+            "udp_socket",
+            UdpSocket {
+                handle: None,
+                peer: None,
+            },
+        ))
     }
 }
 

@@ -6,7 +6,7 @@
 
 use super::errors::from_tcp;
 use super::socket::{Socket, TcpSocket};
-use super::stack::{generation, kick, wait_since, with_interface};
+use super::stack::{kick, wait_until, with_interface};
 use crate::fs::poll::Readiness;
 use crate::sync::SpinLock;
 use core::net::{Ipv4Addr, SocketAddrV4};
@@ -18,15 +18,20 @@ fn with_tcp<R>(f: impl FnOnce(&mut TcpTable, net::time::Instant) -> R) -> Result
     with_interface(|iface, now| iface.tcp_mut().map(|tcp| f(tcp, now)))?.ok_or(Errno::ENETDOWN)
 }
 
-/// Retries `attempt` until it stops saying `WouldBlock`.
-fn blocking<T>(nonblocking: bool, mut attempt: impl FnMut() -> Result<T, TcpError>) -> Result<T, Errno> {
-    loop {
-        let seen = generation();
-        match attempt() {
-            Err(TcpError::WouldBlock) => wait_since(seen, nonblocking)?,
-            other => return other.map_err(from_tcp),
-        }
-    }
+/// Runs `attempt` on the TCP table until it stops saying `WouldBlock`
+/// (once, for a non-blocking socket: then `WouldBlock` is `EAGAIN`).
+fn blocking<T>(
+    nonblocking: bool,
+    mut attempt: impl FnMut(&mut TcpTable, net::time::Instant) -> Result<T, TcpError>,
+) -> Result<T, Errno> {
+    let result = wait_until(nonblocking, |iface, now| match iface.tcp_mut() {
+        None => Some(Err(TcpError::InvalidHandle)),
+        Some(tcp) => match attempt(tcp, now) {
+            Err(TcpError::WouldBlock) => None,
+            other => Some(other),
+        },
+    })?;
+    result.map_err(from_tcp)
 }
 
 fn handle_of(socket: &SpinLock<TcpSocket>) -> Result<SocketHandle, Errno> {
@@ -38,7 +43,11 @@ fn handle_of(socket: &SpinLock<TcpSocket>) -> Result<SocketHandle, Errno> {
 
 pub fn bind(socket: &SpinLock<TcpSocket>, local: SocketAddrV4) -> Result<(), Errno> {
     let mut socket = socket.lock();
-    let TcpSocket::Fresh { local: bound @ None, reuse_address } = &mut *socket else {
+    let TcpSocket::Fresh {
+        local: bound @ None,
+        reuse_address,
+    } = &mut *socket
+    else {
         return Err(Errno::EINVAL);
     };
     let in_use = with_tcp(|tcp, _| tcp.port_in_use(local))?;
@@ -61,7 +70,10 @@ pub fn set_reuse_address(socket: &SpinLock<TcpSocket>, on: bool) -> Result<(), E
 
 pub fn listen(socket: &SpinLock<TcpSocket>, backlog: usize) -> Result<(), Errno> {
     let mut socket = socket.lock();
-    let TcpSocket::Fresh { local: Some(local), .. } = *socket else {
+    let TcpSocket::Fresh {
+        local: Some(local), ..
+    } = *socket
+    else {
         return Err(Errno::EINVAL); // bind first
     };
     let handle = with_tcp(|tcp, _| tcp.listen(local, backlog.clamp(1, 128)))?.map_err(from_tcp)?;
@@ -72,30 +84,59 @@ pub fn listen(socket: &SpinLock<TcpSocket>, backlog: usize) -> Result<(), Errno>
 // ANCHOR: accept
 /// Takes a connection from a listener's queue (waiting for one if none);
 /// returns the new socket and the peer's address.
-pub fn accept(socket: &SpinLock<TcpSocket>, nonblocking: bool) -> Result<(Socket, SocketAddrV4), Errno> {
+pub fn accept(
+    socket: &SpinLock<TcpSocket>,
+    nonblocking: bool,
+) -> Result<(Socket, SocketAddrV4), Errno> {
     let TcpSocket::Listening(listener) = *socket.lock() else {
         return Err(Errno::EINVAL);
     };
-    let handle = blocking(nonblocking, || with_tcp(|tcp, _| tcp.accept(listener)).unwrap_or(Err(TcpError::InvalidHandle)))?;
-    let peer = with_tcp(|tcp, _| tcp.sockets().find(|s| s.handle == handle).and_then(|s| s.remote))?
-        .unwrap_or(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0));
-    let stream = TcpSocket::Stream { handle, read_shut: false };
+    let handle = blocking(nonblocking, |tcp, _| tcp.accept(listener))?;
+    let peer = with_tcp(|tcp, _| {
+        tcp.sockets()
+            .find(|s| s.handle == handle)
+            .and_then(|s| s.remote)
+    })?
+    .unwrap_or(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0));
+    let stream = TcpSocket::Stream {
+        handle,
+        read_shut: false,
+    };
     Ok((Socket::Tcp(SpinLock::new("tcp_socket", stream)), peer))
 }
 // ANCHOR_END: accept
 
 /// Opens a connection to `remote`, waiting until it is established or
 /// refused (`EINPROGRESS` at once for a non-blocking socket).
-pub fn connect(socket: &SpinLock<TcpSocket>, remote: SocketAddrV4, nonblocking: bool) -> Result<(), Errno> {
+pub fn connect(
+    socket: &SpinLock<TcpSocket>,
+    remote: SocketAddrV4,
+    nonblocking: bool,
+) -> Result<(), Errno> {
     let handle = {
         let mut state = socket.lock();
         let local = match *state {
-            TcpSocket::Fresh { local, .. } => local.unwrap_or(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0)),
+            TcpSocket::Fresh { local, .. } => {
+                local.unwrap_or(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0))
+            }
             TcpSocket::Stream { .. } => return Err(Errno::EISCONN),
             TcpSocket::Listening(_) => return Err(Errno::EINVAL),
         };
-        let handle = with_tcp(|tcp, now| tcp.connect(now, local, remote))?.map_err(from_tcp)?;
-        *state = TcpSocket::Stream { handle, read_shut: false };
+        // An unbound socket connects from our address and any free port.
+        let handle = with_interface(|iface, now| {
+            let local = if local.ip().is_unspecified() {
+                SocketAddrV4::new(iface.config().addr, local.port())
+            } else {
+                local
+            };
+            iface.tcp_mut().map(|tcp| tcp.connect(now, local, remote))
+        })?
+        .ok_or(Errno::ENETDOWN)?
+        .map_err(from_tcp)?;
+        *state = TcpSocket::Stream {
+            handle,
+            read_shut: false,
+        };
         handle
     };
     kick();
@@ -104,13 +145,13 @@ pub fn connect(socket: &SpinLock<TcpSocket>, remote: SocketAddrV4, nonblocking: 
     }
     // Wait while the handshake is in progress; a failure shows up as an
     // error from `recv` (refused, timed out).
-    blocking(false, || {
-        with_tcp(|tcp, _| match tcp.state(handle) {
-            State::SynSent | State::SynReceived => Err(TcpError::WouldBlock),
-            State::Closed => tcp.recv(handle, &mut []).map(drop).and(Err(TcpError::Refused)),
-            _ => Ok(()),
-        })
-        .unwrap_or(Err(TcpError::InvalidHandle))
+    blocking(false, |tcp, _| match tcp.state(handle) {
+        State::SynSent | State::SynReceived => Err(TcpError::WouldBlock),
+        State::Closed => tcp
+            .recv(handle, &mut [])
+            .map(drop)
+            .and(Err(TcpError::Refused)),
+        _ => Ok(()),
     })
 }
 
@@ -119,8 +160,8 @@ pub fn send(socket: &SpinLock<TcpSocket>, data: &[u8], nonblocking: bool) -> Res
     let handle = handle_of(socket)?;
     let mut sent = 0;
     while sent < data.len() {
-        let result = blocking(nonblocking && sent == 0, || {
-            with_tcp(|tcp, _| tcp.send(handle, &data[sent..])).unwrap_or(Err(TcpError::InvalidHandle))
+        let result = blocking(nonblocking && sent == 0, |tcp, _| {
+            tcp.send(handle, &data[sent..])
         });
         match result {
             Ok(n) => {
@@ -139,14 +180,19 @@ pub fn send(socket: &SpinLock<TcpSocket>, data: &[u8], nonblocking: bool) -> Res
 }
 
 /// Receives what is there, up to `buffer.len()` bytes; 0 at end of stream.
-pub fn receive(socket: &SpinLock<TcpSocket>, buffer: &mut [u8], nonblocking: bool) -> Result<usize, Errno> {
-    if let TcpSocket::Stream { read_shut: true, .. } = *socket.lock() {
+pub fn receive(
+    socket: &SpinLock<TcpSocket>,
+    buffer: &mut [u8],
+    nonblocking: bool,
+) -> Result<usize, Errno> {
+    if let TcpSocket::Stream {
+        read_shut: true, ..
+    } = *socket.lock()
+    {
         return Ok(0);
     }
     let handle = handle_of(socket)?;
-    let n = blocking(nonblocking, || {
-        with_tcp(|tcp, _| tcp.recv(handle, buffer)).unwrap_or(Err(TcpError::InvalidHandle))
-    })?;
+    let n = blocking(nonblocking, |tcp, _| tcp.recv(handle, buffer))?;
     kick(); // the window opened: tell the peer
     Ok(n)
 }
@@ -172,9 +218,17 @@ pub fn readiness(socket: &SpinLock<TcpSocket>) -> Readiness {
     };
     with_tcp(|tcp, _| {
         let r = tcp.readiness(handle);
-        Readiness { readable: r.readable, writable: r.writable, hangup: r.hangup, error: r.error }
+        Readiness {
+            readable: r.readable,
+            writable: r.writable,
+            hangup: r.hangup,
+            error: r.error,
+        }
     })
-    .unwrap_or(Readiness { error: true, ..Default::default() })
+    .unwrap_or(Readiness {
+        error: true,
+        ..Default::default()
+    })
 }
 
 /// The last descriptor is gone: close gracefully (a stream still sends its

@@ -2,7 +2,7 @@
 
 use super::errors::from_net;
 use super::socket::UdpSocket;
-use super::stack::{generation, kick, wait_since, with_interface};
+use super::stack::{kick, wait_until, with_interface};
 use crate::sync::SpinLock;
 use core::net::{Ipv4Addr, SocketAddrV4};
 use libsys::Errno;
@@ -29,7 +29,11 @@ pub fn connect(socket: &SpinLock<UdpSocket>, peer: SocketAddrV4) -> Result<(), E
 }
 
 /// Sends one datagram to `to` (or to the connected peer).
-pub fn send(socket: &SpinLock<UdpSocket>, data: &[u8], to: Option<SocketAddrV4>) -> Result<usize, Errno> {
+pub fn send(
+    socket: &SpinLock<UdpSocket>,
+    data: &[u8],
+    to: Option<SocketAddrV4>,
+) -> Result<usize, Errno> {
     let to = to.or(socket.lock().peer).ok_or(Errno::ENOTCONN)?;
     if socket.lock().handle.is_none() {
         bind(socket, SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0))?; // an ephemeral port
@@ -48,15 +52,10 @@ pub fn receive(
     nonblocking: bool,
 ) -> Result<(usize, SocketAddrV4), Errno> {
     let handle = socket.lock().handle.ok_or(Errno::EINVAL)?;
-    loop {
-        let seen = generation();
-        if let Some((from, datagram)) = with_interface(|iface, _| iface.udp_recv_from(handle))? {
-            let n = datagram.len().min(buffer.len());
-            buffer[..n].copy_from_slice(&datagram[..n]);
-            return Ok((n, from));
-        }
-        wait_since(seen, nonblocking)?;
-    }
+    let (from, datagram) = wait_until(nonblocking, |iface, _| iface.udp_recv_from(handle))?;
+    let n = datagram.len().min(buffer.len());
+    buffer[..n].copy_from_slice(&datagram[..n]);
+    Ok((n, from))
 }
 
 pub fn readable(socket: &SpinLock<UdpSocket>) -> bool {

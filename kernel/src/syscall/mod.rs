@@ -16,6 +16,7 @@
 
 pub mod entry;
 pub mod file;
+pub mod net;
 pub mod process;
 pub mod socket;
 
@@ -79,6 +80,8 @@ fn dispatch(frame: &mut TrapFrame) -> SysResult {
         nr::shutdown => socket::shutdown(frame),
         nr::setsockopt => socket::setsockopt(frame),
         nr::tcpinfo => socket::tcpinfo(frame),
+        nr::ping => net::ping(frame),
+        nr::netinfo => net::netinfo(frame),
         _ => Err(Errno::ENOSYS),
     }
 }

@@ -6,7 +6,7 @@
 
 use super::SysResult;
 use crate::arch::trap::TrapFrame;
-use crate::fs::fd_table::{mine, my_file};
+use crate::fs::fd_table::{install, my_file};
 use crate::fs::file::{File, FileObject};
 use crate::proc::with_my_space;
 use crate::socket::{Socket, tcp, udp};
@@ -14,8 +14,8 @@ use alloc::sync::Arc;
 use core::net::{Ipv4Addr, SocketAddrV4};
 use libsys::Errno;
 use libsys::abi::{
-    AF_INET, O_NONBLOCK, SHUT_RD, SHUT_RDWR, SHUT_WR, SO_REUSEADDR, SOCK_DGRAM, SOCK_STREAM, SocketAddr,
-    TcpSocketInfo,
+    AF_INET, O_NONBLOCK, SHUT_RD, SHUT_RDWR, SHUT_WR, SO_REUSEADDR, SOCK_DGRAM, SOCK_STREAM,
+    SocketAddr, TcpSocketInfo,
 };
 
 fn read_address(user: u64) -> Result<SocketAddrV4, Errno> {
@@ -23,7 +23,10 @@ fn read_address(user: u64) -> Result<SocketAddrV4, Errno> {
     if address.family as u32 != AF_INET {
         return Err(Errno::EAFNOSUPPORT);
     }
-    Ok(SocketAddrV4::new(Ipv4Addr::from(address.addr), address.port))
+    Ok(SocketAddrV4::new(
+        Ipv4Addr::from(address.addr),
+        address.port,
+    ))
 }
 
 fn write_address(user: u64, address: SocketAddrV4) -> Result<(), Errno> {
@@ -32,7 +35,9 @@ fn write_address(user: u64, address: SocketAddrV4) -> Result<(), Errno> {
     }
     let value = SocketAddr::new(address.ip().octets(), address.port());
     // SAFETY: `SocketAddr` is plain `repr(C)` data.
-    let bytes = unsafe { core::slice::from_raw_parts(&value as *const _ as *const u8, size_of::<SocketAddr>()) };
+    let bytes = unsafe {
+        core::slice::from_raw_parts(&value as *const _ as *const u8, size_of::<SocketAddr>())
+    };
     with_my_space(|space| space.copy_out(user, bytes))
 }
 
@@ -45,7 +50,11 @@ fn socket_of(file: &File) -> Result<&Socket, Errno> {
 }
 
 pub fn socket(frame: &mut TrapFrame) -> SysResult {
-    let (domain, kind, flags) = (frame.arg(0) as u32, frame.arg(1) as u32, frame.arg(2) as u32);
+    let (domain, kind, flags) = (
+        frame.arg(0) as u32,
+        frame.arg(1) as u32,
+        frame.arg(2) as u32,
+    );
     if domain != AF_INET {
         return Err(Errno::EAFNOSUPPORT);
     }
@@ -56,7 +65,7 @@ pub fn socket(frame: &mut TrapFrame) -> SysResult {
     };
     let file = File::new(FileObject::Socket(socket), true, true);
     file.set_nonblocking(flags & O_NONBLOCK != 0);
-    Ok(mine().insert(Arc::new(file))? as u64)
+    Ok(install(Arc::new(file))? as u64)
 }
 
 pub fn bind(frame: &mut TrapFrame) -> SysResult {
@@ -86,7 +95,7 @@ pub fn accept(frame: &mut TrapFrame) -> SysResult {
     };
     let (socket, peer) = tcp::accept(listener, file.is_nonblocking())?;
     let new_file = Arc::new(File::new(FileObject::Socket(socket), true, true));
-    let fd = mine().insert(new_file)?;
+    let fd = install(new_file)?;
     write_address(frame.arg(1), peer)?;
     Ok(fd as u64)
 }
@@ -106,12 +115,17 @@ pub fn sendto(frame: &mut TrapFrame) -> SysResult {
     let file = my_file(frame.arg(0) as usize)?;
     let (buffer, length, to) = (frame.arg(1), frame.arg(2) as usize, frame.arg(3));
     let mut data = alloc::vec::Vec::new();
-    data.try_reserve_exact(length.min(64 * 1024)).map_err(|_| Errno::ENOMEM)?;
+    data.try_reserve_exact(length.min(64 * 1024))
+        .map_err(|_| Errno::ENOMEM)?;
     data.resize(length.min(64 * 1024), 0);
     with_my_space(|space| space.copy_in(&mut data, buffer))?;
     let sent = match socket_of(&file)? {
         Socket::Udp(s) => {
-            let to = if to == 0 { None } else { Some(read_address(to)?) };
+            let to = if to == 0 {
+                None
+            } else {
+                Some(read_address(to)?)
+            };
             udp::send(s, &data, to)?
         }
         Socket::Tcp(s) => tcp::send(s, &data, file.is_nonblocking())?,
@@ -165,12 +179,21 @@ pub fn setsockopt(frame: &mut TrapFrame) -> SysResult {
 pub fn tcpinfo(frame: &mut TrapFrame) -> SysResult {
     let capacity = (frame.arg(1) as usize).min(1024);
     let infos = crate::socket::stack::with_interface(|iface, _| {
-        let Some(tcp) = iface.tcp() else { return alloc::vec::Vec::new() };
-        tcp.sockets().take(capacity).map(|s| to_abi(&s)).collect::<alloc::vec::Vec<_>>()
+        let Some(tcp) = iface.tcp() else {
+            return alloc::vec::Vec::new();
+        };
+        tcp.sockets()
+            .take(capacity)
+            .map(|s| to_abi(&s))
+            .collect::<alloc::vec::Vec<_>>()
     })?;
     // SAFETY: `TcpSocketInfo` is plain `repr(C)` data.
-    let bytes =
-        unsafe { core::slice::from_raw_parts(infos.as_ptr() as *const u8, infos.len() * size_of::<TcpSocketInfo>()) };
+    let bytes = unsafe {
+        core::slice::from_raw_parts(
+            infos.as_ptr() as *const u8,
+            infos.len() * size_of::<TcpSocketInfo>(),
+        )
+    };
     with_my_space(|space| space.copy_out(frame.arg(0), bytes))?;
     Ok(infos.len() as u64)
 }

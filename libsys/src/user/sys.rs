@@ -4,7 +4,9 @@
 //! stub generated from the table in `syscalls.rs`, and turns a negative
 //! result into an `Errno`.
 
-use crate::abi::{DirEntry, MemInfo, PollFd, ProcInfo, SocketAddr, Stat, StrRef, TcpSocketInfo};
+use crate::abi::{
+    DirEntry, MemInfo, NetInfo, PollFd, ProcInfo, SocketAddr, Stat, StrRef, TcpSocketInfo,
+};
 use crate::errno::Errno;
 use crate::syscalls::raw;
 
@@ -275,4 +277,19 @@ pub fn fcntl(fd: usize, command: u32, argument: usize) -> SysResult<usize> {
 /// Fills `buffer` with the TCP sockets of the system; returns the count.
 pub fn tcpinfo(buffer: &mut [TcpSocketInfo]) -> SysResult<usize> {
     Errno::check(raw::tcpinfo(buffer.as_mut_ptr() as usize, buffer.len()))
+}
+
+/// Sends one ICMP echo request ("ping") with sequence number `seq` to
+/// `dst` (an IPv4 address in host order, `u32::from(Ipv4Addr)`), and waits
+/// up to `timeout_ms` for the reply. Returns the round-trip time in
+/// microseconds. `ETIMEDOUT` if no reply came, `ENETUNREACH` if there is no
+/// route, `ENETDOWN` if the machine has no network card.
+pub fn ping(dst: u32, seq: u16, timeout_ms: u64) -> SysResult<u64> {
+    Errno::check(raw::ping(dst as usize, seq as usize, timeout_ms as usize)).map(|us| us as u64)
+}
+
+/// The network interface: addresses, link, counters, ARP cache.
+/// `ENETDOWN` if the machine has no network card.
+pub fn netinfo(info: &mut NetInfo) -> SysResult<()> {
+    Errno::check(raw::netinfo(info as *mut NetInfo as usize)).map(drop)
 }

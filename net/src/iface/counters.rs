@@ -44,7 +44,8 @@ pub struct Counters {
     pub ipv4_fragments: u64,
     /// IPv4 protocol other than ICMP, UDP and TCP.
     pub ipv4_unknown_protocol: u64,
-    /// TCP segments, until the TCP module is plugged into the interface.
+    /// TCP segments dropped before TCP saw them: no TCP table attached, or
+    /// sent to a broadcast address.
     pub tcp_unhandled: u64,
 
     // --- ARP ---
@@ -82,6 +83,12 @@ pub struct Counters {
     /// Datagrams dropped because the socket's receive queue was full.
     pub udp_queue_overflow: u64,
 
+    // --- TCP (its own statistics are in `TcpTable::counters`) ---
+    /// Segments handed to the TCP table.
+    pub tcp_rx: u64,
+    /// Segments from the TCP table queued for sending.
+    pub tcp_tx: u64,
+
     // --- sending ---
     /// Packets refused because the transmit queue was full.
     pub tx_queue_full: u64,
@@ -108,7 +115,7 @@ impl Counters {
     }
 
     /// Every counter with its name, in declaration order, for display.
-    pub fn fields(&self) -> [(&'static str, u64); 37] {
+    pub fn fields(&self) -> [(&'static str, u64); 39] {
         [
             ("rx_frames", self.rx_frames),
             ("rx_bytes", self.rx_bytes),
@@ -143,6 +150,8 @@ impl Counters {
             ("udp_tx", self.udp_tx),
             ("udp_no_socket", self.udp_no_socket),
             ("udp_queue_overflow", self.udp_queue_overflow),
+            ("tcp_rx", self.tcp_rx),
+            ("tcp_tx", self.tcp_tx),
             ("tx_queue_full", self.tx_queue_full),
             ("tx_device_busy", self.tx_device_busy),
             ("tx_no_route", self.tx_no_route),

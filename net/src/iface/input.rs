@@ -7,7 +7,7 @@
 //!            └─ IPv4 ─► valid, for our IP or broadcast, not a fragment?
 //!                         ├─ ICMP ─► echo request? reply. echo reply? ping queue
 //!                         ├─ UDP  ─► bound port? socket queue : port unreachable
-//!                         └─ TCP  ─► (not yet plugged in: counted)
+//!                         └─ TCP  ─► the TCP table, if attached (tcp.rs)
 //! ```
 //!
 //! Each step checks one layer and either passes the payload up or drops the
@@ -128,7 +128,7 @@ impl Interface {
         match packet.protocol() {
             Protocol::Icmp => self.process_icmp(now, &packet, broadcast),
             Protocol::Udp => self.process_udp(now, &packet, broadcast),
-            Protocol::Tcp => self.process_tcp(now, &packet),
+            Protocol::Tcp => self.process_tcp(now, &packet, broadcast),
             Protocol::Unknown(_) => {
                 self.counters.ipv4_unknown_protocol += 1;
                 // RFC 1122 §3.2.2.1: protocol unreachable, code 2.
@@ -136,15 +136,4 @@ impl Interface {
             }
         }
     }
-
-    // ANCHOR: process_tcp
-    /// The dispatch point for TCP (protocol 6). TCP integration comes with the
-    /// TCP module: it will hand `packet.src()`, `packet.dst()` and
-    /// `packet.payload()` to the TCP sockets, which answer through
-    /// [`Interface::send_ipv4`]. Until then the segment is counted and
-    /// dropped (without an ICMP error: the protocol does exist).
-    fn process_tcp(&mut self, _now: Instant, _packet: &Ipv4Packet<'_>) {
-        self.counters.tcp_unhandled += 1;
-    }
-    // ANCHOR_END: process_tcp
 }

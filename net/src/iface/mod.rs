@@ -8,14 +8,16 @@
 //! 1. receives up to [`RX_BATCH`] frames and handles each one completely
 //!    (answer ARP, answer ping, queue UDP data on its socket) before the next;
 //! 2. runs the ARP retry timers;
-//! 3. hands the transmit queue to the card.
+//! 3. collects what TCP has to send, if a TCP table is attached;
+//! 4. hands the transmit queue to the card.
 //!
 //! Nothing here blocks, allocates without bound, or panics on any input:
 //! every queue has a fixed limit, and every dropped packet bumps a counter.
 //!
 //! The code is split by concept: `input` (the receive path), `output`
 //! (routing, ARP resolution and the transmit queue), `udp` and `icmp` (their
-//! sockets and messages), `arp_cache`, `counters`, `config`, `device`.
+//! sockets and messages), `tcp` (the glue to a `TcpTable`), `arp_cache`,
+//! `counters`, `config`, `device`.
 
 pub mod arp_cache;
 pub mod config;
@@ -24,12 +26,14 @@ pub mod device;
 pub mod icmp;
 mod input;
 mod output;
+mod tcp;
 pub mod udp;
 
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 use core::net::Ipv4Addr;
 
+use crate::tcp::TcpTable;
 use crate::time::Instant;
 use crate::wire::ethernet::MAX_FRAME_LEN;
 
@@ -83,6 +87,8 @@ pub struct Interface {
     tx_queue: VecDeque<Vec<u8>>,
     udp: udp::UdpSockets,
     echo_replies: icmp::EchoReplies,
+    /// TCP's sockets, once the owner attaches a table (`tcp.rs`).
+    tcp: Option<TcpTable>,
     /// The IPv4 identification of the next packet we send.
     next_ident: u16,
 }
@@ -96,6 +102,7 @@ impl Interface {
             tx_queue: VecDeque::new(),
             udp: udp::UdpSockets::new(),
             echo_replies: icmp::EchoReplies::new(),
+            tcp: None,
             next_ident: 0,
         }
     }
@@ -115,7 +122,8 @@ impl Interface {
     }
 
     // ANCHOR: poll
-    /// Does all the work that is due at `now`: receive, timers, transmit.
+    /// Does all the work that is due at `now`: receive, timers, TCP output,
+    /// transmit.
     /// Returns whether anything happened (a frame came in or went out, or a
     /// timer fired); if so, sockets may have data and the caller should wake
     /// whoever waits on them.
@@ -136,6 +144,7 @@ impl Interface {
             }
         }
         activity |= self.run_arp_timers(now);
+        activity |= self.tcp_output(now);
         activity |= self.transmit(dev);
         activity
     }
@@ -144,12 +153,16 @@ impl Interface {
     /// When `poll` next has something to do without new input: `None` if
     /// only a received frame or a send can create work, `Instant::ZERO` if
     /// frames wait for the card (poll again once it has room), otherwise the
-    /// next ARP retry.
+    /// earlier of the next ARP retry and the next TCP timer.
     pub fn poll_at(&self) -> Option<Instant> {
         if !self.tx_queue.is_empty() {
             return Some(Instant::ZERO);
         }
-        self.arp.poll_at()
+        let tcp = self.tcp.as_ref().and_then(TcpTable::poll_at);
+        match (self.arp.poll_at(), tcp) {
+            (Some(a), Some(t)) => Some(a.min(t)),
+            (a, t) => a.or(t),
+        }
     }
 
     /// Gives queued frames to the card until it is full or the queue empty.

@@ -25,16 +25,26 @@ pub fn parse_ip(text: &str) -> Option<[u8; 4]> {
 fn open(args: &Args) -> Result<usize, &'static str> {
     let socket = libsys::socket(SOCK_STREAM, 0).map_err(|_| "socket failed")?;
     if args.get(1) == Some("-l") {
-        let port = args.get(2).and_then(|p| p.parse().ok()).ok_or("usage: nc -l PORT")?;
-        libsys::setsockopt(socket, libsys::abi::SO_REUSEADDR, 1).map_err(|_| "setsockopt failed")?;
+        let port = args
+            .get(2)
+            .and_then(|p| p.parse().ok())
+            .ok_or("usage: nc -l PORT")?;
+        libsys::setsockopt(socket, libsys::abi::SO_REUSEADDR, 1)
+            .map_err(|_| "setsockopt failed")?;
         libsys::bind(socket, &SocketAddr::new([0, 0, 0, 0], port)).map_err(|_| "bind failed")?;
         libsys::listen(socket, 1).map_err(|_| "listen failed")?;
         let (connection, _) = libsys::accept(socket).map_err(|_| "accept failed")?;
         let _ = libsys::close(socket);
         Ok(connection)
     } else {
-        let ip = args.get(1).and_then(parse_ip).ok_or("usage: nc HOST PORT  or  nc -l PORT")?;
-        let port = args.get(2).and_then(|p| p.parse().ok()).ok_or("usage: nc HOST PORT")?;
+        let ip = args
+            .get(1)
+            .and_then(parse_ip)
+            .ok_or("usage: nc HOST PORT  or  nc -l PORT")?;
+        let port = args
+            .get(2)
+            .and_then(|p| p.parse().ok())
+            .ok_or("usage: nc HOST PORT")?;
         libsys::connect(socket, &SocketAddr::new(ip, port)).map_err(|e| e.description())?;
         Ok(socket)
     }
@@ -53,8 +63,16 @@ fn main(args: Args) -> i32 {
     let mut input_open = true;
     loop {
         let mut fds = [
-            PollFd { fd: socket as i32, events: POLLIN, revents: 0 },
-            PollFd { fd: if input_open { 0 } else { -1 }, events: POLLIN, revents: 0 },
+            PollFd {
+                fd: socket as i32,
+                events: POLLIN,
+                revents: 0,
+            },
+            PollFd {
+                fd: if input_open { 0 } else { -1 },
+                events: POLLIN,
+                revents: 0,
+            },
         ];
         if libsys::poll(&mut fds, -1).is_err() {
             return 1;

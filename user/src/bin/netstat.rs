@@ -23,9 +23,16 @@ fn main(_args: Args) -> i32 {
             return 1;
         }
     };
-    println!("{:<22} {:<22} {:<12} {:>7} {:>7} {:>6}", "local", "remote", "state", "send-q", "recv-q", "rto");
+    println!(
+        "{:<22} {:<22} {:<12} {:>7} {:>7} {:>6}",
+        "local", "remote", "state", "send-q", "recv-q", "rto"
+    );
     for s in &sockets[..n] {
-        let len = s.state.iter().position(|&b| b == 0).unwrap_or(s.state.len());
+        let len = s
+            .state
+            .iter()
+            .position(|&b| b == 0)
+            .unwrap_or(s.state.len());
         let state = core::str::from_utf8(&s.state[..len]).unwrap_or("?");
         println!(
             "{:<22} {:<22} {:<12} {:>7} {:>7} {:>6}",

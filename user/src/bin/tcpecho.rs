@@ -23,7 +23,11 @@ fn write_all(fd: usize, mut data: &[u8]) -> Result<(), Errno> {
             Ok(n) => data = &data[n..],
             Err(Errno::EAGAIN) => {
                 // The client reads slowly: wait until it can take more.
-                let mut one = [PollFd { fd: fd as i32, events: libsys::abi::POLLOUT, revents: 0 }];
+                let mut one = [PollFd {
+                    fd: fd as i32,
+                    events: libsys::abi::POLLOUT,
+                    revents: 0,
+                }];
                 libsys::poll(&mut one, 1000)?;
             }
             Err(e) => return Err(e),
@@ -54,8 +58,16 @@ fn main(args: Args) -> i32 {
     let mut buffer = [0u8; 4096];
     loop {
         let mut fds: Vec<PollFd> = Vec::with_capacity(clients.len() + 1);
-        fds.push(PollFd { fd: listener as i32, events: POLLIN, revents: 0 });
-        fds.extend(clients.iter().map(|&c| PollFd { fd: c as i32, events: POLLIN, revents: 0 }));
+        fds.push(PollFd {
+            fd: listener as i32,
+            events: POLLIN,
+            revents: 0,
+        });
+        fds.extend(clients.iter().map(|&c| PollFd {
+            fd: c as i32,
+            events: POLLIN,
+            revents: 0,
+        }));
         if let Err(e) = libsys::poll(&mut fds, -1) {
             eprintln!("tcpecho: poll: {}", e);
             return 1;

@@ -39,10 +39,14 @@ fn parse_url(url: &str) -> Option<([u8; 4], u16, &str)> {
 fn fetch(url: &str, out: usize) -> Result<(u32, usize), alloc::string::String> {
     let (ip, port, path) = parse_url(url).ok_or("not an http://A.B.C.D[:PORT]/path URL")?;
     let socket = libsys::socket(SOCK_STREAM, 0).map_err(|e| alloc::format!("socket: {e}"))?;
-    libsys::connect(socket, &SocketAddr::new(ip, port)).map_err(|e| alloc::format!("connect: {e}"))?;
+    libsys::connect(socket, &SocketAddr::new(ip, port))
+        .map_err(|e| alloc::format!("connect: {e}"))?;
     let request = alloc::format!(
         "GET {path} HTTP/1.1\r\nHost: {}.{}.{}.{}:{port}\r\nUser-Agent: oxv6-wget\r\nConnection: close\r\n\r\n",
-        ip[0], ip[1], ip[2], ip[3]
+        ip[0],
+        ip[1],
+        ip[2],
+        ip[3]
     );
     write_all(socket, request.as_bytes()).map_err(|e| alloc::format!("send: {e}"))?;
 
@@ -103,7 +107,13 @@ fn main(args: Args) -> i32 {
     let start = libsys::uptime_ms();
     match fetch(url, out) {
         Ok((status, bytes)) => {
-            eprintln!("wget: {} -> status {}, {} bytes in {} ms", url, status, bytes, libsys::uptime_ms() - start);
+            eprintln!(
+                "wget: {} -> status {}, {} bytes in {} ms",
+                url,
+                status,
+                bytes,
+                libsys::uptime_ms() - start
+            );
             if status == 200 { 0 } else { 1 }
         }
         Err(message) => {

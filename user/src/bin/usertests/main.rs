@@ -168,7 +168,10 @@ const TESTS: &[Test] = &[
     ("sockets::nonblocking_accept", sockets::nonblocking_accept),
     ("sockets::connection_refused", sockets::connection_refused),
     ("sockets::udp_basics", sockets::udp_basics),
-    ("sockets::bad_address_pointers", sockets::bad_address_pointers),
+    (
+        "sockets::bad_address_pointers",
+        sockets::bad_address_pointers,
+    ),
     ("sockets::exit_closes_sockets", sockets::exit_closes_sockets),
     ("scheduling::yield_returns", scheduling::yield_returns),
     ("scheduling::uptime_advances", scheduling::uptime_advances),

@@ -31,7 +31,10 @@ pub fn creation_errors() -> TestResult {
 
 pub fn listen_rules() -> TestResult {
     let a = libsys::socket(SOCK_STREAM, 0).map_err(err)?;
-    check!(libsys::listen(a, 4) == Err(Errno::EINVAL), "listen before bind");
+    check!(
+        libsys::listen(a, 4) == Err(Errno::EINVAL),
+        "listen before bind"
+    );
     libsys::bind(a, &SocketAddr::new(ANY, 5555)).map_err(err)?;
     libsys::listen(a, 4).map_err(err)?;
     let b = libsys::socket(SOCK_STREAM, 0).map_err(err)?;
@@ -48,8 +51,15 @@ pub fn nonblocking_accept() -> TestResult {
     libsys::bind(fd, &SocketAddr::new(ANY, 5556)).map_err(err)?;
     libsys::listen(fd, 4).map_err(err)?;
     check!(libsys::accept(fd).map(|(fd, _)| fd) == Err(Errno::EAGAIN));
-    let mut fds = [PollFd { fd: fd as i32, events: POLLIN, revents: 0 }];
-    check!(libsys::poll(&mut fds, 20) == Ok(0), "an idle listener is readable");
+    let mut fds = [PollFd {
+        fd: fd as i32,
+        events: POLLIN,
+        revents: 0,
+    }];
+    check!(
+        libsys::poll(&mut fds, 20) == Ok(0),
+        "an idle listener is readable"
+    );
     libsys::close(fd).map_err(err)?;
     Ok(())
 }
@@ -59,18 +69,27 @@ pub fn connection_refused() -> TestResult {
     let fd = libsys::socket(SOCK_STREAM, 0).map_err(err)?;
     let result = libsys::connect(fd, &SocketAddr::new(HOST, 1));
     libsys::close(fd).map_err(err)?;
-    check!(result == Err(Errno::ECONNREFUSED), "connect gave {result:?}");
+    check!(
+        result == Err(Errno::ECONNREFUSED),
+        "connect gave {result:?}"
+    );
     Ok(())
 }
 
 pub fn udp_basics() -> TestResult {
     let fd = libsys::socket(SOCK_DGRAM, O_NONBLOCK).map_err(err)?;
-    check!(libsys::sendto(fd, b"x", None) == Err(Errno::ENOTCONN), "sendto without an address");
+    check!(
+        libsys::sendto(fd, b"x", None) == Err(Errno::ENOTCONN),
+        "sendto without an address"
+    );
     check!(libsys::sendto(fd, b"hello", Some(&SocketAddr::new(HOST, 9))) == Ok(5));
     check!(libsys::recvfrom(fd, &mut [0u8; 16]).map(|(n, _)| n) == Err(Errno::EAGAIN));
     let other = libsys::socket(SOCK_DGRAM, 0).map_err(err)?;
     libsys::bind(other, &SocketAddr::new(ANY, 5557)).map_err(err)?;
-    check!(libsys::bind(fd, &SocketAddr::new(ANY, 5557)) == Err(Errno::EINVAL), "rebinding a bound socket");
+    check!(
+        libsys::bind(fd, &SocketAddr::new(ANY, 5557)) == Err(Errno::EINVAL),
+        "rebinding a bound socket"
+    );
     let third = libsys::socket(SOCK_DGRAM, 0).map_err(err)?;
     check!(libsys::bind(third, &SocketAddr::new(ANY, 5557)) == Err(Errno::EADDRINUSE));
     for f in [fd, other, third] {
@@ -82,12 +101,21 @@ pub fn udp_basics() -> TestResult {
 pub fn bad_address_pointers() -> TestResult {
     let fd = libsys::socket(SOCK_STREAM, 0).map_err(err)?;
     for bad in [0usize, 0xffff_8000_0000_0000] {
-        check!(raw::bind(fd, bad) == Errno::EFAULT.as_return(), "bind at {bad:#x}");
-        check!(raw::connect(fd, bad) == Errno::EFAULT.as_return(), "connect at {bad:#x}");
+        check!(
+            raw::bind(fd, bad) == Errno::EFAULT.as_return(),
+            "bind at {bad:#x}"
+        );
+        check!(
+            raw::connect(fd, bad) == Errno::EFAULT.as_return(),
+            "connect at {bad:#x}"
+        );
     }
     let udp = libsys::socket(SOCK_DGRAM, 0).map_err(err)?;
     let ret = raw::sendto(udp, b"x".as_ptr() as usize, 1, 0xffff_8000_0000_0000);
-    check!(ret == Errno::EFAULT.as_return(), "sendto with a kernel address");
+    check!(
+        ret == Errno::EFAULT.as_return(),
+        "sendto with a kernel address"
+    );
     libsys::close(fd).map_err(err)?;
     libsys::close(udp).map_err(err)?;
     Ok(())
@@ -96,8 +124,11 @@ pub fn bad_address_pointers() -> TestResult {
 /// A process that exits with a listening socket releases its port.
 pub fn exit_closes_sockets() -> TestResult {
     fn child() -> i32 {
-        let Ok(fd) = libsys::socket(SOCK_STREAM, 0) else { return 1 };
-        if libsys::bind(fd, &SocketAddr::new(ANY, 5558)).is_err() || libsys::listen(fd, 1).is_err() {
+        let Ok(fd) = libsys::socket(SOCK_STREAM, 0) else {
+            return 1;
+        };
+        if libsys::bind(fd, &SocketAddr::new(ANY, 5558)).is_err() || libsys::listen(fd, 1).is_err()
+        {
             return 2;
         }
         0 // exit without closing

@@ -1,0 +1,239 @@
+//! The network, kernel side: the interface, the thread that drives it, and
+//! the calls the rest of the kernel makes on it.
+//!
+//! Names first: `::net` is the crate, the TCP/IP stack that knows nothing
+//! of the kernel (and is tested on the host); `crate::net` is this module,
+//! which gives that stack a card, a clock and a thread.
+//!
+//! What lives here:
+//! - [`NetStack`]: the one interface (a `::net::Interface` with a TCP
+//!   table attached) and the e1000 under it, behind the `NET` lock;
+//! - the network thread (`thread.rs`), the only code that polls the card;
+//! - the calls other kernel code makes: `ping` and `info` (for the system
+//!   calls of the same names), and the building blocks for sockets:
+//!   [`with_stack`], [`wait_for`], [`kick`].
+//!
+//! Who does what:
+//! - the card's interrupt handler only acknowledges the card and kicks the
+//!   thread ([`on_interrupt`]): it takes no lock but `procs`;
+//! - the timer tick kicks the thread when the stack's next timer is due, and
+//!   wakes callers of [`wait_for`] so they can notice a timeout ([`on_tick`]);
+//! - the thread services the card and calls `Interface::poll`, then wakes
+//!   every caller of [`wait_for`] if anything happened;
+//! - a system call takes the lock, queues work or collects a result, kicks
+//!   the thread if it queued something, and sleeps in [`wait_for`].
+//!
+//! Lock order: `net` → `procs` (to wake or sleep), `net` → `heap`,
+//! `console`. `NET` is never taken while `procs` is held, and never held
+//! across a sleep: `wait_for` gives it up while it sleeps, and the thread
+//! lets go of it before it sleeps. Nor is it held across `copy_in` or
+//! `copy_out`: system calls copy results out after releasing it.
+
+pub mod config;
+pub mod info;
+pub mod ping;
+mod thread;
+
+use crate::dev::e1000::{self, E1000, ProbeError};
+use crate::proc::Channel;
+use crate::proc::scheduler::{sleep, wakeup};
+use crate::sync::SpinLock;
+use ::net::tcp::{TcpConfig, TcpTable};
+use ::net::time::Instant;
+use ::net::{Config, Device, Interface};
+use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use libsys::Errno;
+
+// ANCHOR: net_stack
+/// Everything the network thread drives.
+pub struct NetStack {
+    pub iface: Interface,
+    pub card: E1000,
+    /// Times the thread has polled, for `ifconfig`.
+    pub polls: u64,
+}
+
+/// The network, or `None` if the machine has no usable card.
+static NET: SpinLock<Option<NetStack>> = SpinLock::new("net", None);
+// ANCHOR_END: net_stack
+
+/// Set by [`kick`]; the thread clears it before each poll and does not
+/// sleep while it is set, so a kick is never lost.
+static KICKED: AtomicBool = AtomicBool::new(false);
+/// When the stack next has work without new input (milliseconds, the
+/// clock of [`now`]); `u64::MAX` for never, 0 to poll every tick.
+static DEADLINE_MS: AtomicU64 = AtomicU64::new(u64::MAX);
+/// Processes sleeping in [`wait_for`]: the tick wakes them while any are.
+static WAITERS: AtomicUsize = AtomicUsize::new(0);
+/// No interrupt line: the thread polls on every tick instead.
+static POLLED: AtomicBool = AtomicBool::new(false);
+
+/// The clock of the network stack: milliseconds since boot, from the TSC.
+pub fn now() -> Instant {
+    Instant::from_millis(crate::time::nanoseconds() / 1_000_000)
+}
+
+/// What the network thread sleeps on.
+fn thread_channel() -> Channel {
+    Channel::of(&KICKED)
+}
+
+/// What [`wait_for`] sleeps on: "the network did something".
+fn activity_channel() -> Channel {
+    Channel::of(&NET)
+}
+
+// ANCHOR: init
+/// Finds the card, configures the interface from the command line
+/// (`ip=`, `gw=`) and routes the card's interrupt to `apic_id`; `start`
+/// starts the thread later. Without a card, logs it: the kernel runs
+/// without a network, and the network calls fail with `ENETDOWN`.
+pub fn init(ip: Option<&str>, gateway: Option<&str>, apic_id: u32) {
+    let mut card = match e1000::probe() {
+        Ok(card) => card,
+        Err(ProbeError::NotFound) => {
+            crate::info!("net: no e1000 found: running without a network");
+            return;
+        }
+        Err(e) => {
+            crate::warn!("net: e1000 unusable ({:?}): running without a network", e);
+            return;
+        }
+    };
+    let addresses = config::parse(ip, gateway);
+    let mut iface = Interface::new(Config {
+        mac: card.mac(),
+        addr: addresses.addr,
+        prefix_len: addresses.prefix_len,
+        gateway: addresses.gateway,
+    });
+    iface.attach_tcp(TcpTable::new(
+        TcpConfig::default(),
+        isn_secret(card.mac().0),
+    ));
+    let interrupts = card.enable_interrupts(apic_id);
+    POLLED.store(!interrupts, Ordering::Relaxed);
+    let irq = card.irq();
+    *NET.lock() = Some(NetStack {
+        iface,
+        card,
+        polls: 0,
+    });
+    let gateway = addresses
+        .gateway
+        .unwrap_or(core::net::Ipv4Addr::UNSPECIFIED);
+    crate::info!(
+        "net: {}/{} gateway {}, IRQ {}",
+        addresses.addr,
+        addresses.prefix_len,
+        gateway,
+        irq.map_or(-1, i32::from),
+    );
+    if irq.is_none() {
+        crate::warn!("net: the e1000 has no usable interrupt line: polling it every tick");
+    }
+}
+// ANCHOR_END: init
+
+/// Starts the network thread, if there is a network. Called after init
+/// exists, so that init is pid 1 as on every Unix.
+pub fn start() {
+    if !present() {
+        return;
+    }
+    match crate::proc::fork::spawn_kernel_thread("net", thread::run) {
+        Ok(pid) => crate::debug!("net: thread started, pid {}", pid),
+        Err(e) => crate::error!("net: cannot start the network thread: {}", e),
+    }
+}
+
+/// The key of TCP's initial sequence numbers and ephemeral ports: random if
+/// the CPU has RDRAND, and in any case mixed with the boot time and the
+/// MAC, so two machines, or two boots, do not share it.
+fn isn_secret(mac: [u8; 6]) -> [u8; 16] {
+    let mut secret = [0u8; 16];
+    if let Some(rng) = x86_64::instructions::random::RdRand::new() {
+        for chunk in secret.chunks_mut(8) {
+            chunk.copy_from_slice(&rng.get_u64().unwrap_or(0).to_le_bytes());
+        }
+    }
+    // SAFETY: rdtsc only reads the time-stamp counter.
+    let tsc = unsafe { core::arch::x86_64::_rdtsc() };
+    for (s, t) in secret.iter_mut().zip(tsc.to_le_bytes().iter().chain(&mac)) {
+        *s ^= t;
+    }
+    secret
+}
+
+/// Is there a network?
+pub fn present() -> bool {
+    NET.lock().is_some()
+}
+
+/// Runs `f` on the network stack under the `NET` lock; `ENETDOWN` if the
+/// machine has no network. `f` must not sleep.
+pub fn with_stack<R>(f: impl FnOnce(&mut NetStack) -> R) -> Result<R, Errno> {
+    NET.lock().as_mut().map(f).ok_or(Errno::ENETDOWN)
+}
+
+// ANCHOR: wait_for
+/// Sleeps until `check` returns `Some` (checked under the `NET` lock, at
+/// once and whenever the network did something), or the TSC clock passes
+/// `deadline_ns` (`ETIMEDOUT`), or the caller is killed (`EINTR`).
+pub fn wait_for<R>(
+    deadline_ns: u64,
+    mut check: impl FnMut(&mut NetStack) -> Option<R>,
+) -> Result<R, Errno> {
+    let mut guard = NET.lock();
+    WAITERS.fetch_add(1, Ordering::SeqCst);
+    let result = loop {
+        let Some(stack) = guard.as_mut() else {
+            break Err(Errno::ENETDOWN);
+        };
+        if let Some(result) = check(stack) {
+            break Ok(result);
+        }
+        if crate::time::nanoseconds() >= deadline_ns {
+            break Err(Errno::ETIMEDOUT);
+        }
+        if crate::proc::lifecycle::killed() {
+            break Err(Errno::EINTR);
+        }
+        // Gives up NET while asleep; the thread's wakeup, or the next tick,
+        // brings us back to check again.
+        guard = sleep(activity_channel(), guard);
+    };
+    WAITERS.fetch_sub(1, Ordering::SeqCst);
+    result
+}
+// ANCHOR_END: wait_for
+
+// ANCHOR: kick
+/// Asks the network thread to poll now: a frame came in, or a caller
+/// queued something to send.
+pub fn kick() {
+    KICKED.store(true, Ordering::SeqCst);
+    wakeup(thread_channel());
+}
+
+/// From `trap`, on the card's vector, with interrupts off. Everything else
+/// happens in the thread, where it may take the `NET` lock and take its
+/// time: an interrupt handler that polled the stack would run with
+/// interrupts off for as long as a poll takes, and would have to take a
+/// lock that a system call may hold on another CPU.
+pub fn on_interrupt() {
+    if e1000::acknowledge_interrupt() {
+        kick();
+    }
+}
+
+/// From the timer interrupt, on the first CPU, every tick.
+pub fn on_tick() {
+    if now().millis() >= DEADLINE_MS.load(Ordering::Relaxed) {
+        kick();
+    }
+    if WAITERS.load(Ordering::SeqCst) > 0 {
+        wakeup(activity_channel());
+    }
+}
+// ANCHOR_END: kick

@@ -1,0 +1,57 @@
+//! The network thread: the one place the stack is polled.
+//!
+//! A kernel thread ("net") that loops: take the `NET` lock, act on what the
+//! card's interrupt reported, `poll` the interface (receive, timers, TCP,
+//! transmit), wake whoever waits on the network if anything happened, note
+//! when the stack next needs a poll, and sleep until kicked.
+//!
+//! It is kicked by the card's interrupt, by a system call that queued
+//! something to send, and by the timer tick once the deadline it noted has
+//! passed (`on_tick`). Without an interrupt line the deadline is "now", so
+//! it polls on every tick.
+//!
+//! The sleep must not lose a kick that comes between the poll and the
+//! sleep. A kicker sets `KICKED` and then wakes the thread, which takes
+//! `procs`; the thread takes `procs` *before* it looks at `KICKED` a last
+//! time, and holds it into the sleep. So a kick either comes before that
+//! look (and the thread does not sleep) or after it (and its wakeup waits
+//! for `procs`, by which time the thread is asleep on the channel).
+
+use super::{DEADLINE_MS, KICKED, NET, POLLED, activity_channel, now, thread_channel};
+use crate::proc::PROCS;
+use crate::proc::scheduler::{sleep_holding_procs, wakeup};
+use core::sync::atomic::Ordering;
+
+// ANCHOR: thread
+pub extern "C" fn run() {
+    loop {
+        let mut guard = NET.lock();
+        // From here on, a kick means "poll again".
+        KICKED.store(false, Ordering::SeqCst);
+        let Some(stack) = guard.as_mut() else {
+            return; // no network: `init` never starts us without one
+        };
+        stack.card.service_interrupts();
+        if stack.iface.poll(now(), &mut stack.card) {
+            wakeup(activity_channel());
+            // Processes in poll() watch sockets too.
+            crate::fs::poll::notify();
+        }
+        stack.polls += 1;
+        let deadline = if POLLED.load(Ordering::Relaxed) {
+            0
+        } else {
+            // A deadline already past (frames waiting for a full ring) is
+            // noticed at the next tick, or sooner by the TXDW interrupt.
+            stack.iface.poll_at().map_or(u64::MAX, |at| at.millis())
+        };
+        DEADLINE_MS.store(deadline, Ordering::Relaxed);
+
+        let mut table = PROCS.lock();
+        drop(guard); // never sleep holding NET (and `sched` checks it)
+        if !KICKED.load(Ordering::SeqCst) {
+            sleep_holding_procs(thread_channel(), &mut table);
+        }
+    }
+}
+// ANCHOR_END: thread

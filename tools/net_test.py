@@ -1,0 +1,146 @@
+#!/usr/bin/env python3
+"""oxv6 network tests: boot with an e1000 on QEMU's user network.
+
+Called from tools/test.py (`run_net_tests`), or on its own:
+
+    tools/net_test.py [--kernel build/kernel.elf] [--initrd build/initrd.tar]
+
+QEMU's user network ("slirp") puts the guest on 10.0.2.0/24 with a virtual
+gateway at 10.0.2.2 that answers ARP and ping itself, so these tests send
+nothing beyond QEMU. Each boot runs one program through init (`-- PROGRAM`),
+which powers off with the program's status: 33 for 0, 35 otherwise.
+
+- net/ping: `ping -c 3 10.0.2.2` gets three replies and exits 0; the RTTs
+  are reported.
+- net/lspci: the boot log lists the e1000 at 00:03.0, claimed by its driver.
+- net/ifconfig: addresses, MAC, link; a MAC and an address given on the
+  QEMU and kernel command lines show up.
+- net/behind-bridge: an e1000 behind a PCI-to-PCI bridge (bus 1) is found
+  and works, interrupt line included.
+- net/no-card: without a card the kernel boots and ping fails cleanly.
+"""
+
+import argparse
+import importlib.util
+import os
+import re
+import sys
+
+TOOLS = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(TOOLS)
+
+# The QEMU arguments for one e1000 on the user network.
+NET_ARGS = ["-netdev", "user,id=n0", "-device", "e1000,netdev=n0"]
+
+
+def _harness():
+    """tools/test.py, loaded by path (the name `test` would find Python's
+    own `test` package first on some installations)."""
+    spec = importlib.util.spec_from_file_location("oxv6_test_harness", os.path.join(TOOLS, "test.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _boot(h, kernel, accel, timeout, cmdline, extra):
+    """Boots, waits for QEMU to exit; returns (status, output)."""
+    qemu = h.Qemu(kernel, accel, cmdline, extra=extra)
+    status = qemu.wait_exit(timeout)
+    return status, qemu.text()
+
+
+def _tail(out, n=1200):
+    return out[-n:]
+
+
+def check_ping(h, kernel, accel, timeout, report):
+    status, out = _boot(h, kernel, accel, timeout, "-- ping -c 3 10.0.2.2", NET_ARGS)
+    replies = re.findall(r"^64 bytes from 10\.0\.2\.2: seq=(\d+) time=([\d.]+) ms$", out, re.M)
+    seqs = [int(s) for s, _ in replies]
+    summary = re.search(r"^3 packets transmitted, 3 received, 0% packet loss$", out, re.M)
+    ok = status == h.QEMU_SUCCESS and seqs == [1, 2, 3] and summary is not None
+    detail = ("rtt " + ", ".join(f"{t} ms" for _, t in replies)) if ok else (
+        f"exit status {status}, replies {seqs}; output:\n{_tail(out)}")
+    report("net/ping", ok, detail)
+
+    listing = re.search(r"00:03\.0 8086:100e \[0200\] Ethernet controller\s+e1000$", out, re.M)
+    report("net/lspci", listing is not None, "" if listing else _tail(out))
+    irq = re.search(r"net: 10\.0\.2\.15/24 gateway 10\.0\.2\.2, IRQ (\d+)", out)
+    report("net/interrupt-routed", irq is not None and irq.group(1) != "-1",
+           f"IRQ {irq.group(1)}" if irq else _tail(out))
+
+
+def check_ifconfig(h, kernel, accel, timeout, report):
+    status, out = _boot(h, kernel, accel, timeout, "-- ifconfig", NET_ARGS)
+    expected = [r"eth0: e1000, link up", r"inet 10\.0\.2\.15/24  netmask 255\.255\.255\.0  gateway 10\.0\.2\.2",
+                r"ether 52:54:00:12:34:56", r"interrupt: IRQ \d+", r"ARP cache: 0 entries"]
+    missing = [p for p in expected if not re.search(p, out)]
+    report("net/ifconfig", status == h.QEMU_SUCCESS and not missing,
+           f"exit status {status}, missing {missing}; output:\n{_tail(out)}" if missing or status != h.QEMU_SUCCESS else "")
+
+    # The MAC comes from the card, the address from the kernel command line.
+    extra = ["-netdev", "user,id=n0", "-device", "e1000,netdev=n0,mac=52:54:00:ab:cd:ef"]
+    status, out = _boot(h, kernel, accel, timeout, "ip=10.0.2.20/24 gw=none -- ifconfig", extra)
+    expected = [r"inet 10\.0\.2\.20/24  netmask 255\.255\.255\.0  gateway 0\.0\.0\.0", r"ether 52:54:00:ab:cd:ef"]
+    missing = [p for p in expected if not re.search(p, out)]
+    report("net/ifconfig-settings", status == h.QEMU_SUCCESS and not missing,
+           f"exit status {status}, missing {missing}; output:\n{_tail(out)}" if missing or status != h.QEMU_SUCCESS else "")
+
+
+def check_bridge(h, kernel, accel, timeout, report):
+    extra = ["-netdev", "user,id=n0", "-device", "pci-bridge,id=br0,chassis_nr=1",
+             "-device", "e1000,netdev=n0,bus=br0,addr=2"]
+    status, out = _boot(h, kernel, accel, timeout, "-- ping -c 2 10.0.2.2", extra)
+    bridge = re.search(r"\[0604\] PCI bridge", out)
+    card = re.search(r"01:02\.0 8086:100e \[0200\] Ethernet controller\s+e1000$", out, re.M)
+    replies = re.findall(r"^64 bytes from 10\.0\.2\.2: seq=\d+", out, re.M)
+    ok = status == h.QEMU_SUCCESS and bridge and card and len(replies) == 2
+    report("net/behind-bridge", bool(ok), "" if ok else
+           f"exit status {status}, bridge {bool(bridge)}, card {bool(card)}, replies {len(replies)}; output:\n{_tail(out, 2500)}")
+
+
+def check_no_card(h, kernel, accel, timeout, report):
+    status, out = _boot(h, kernel, accel, timeout, "-- ping -c 1 10.0.2.2", ["-nic", "none"])
+    logged = re.search(r"net: no e1000 found: running without a network", out)
+    failed = re.search(r"ping: 10\.0\.2\.2: network is down", out)
+    ok = status == h.QEMU_FAILURE and logged and failed and "KERNEL" not in out
+    report("net/no-card", bool(ok), "" if ok else f"exit status {status}; output:\n{_tail(out)}")
+
+
+def run_net_tests(kernel, initrd, accel, timeout, report, only=""):
+    """Runs every network test whose name contains `only`; each result goes
+    to `report(name, passed, detail)`."""
+    h = _harness()
+    h.Qemu.initrd = initrd
+    checks = [("net/ping", check_ping), ("net/ifconfig", check_ifconfig),
+              ("net/behind-bridge", check_bridge), ("net/no-card", check_no_card)]
+    for name, check in checks:
+        if only and only not in name and only not in "net/":
+            continue
+        check(h, kernel, accel, timeout, report)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--kernel", default=os.path.join(ROOT, "build/kernel.elf"))
+    parser.add_argument("--initrd", default=os.path.join(ROOT, "build/initrd.tar"))
+    parser.add_argument("--accel", default="tcg")
+    parser.add_argument("--timeout", type=int, default=120)
+    parser.add_argument("--only", default="")
+    args = parser.parse_args()
+    results = []
+
+    def report(name, passed, detail=""):
+        results.append(passed)
+        line = f"{'PASS' if passed else 'FAIL'} {name}"
+        if detail:
+            line += f" ({detail})" if passed else f": {detail}"
+        print(line, flush=True)
+
+    run_net_tests(args.kernel, args.initrd, args.accel, args.timeout, report, args.only)
+    print(f"{sum(results)} passed, {len(results) - sum(results)} failed")
+    sys.exit(0 if results and all(results) else 1)
+
+
+if __name__ == "__main__":
+    main()
