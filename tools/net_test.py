@@ -17,6 +17,8 @@ which powers off with the program's status: 33 for 0, 35 otherwise.
   QEMU and kernel command lines show up.
 - net/behind-bridge: an e1000 behind a PCI-to-PCI bridge (bus 1) is found
   and works, interrupt line included.
+- net/ping-timeout, net/ping-unreachable: no host at 10.0.2.99 (ETIMEDOUT,
+  exit 1); no gateway for 192.168.1.1 (ENETUNREACH, exit 2).
 - net/no-card: without a card the kernel boots and ping fails cleanly.
 """
 
@@ -87,6 +89,21 @@ def check_ifconfig(h, kernel, accel, timeout, report):
            f"exit status {status}, missing {missing}; output:\n{_tail(out)}" if missing or status != h.QEMU_SUCCESS else "")
 
 
+def check_ping_errors(h, kernel, accel, timeout, report):
+    status, out = _boot(h, kernel, accel, timeout, "-- ping -c 2 -W 500 10.0.2.99", NET_ARGS)
+    lost = re.findall(r"^no reply from 10\.0\.2\.99: seq=\d+$", out, re.M)
+    summary = re.search(r"2 packets transmitted, 0 received, 100% packet loss", out)
+    exited = re.search(r"init: ping exited with status 1$", out, re.M)
+    ok = status == h.QEMU_FAILURE and len(lost) == 2 and summary and exited
+    report("net/ping-timeout", bool(ok), "" if ok else f"exit status {status}; output:\n{_tail(out)}")
+
+    status, out = _boot(h, kernel, accel, timeout, "gw=none -- ping -c 1 192.168.1.1", NET_ARGS)
+    said = re.search(r"ping: 192\.168\.1\.1: network unreachable", out)
+    exited = re.search(r"init: ping exited with status 2$", out, re.M)
+    ok = status == h.QEMU_FAILURE and said and exited
+    report("net/ping-unreachable", bool(ok), "" if ok else f"exit status {status}; output:\n{_tail(out)}")
+
+
 def check_bridge(h, kernel, accel, timeout, report):
     extra = ["-netdev", "user,id=n0", "-device", "pci-bridge,id=br0,chassis_nr=1",
              "-device", "e1000,netdev=n0,bus=br0,addr=2"]
@@ -112,7 +129,8 @@ def run_net_tests(kernel, initrd, accel, timeout, report, only=""):
     to `report(name, passed, detail)`."""
     h = _harness()
     h.Qemu.initrd = initrd
-    checks = [("net/ping", check_ping), ("net/ifconfig", check_ifconfig),
+    checks = [("net/ping", check_ping), ("net/ping-errors", check_ping_errors),
+              ("net/ifconfig", check_ifconfig),
               ("net/behind-bridge", check_bridge), ("net/no-card", check_no_card)]
     for name, check in checks:
         if only and only not in name and only not in "net/":

@@ -104,6 +104,10 @@ const TESTS: &[Test] = &[
         net_tests::e1000_rings_are_sane,
     ),
     (
+        "dev::e1000::rings_bookkeeping_without_a_card",
+        net_tests::rings_bookkeeping_without_a_card,
+    ),
+    (
         "dev::e1000::interrupt_vector_matches_line",
         net_tests::e1000_interrupt_vector_matches_line,
     ),

@@ -9,7 +9,7 @@
 
 use super::TestResult;
 use crate::check;
-use crate::dev::e1000::rings::{RX_RING_LEN, TX_RING_LEN};
+use crate::dev::e1000::rings::{BUFFER_SIZE, RX_RING_LEN, RxRing, TX_RING_LEN, TxRing};
 use crate::dev::e1000::{self, DEVICE_82540EM, VENDOR_INTEL};
 use crate::dev::pci::{self, Bar};
 use crate::net::{self, NetStack, config};
@@ -164,8 +164,13 @@ pub fn e1000_sends_and_receives_with_interrupts() -> TestResult {
         None
     })?;
     check!(reply.is_some(), "no ARP reply from {GATEWAY} within 3 s");
-    let (counters, _) = with_card(|s| s.card.counters())?;
+    let (counters, hardware) = with_card(|s| s.card.counters())?;
     check!(counters.tx_packets == tx_before + 1);
+    // The card's own statistics saw the same traffic.
+    check!(
+        hardware.good_tx >= 1 && hardware.good_rx >= 1,
+        "card statistics: {hardware:?}"
+    );
     check!(counters.rx_packets >= 1 && counters.rx_bytes >= 42);
     check!(
         counters.interrupts > interrupts_before,
@@ -218,5 +223,39 @@ pub fn e1000_interrupt_vector_matches_line() -> TestResult {
     );
     let line = with_card(|s| pci::interrupt_line(s.card.pci()))?;
     check!(line == Some(irq), "PCI says line {line:?}");
+    Ok(())
+}
+
+/// A ring the card never sees: fill it, and check the driver's own
+/// bookkeeping (one descriptor always free, nothing reclaimed that the
+/// card did not mark done, memory returned when dropped).
+pub fn rings_bookkeeping_without_a_card() -> TestResult {
+    let free_before = crate::mem::frame::free_count();
+    {
+        let mut tx = TxRing::new().ok_or("out of frames")?;
+        let frame = [0xAB; 60];
+        let mut accepted = 0;
+        while tx.push(&frame).is_some() {
+            accepted += 1;
+            check!(accepted < TX_RING_LEN, "the ring took {accepted} frames");
+        }
+        check!(
+            accepted == TX_RING_LEN - 1,
+            "took {accepted}, not all but one"
+        );
+        check!(tx.is_full() && tx.in_flight() == TX_RING_LEN - 1);
+        check!(tx.reclaim().frames == 0, "reclaimed what no card sent");
+        check!(tx.push(&frame).is_none());
+
+        let mut rx = RxRing::new().ok_or("out of frames")?;
+        let mut buf = [0u8; BUFFER_SIZE];
+        check!(!rx.has_frame() && rx.take(&mut buf).is_none());
+        check!(rx.next() == 0 && rx.initial_tail() as usize == RX_RING_LEN - 1);
+    }
+    check!(
+        crate::mem::frame::free_count() == free_before,
+        "rings leaked {} frames",
+        free_before - crate::mem::frame::free_count()
+    );
     Ok(())
 }

@@ -41,6 +41,7 @@ use crate::sync::SpinLock;
 use ::net::tcp::{TcpConfig, TcpTable};
 use ::net::time::Instant;
 use ::net::{Config, Device, Interface};
+use core::net::Ipv4Addr;
 use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use libsys::Errno;
 
@@ -119,18 +120,14 @@ pub fn init(ip: Option<&str>, gateway: Option<&str>, apic_id: u32) {
         card,
         polls: 0,
     });
-    let gateway = addresses
-        .gateway
-        .unwrap_or(core::net::Ipv4Addr::UNSPECIFIED);
-    crate::info!(
-        "net: {}/{} gateway {}, IRQ {}",
-        addresses.addr,
-        addresses.prefix_len,
-        gateway,
-        irq.map_or(-1, i32::from),
-    );
-    if irq.is_none() {
-        crate::warn!("net: the e1000 has no usable interrupt line: polling it every tick");
+    let gateway = addresses.gateway.unwrap_or(Ipv4Addr::UNSPECIFIED);
+    let (addr, prefix_len) = (addresses.addr, addresses.prefix_len);
+    match irq {
+        Some(irq) => crate::info!("net: {addr}/{prefix_len} gateway {gateway}, IRQ {irq}"),
+        None => crate::warn!(
+            "net: {addr}/{prefix_len} gateway {gateway}; the e1000 has no usable \
+             interrupt line: polling it every tick"
+        ),
     }
 }
 // ANCHOR_END: init

@@ -30,7 +30,7 @@ pub fn errno_of(error: NetError) -> Errno {
 /// reply: it includes the network thread's work and one wakeup, as a
 /// user-space `ping` on any system does.
 pub fn ping(dst: Ipv4Addr, seq: u16, timeout_ms: u64) -> Result<u64, Errno> {
-    let ident = crate::proc::describe_current().0 as u16;
+    let ident = crate::proc::PROCS.lock().procs[crate::proc::me()].pid as u16;
     let payload: [u8; PAYLOAD_LEN] = core::array::from_fn(|i| i as u8);
     let start = crate::time::nanoseconds();
     with_stack(|stack| {

@@ -8,7 +8,10 @@
 //! It is kicked by the card's interrupt, by a system call that queued
 //! something to send, and by the timer tick once the deadline it noted has
 //! passed (`on_tick`). Without an interrupt line the deadline is "now", so
-//! it polls on every tick.
+//! it polls on every tick. It also kicks itself while frames are left in
+//! the receive ring after a poll (a burst bigger than `RX_BATCH`): their
+//! interrupt has come and gone. It never hogs the CPU for that: the timer
+//! preempts it like any other thread.
 //!
 //! The sleep must not lose a kick that comes between the poll and the
 //! sleep. A kicker sets `KICKED` and then wakes the thread, which takes
@@ -38,6 +41,11 @@ pub extern "C" fn run() {
             crate::fs::poll::notify();
         }
         stack.polls += 1;
+        // More frames than one poll takes: poll again before sleeping (the
+        // interrupt that announced them has been acknowledged already).
+        if stack.card.rx_pending() {
+            KICKED.store(true, Ordering::SeqCst);
+        }
         let deadline = if POLLED.load(Ordering::Relaxed) {
             0
         } else {

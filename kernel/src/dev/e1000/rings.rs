@@ -221,6 +221,13 @@ impl RxRing {
         self.next
     }
 
+    /// Has the card filled the next descriptor? (A peek: nothing changes.)
+    pub fn has_frame(&self) -> bool {
+        let d = self.descriptor(self.next);
+        // SAFETY: inside our descriptor page; volatile, the card writes it.
+        unsafe { read_volatile(&raw const (*d).status) & RX_DD != 0 }
+    }
+
     // ANCHOR: rx_take
     /// Takes the next descriptor the card has filled, if any: copies a good
     /// frame into `buf`, clears the descriptor, and returns what it held
