@@ -6,6 +6,7 @@
 Contents:
 - /bin/NAME for every user program (user/src/bin/NAME.rs or NAME/main.rs);
 - /etc, /www: files copied from the `rootfs/` folder, if it exists;
+- /www/big.txt: a 1 MiB download for httpd's tests, generated here;
 - /tests/*: deliberately broken executables for the exec tests in usertests,
   each made by damaging a copy of /bin/hello in one precise way.
 
@@ -111,6 +112,21 @@ def add_dir(tar, path):
     tar.addfile(info)
 
 
+# --- Generated files --------------------------------------------------------
+# Files too large to keep in git, made here the same way on every build.
+
+def big_www_file():
+    """/www/big.txt, httpd's 1 MiB test download: 16384 lines of 64 bytes,
+    each starting with its own offset in hex, so that a byte range can be
+    checked by eye and the whole file by hash (tools/http_test.py)."""
+    alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+    lines = []
+    for i in range(1 << 20 >> 6):
+        filler = "".join(alphabet[(i + k) % len(alphabet)] for k in range(54))
+        lines.append(f"{i << 6:08x} {filler}\n")
+    return "".join(lines).encode()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--programs", required=True, help="folder with the built user programs")
@@ -128,6 +144,7 @@ def main():
             path = os.path.join(folder, name)
             with open(path, "rb") as f:
                 files[os.path.relpath(path, rootfs)] = (f.read(), 0o644)
+    files["www/big.txt"] = (big_www_file(), 0o644)
 
     dirs = sorted({os.path.dirname(p) for p in files})
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)

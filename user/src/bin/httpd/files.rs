@@ -1,0 +1,144 @@
+//! Static files from /www: looking them up, and sending them in pieces.
+//!
+//! A file is not read whole into memory: a 1 MiB download would need
+//! 1 MiB of heap per client. It goes out in chunks of `CHUNK` bytes, the
+//! next one read only when the socket has taken the previous one.
+//!
+//! Nor do we keep the file open while it is sent. A process has only
+//! `MAX_FDS` descriptors (32), and every one held by a download is one
+//! client fewer we can serve. So each chunk opens the file, seeks, reads and
+//! closes it again: three more system calls per 16 KiB, against a whole
+//! descriptor per client for the length of the download. (The files under
+//! /www come from the initrd and cannot change while we read them.)
+
+use crate::router::Reply;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+use http::{ByteRange, Request, Response, Status};
+use libsys::abi::{FileKind, O_RDONLY, SEEK_SET, Stat};
+use libsys::{Errno, SysResult};
+
+/// Where the files are: `/style.css` is `/www/style.css`.
+pub const ROOT: &str = "/www";
+/// How much of a file is read at a time.
+const CHUNK: usize = 16 * 1024;
+
+/// The part of a file still to be sent.
+pub struct FileBody {
+    path: String,
+    offset: u64,
+    remaining: u64,
+}
+
+impl FileBody {
+    // ANCHOR: next_chunk
+    /// Appends the next chunk to `out`; `Ok(false)` once all is sent.
+    pub fn next_chunk(&mut self, out: &mut Vec<u8>) -> SysResult<bool> {
+        if self.remaining == 0 {
+            return Ok(false);
+        }
+        let want = (self.remaining as usize).min(CHUNK);
+        let fd = libsys::open(&self.path, O_RDONLY)?;
+        let result = read_at(fd, self.offset, want, out);
+        let _ = libsys::close(fd);
+        result?;
+        self.offset += want as u64;
+        self.remaining -= want as u64;
+        Ok(true)
+    }
+    // ANCHOR_END: next_chunk
+}
+
+/// Appends exactly `length` bytes of the file open at `fd`, from `offset`.
+fn read_at(fd: usize, offset: u64, length: usize, out: &mut Vec<u8>) -> SysResult<()> {
+    libsys::lseek(fd, offset as i64, SEEK_SET)?;
+    let start = out.len();
+    out.resize(start + length, 0);
+    let mut filled = start;
+    while filled < out.len() {
+        match libsys::read(fd, &mut out[filled..]) {
+            // Shorter than when we measured it: we cannot send what we
+            // promised in Content-Length.
+            Ok(0) => {
+                out.truncate(start);
+                return Err(Errno::EIO);
+            }
+            Ok(count) => filled += count,
+            Err(e) => {
+                out.truncate(start);
+                return Err(e);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn stat(path: &str) -> SysResult<Stat> {
+    let fd = libsys::open(path, O_RDONLY)?;
+    let stat = libsys::fstat(fd);
+    let _ = libsys::close(fd);
+    stat
+}
+
+// ANCHOR: serve
+/// The reply to a GET or HEAD of the file at `path` (already made safe
+/// by `http::path::resolve`).
+pub fn serve(path: &str, request: &Request) -> Reply {
+    let mut full = format!("{ROOT}{path}");
+    if full.ends_with('/') {
+        full.push_str("index.html");
+    }
+    let stat = match stat(&full) {
+        Ok(stat) if stat.kind == FileKind::Directory as u8 => {
+            // `/docs` for a directory: serve its index, as for `/docs/`.
+            full.push_str("/index.html");
+            stat_or_reply(&full, request)
+        }
+        Ok(stat) => Ok(stat),
+        Err(error) => Err(error_reply(error, request)),
+    };
+    let stat = match stat {
+        Ok(stat) if stat.kind == FileKind::Regular as u8 => stat,
+        Ok(_) => return Reply::error(Status::NotFound, "not a file", request),
+        Err(reply) => return reply,
+    };
+    let range = match &request.range {
+        Some(header) => http::range::parse(header, stat.size),
+        None => ByteRange::Full,
+    };
+    let content_type = http::mime::content_type(&full);
+    let response =
+        Response::for_file(range, stat.size, content_type).keep_alive(request.keep_alive);
+    let mut bytes = Vec::new();
+    response.write_head(&mut bytes);
+    if !request.wants_body() || range == ByteRange::Unsatisfiable {
+        return Reply::new(bytes, None, !request.keep_alive);
+    }
+    let mut body = FileBody {
+        path: full,
+        offset: range.offset(),
+        remaining: range.length(stat.size),
+    };
+    // The first chunk goes out with the head: for a small file, that is
+    // the whole response in one write.
+    if body.next_chunk(&mut bytes).is_err() {
+        return Reply::error(Status::InternalServerError, "cannot read the file", request);
+    }
+    Reply::new(bytes, Some(body), !request.keep_alive)
+}
+// ANCHOR_END: serve
+
+fn stat_or_reply(path: &str, request: &Request) -> Result<Stat, Reply> {
+    stat(path).map_err(|error| error_reply(error, request))
+}
+
+fn error_reply(error: Errno, request: &Request) -> Reply {
+    match error {
+        Errno::ENOENT | Errno::ENOTDIR | Errno::ENAMETOOLONG => {
+            Reply::error(Status::NotFound, "no such file", request)
+        }
+        Errno::EACCES | Errno::EPERM => Reply::error(Status::Forbidden, "not allowed", request),
+        _ => Reply::error(Status::InternalServerError, error.description(), request),
+    }
+}

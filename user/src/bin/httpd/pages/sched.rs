@@ -1,0 +1,159 @@
+//! `/sched`: what the scheduler is doing, derived from `procinfo`.
+//!
+//! No system call reports the scheduler's own figures, so this page works
+//! them out from the process table:
+//! - the run queue: processes RUNNABLE (ready, waiting for the CPU), beside
+//!   those RUNNING (on a CPU: one of them is httpd, asking);
+//! - CPU use: how much each process's `cpu_ticks` grew between two samples
+//!   of the table taken at least a second apart.
+//!
+//! Context switches per second are not shown: counting them needs a
+//! counter in the scheduler and a system call to read it, which this kernel
+//! does not have (an exercise in the book's chapter).
+
+use super::{Format, html_page, table, unavailable};
+use crate::site::Site;
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec;
+use alloc::vec::Vec;
+use http::json::Json;
+use libsys::abi::{ProcInfo, ProcState};
+
+/// Length of a timer tick, the unit of `cpu_ticks`.
+const TICK_MS: u64 = 10;
+/// Samples closer together than this would give noisy percentages.
+const SAMPLE_SPACING_MS: u64 = 1000;
+const MAX_PROCS: usize = 80;
+
+/// The CPU ticks of every process at one moment.
+#[derive(Clone)]
+struct Sample {
+    at_ms: u64,
+    ticks: Vec<(u32, u64)>,
+}
+
+impl Sample {
+    fn ticks_of(&self, pid: u32) -> u64 {
+        self.ticks
+            .iter()
+            .find(|&&(p, _)| p == pid)
+            .map_or(0, |&(_, t)| t)
+    }
+}
+
+// ANCHOR: sampler
+/// The last two samples, at least `SAMPLE_SPACING_MS` apart.
+#[derive(Default)]
+pub struct Sampler {
+    older: Option<Sample>,
+    newer: Option<Sample>,
+}
+
+impl Sampler {
+    /// Records `current` if the newest sample is old enough; returns the
+    /// sample to measure `current` against (none yet: measure since boot).
+    fn baseline(&mut self, current: &Sample) -> Option<&Sample> {
+        let due = self
+            .newer
+            .as_ref()
+            .is_none_or(|newer| current.at_ms - newer.at_ms >= SAMPLE_SPACING_MS);
+        if due {
+            self.older = self.newer.take();
+            self.newer = Some(current.clone());
+        }
+        self.older.as_ref()
+    }
+}
+// ANCHOR_END: sampler
+
+pub fn render(site: &mut Site, format: Format) -> String {
+    let mut buffer = [ProcInfo::default(); MAX_PROCS];
+    let procs = match libsys::procinfo(&mut buffer) {
+        Ok(count) => &buffer[..count],
+        Err(error) => return unavailable("sched", "procinfo", error, format),
+    };
+    let current = Sample {
+        at_ms: libsys::uptime_ms(),
+        ticks: procs.iter().map(|p| (p.pid, p.cpu_ticks)).collect(),
+    };
+    let since_boot = Sample {
+        at_ms: 0,
+        ticks: Vec::new(),
+    };
+    let baseline = site.sched.baseline(&current).unwrap_or(&since_boot);
+    let interval_ms = (current.at_ms - baseline.at_ms).max(1);
+    // Per process: CPU time in the interval, as a percentage of it.
+    let percent = |p: &ProcInfo| {
+        let ticks = p.cpu_ticks.saturating_sub(baseline.ticks_of(p.pid));
+        ticks * TICK_MS * 100 / interval_ms
+    };
+    let count = |state: ProcState| procs.iter().filter(|p| p.state == state as u8).count() as u64;
+    let busy: u64 = procs.iter().map(percent).sum();
+    let state_name = |p: &ProcInfo| ProcState::from_u8(p.state).map_or("?", ProcState::name);
+    match format {
+        Format::Json => {
+            let mut json = Json::new();
+            json.begin_object();
+            json.key("uptime_ms").uint(current.at_ms);
+            json.key("interval_ms").uint(interval_ms);
+            json.key("processes").uint(procs.len() as u64);
+            json.key("running").uint(count(ProcState::Running));
+            json.key("runnable").uint(count(ProcState::Runnable));
+            json.key("sleeping").uint(count(ProcState::Sleeping));
+            json.key("zombie").uint(count(ProcState::Zombie));
+            json.key("cpu_busy_percent").uint(busy);
+            json.key("per_process").begin_array();
+            for p in procs {
+                json.begin_object();
+                json.key("pid").uint(p.pid.into());
+                json.key("name").string(p.name());
+                json.key("state").string(state_name(p));
+                json.key("cpu_percent").uint(percent(p));
+                json.end_object();
+            }
+            json.end_array();
+            json.end_object();
+            json.finish()
+        }
+        Format::Html => {
+            let summary = table(
+                &[
+                    "uptime",
+                    "running",
+                    "run queue (runnable)",
+                    "sleeping",
+                    "CPU busy",
+                ],
+                [vec![
+                    format!(
+                        "{}.{:02} s",
+                        current.at_ms / 1000,
+                        current.at_ms % 1000 / 10
+                    ),
+                    count(ProcState::Running).to_string(),
+                    count(ProcState::Runnable).to_string(),
+                    count(ProcState::Sleeping).to_string(),
+                    format!("{busy} %"),
+                ]]
+                .into_iter(),
+            );
+            let rows = procs.iter().map(|p| {
+                vec![
+                    p.pid.to_string(),
+                    p.name().to_string(),
+                    state_name(p).to_string(),
+                    format!("{} %", percent(p)),
+                ]
+            });
+            let body = format!(
+                "{summary}\n<h2>CPU over the last {interval_ms} ms</h2>\n{}\n\
+                 <p>Percentages are CPU ticks (10 ms each) gained between two looks at \
+                 the process table. Context switches per second are not shown: no system \
+                 call reports them.</p>",
+                table(&["pid", "name", "state", "CPU"], rows)
+            );
+            html_page("sched", &body)
+        }
+    }
+}

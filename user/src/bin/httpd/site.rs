@@ -1,0 +1,24 @@
+//! What the live pages can see of the server itself.
+
+use crate::pages::sched::Sampler;
+
+/// The server's own counters, shown on /net.
+#[derive(Default)]
+pub struct Stats {
+    /// Connections accepted, refused with 503, and open now.
+    pub accepted: u64,
+    pub refused: u64,
+    pub open: usize,
+    /// How many connections we serve at once (more get 503).
+    pub capacity: usize,
+    /// Responses sent, and how many of them answered malformed requests.
+    pub responses: u64,
+    pub rejected: u64,
+    pub bytes_sent: u64,
+}
+
+#[derive(Default)]
+pub struct Site {
+    pub stats: Stats,
+    pub sched: Sampler,
+}
