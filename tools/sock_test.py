@@ -28,10 +28,16 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test import Qemu, QEMU_SUCCESS, free_port  # noqa: E402
+
+
+def _harness():
+    """tools/test.py's pieces, imported late: test.py imports this module."""
+    import test
+    return test.Qemu, test.QEMU_SUCCESS, test.free_port
 
 
 def udp_echo(kernel, accel, timeout, report):
+    Qemu, QEMU_SUCCESS, free_port = _harness()
     port = free_port()
     count = 5
     qemu = Qemu(kernel, accel, "-- udpecho 7",
@@ -62,6 +68,7 @@ def udp_echo(kernel, accel, timeout, report):
 
 
 def connect(port, deadline):
+    Qemu, QEMU_SUCCESS, free_port = _harness()
     while time.monotonic() < deadline:
         try:
             return socket.create_connection(("127.0.0.1", port), timeout=30)
@@ -89,6 +96,7 @@ def echo_exchange(port, payload, deadline):
 
 
 def tcp_echo(kernel, accel, timeout, report):
+    Qemu, QEMU_SUCCESS, free_port = _harness()
     port = free_port()
     qemu = Qemu(kernel, accel, "-- tcpecho 7",
                 extra=["-netdev", f"user,id=n0,hostfwd=tcp:127.0.0.1:{port}-:7", "-device", "e1000,netdev=n0"])
@@ -135,6 +143,7 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 def wget_from_host(kernel, accel, timeout, report, workdir):
+    Qemu, QEMU_SUCCESS, free_port = _harness()
     size = 1 << 20
     with open(os.path.join(workdir, "blob.bin"), "wb") as f:
         f.write(random.Random(3).randbytes(size))
@@ -160,6 +169,7 @@ def wget_from_host(kernel, accel, timeout, report, workdir):
 def run_sock_tests(kernel, initrd, accel, timeout, report, only=""):
     if only and "sockets/" not in only:
         return
+    Qemu, _, _ = _harness()
     Qemu.initrd = initrd
     udp_echo(kernel, accel, timeout, report)
     tcp_echo(kernel, accel, timeout, report)
