@@ -236,7 +236,7 @@ impl Connection {
             bytes: reply.bytes,
             sent: 0,
             file: reply.file,
-            close_after: reply.close || self.peer_closed,
+            close_after: reply.close,
         };
         self.state = State::Writing;
         self.deadline = now + SEND_TIMEOUT_MS;
