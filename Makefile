@@ -38,7 +38,9 @@ endif
 
 # One e1000 on QEMU's user network: the guest is 10.0.2.15, the gateway
 # 10.0.2.2 answers ping (`make qemu CMDLINE="-- ping 10.0.2.2"`).
-NET_FLAGS  ?= -netdev user,id=n0 -device e1000,netdev=n0
+# QEMU's user network; the host's 127.0.0.1:8080 reaches the httpd's port 80.
+HTTP_PORT  ?= 8080
+NET_FLAGS  ?= -netdev user,id=n0,hostfwd=tcp:127.0.0.1:$(HTTP_PORT)-:80 -device e1000,netdev=n0
 QEMU_FLAGS := -accel $(ACCEL) -m $(MEMORY) -nographic -no-reboot \
               -device isa-debug-exit,iobase=0xf4,iosize=0x04 $(NET_FLAGS)
 

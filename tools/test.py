@@ -36,6 +36,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import net_test  # noqa: E402  (tools/net_test.py, next to this file)
@@ -222,16 +223,33 @@ def run_faults(kernel, accel, timeout, only):
 
 
 def run_console(kernel, accel, timeout, only):
-    """A normal boot: init starts, processes interleave, typed keys echo."""
+    """A normal boot, as `make qemu` does it: init starts the shell and the
+    web server; typed keys echo; the host reaches the server through the
+    forwarded port."""
     if only and only not in "console/":
         return
-    qemu = Qemu(kernel, accel, "")
+    port = free_port()
+    net = ["-netdev", f"user,id=n0,hostfwd=tcp:127.0.0.1:{port}-:80", "-device", "e1000,netdev=n0"]
+    qemu = Qemu(kernel, accel, "", extra=net)
     try:
         up = qemu.wait_for(r"init: started as pid 1", timeout)
         report("console/init-starts", up is not None, "" if up else qemu.text()[-800:])
         qemu.send(b"typed-by-test\r")
         echo = qemu.wait_for(r"typed-by-test\n", 10)
         report("console/input-echoes", echo is not None, "" if echo else qemu.text()[-500:])
+        serving = qemu.wait_for(r"httpd: serving /www on port 80", timeout)
+        status, body = None, b""
+        deadline = time.monotonic() + 30
+        while serving and time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as response:
+                    status, body = response.status, response.read()
+                break
+            except OSError:
+                time.sleep(0.5)
+        ok = status == 200 and b"<html" in body.lower()
+        report("console/httpd-reachable-from-host", ok,
+               f"GET / gave {status}, {len(body)} bytes" if serving else qemu.text()[-800:])
     finally:
         qemu.kill()
 

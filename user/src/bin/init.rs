@@ -3,8 +3,9 @@
 //! The kernel starts it with the words after `--` on its command line.
 //! - With words (`-- usertests`): run that one program, wait for it, and
 //!   power the machine off with its status: how `make test` runs suites.
-//! - Without: start the shell on the console, and start it again whenever
-//!   it exits.
+//! - Without: start the web server (`/bin/httpd`, port 80) in the
+//!   background and the shell on the console, and start either again
+//!   whenever it exits.
 //!
 //! Either way init also reaps orphans: the kernel gives it every process
 //! whose parent exited, and only a `wait` frees a zombie.
@@ -18,6 +19,8 @@ use libsys::{Args, eprintln, println};
 
 /// What init starts when the command line names nothing.
 const DEFAULT_PROGRAM: &[&str] = &["/bin/sh"];
+/// The service started beside the shell.
+const SERVICE: &[&str] = &["/bin/httpd"];
 /// Before the shell exists, this shows the scheduler at work.
 const FALLBACK_PROGRAM: &[&str] = &["/bin/preempt"];
 
@@ -72,19 +75,24 @@ fn main(args: Args) -> i32 {
         libsys::halt(if status == 0 { 0 } else { 1 });
         return 1;
     }
+    let mut service = spawn(SERVICE);
     loop {
-        let Some(pid) = spawn(DEFAULT_PROGRAM).or_else(|| spawn(FALLBACK_PROGRAM)) else {
+        let Some(shell) = spawn(DEFAULT_PROGRAM).or_else(|| spawn(FALLBACK_PROGRAM)) else {
             libsys::sleep_ms(1000).ok();
             continue;
         };
-        let status = wait_for(pid);
-        if status == 127 {
-            // The shell is missing: show the demo once, then only reap.
-            if let Some(demo) = spawn(FALLBACK_PROGRAM) {
-                wait_for(demo);
-            }
-            loop {
-                if libsys::wait().is_err() {
+        // Wait for the shell, restarting the service if it dies meanwhile,
+        // and reaping orphans.
+        loop {
+            match libsys::wait() {
+                Ok((pid, _)) if pid == shell => break,
+                Ok((pid, status)) if Some(pid) == service => {
+                    eprintln!("init: {} exited with status {}; restarting it", SERVICE[0], status);
+                    libsys::sleep_ms(1000).ok();
+                    service = spawn(SERVICE);
+                }
+                Ok(_) => {} // an orphan: reaped
+                Err(_) => {
                     libsys::sleep_ms(1000).ok();
                 }
             }
