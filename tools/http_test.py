@@ -189,6 +189,33 @@ def check_status_codes(port, report):
             report(name, False, repr(e))
 
 
+def check_live_pages(port, report):
+    """Each live page as HTML (reloading itself) and as JSON, with the
+    figures its system call gives."""
+    client = Client(port)
+    try:
+        pages = {}
+        for name in ["proc", "sched", "mem", "net"]:
+            page = client.get(f"/{name}")
+            pages[name] = (page.status, page.headers.get("content-type", "").split(";")[0],
+                           b'http-equiv="refresh"' in page.body)
+        report("http/live-pages-html", all(v == (200, "text/html", True) for v in pages.values()), str(pages))
+        procs = json.loads(client.get("/api/proc").body)
+        names = {p["name"] for p in procs}
+        report("http/api-proc", "httpd" in names and "init" in names, str(sorted(names)))
+        sched = json.loads(client.get("/api/sched").body)
+        report("http/api-sched", sched["running"] >= 1 and sched["processes"] == len(sched["per_process"]),
+               f"running {sched['running']}, runnable {sched['runnable']}, busy {sched['cpu_busy_percent']} %")
+        net = json.loads(client.get("/api/net").body)
+        counters = net.get("interface", {}).get("counters", {})
+        report("http/api-net", net["by_state"].get("LISTEN", 0) >= 1 and counters.get("rx_packets", 0) > 0,
+               f"by_state {net['by_state']}, rx_packets {counters.get('rx_packets')}")
+    except (OSError, EOFError, ValueError, KeyError) as e:
+        report("http/live-pages", False, repr(e))
+    finally:
+        client.close()
+
+
 def check_keep_alive(port, report):
     """100 requests on one connection, with http.client: its socket must
     stay the same object (http.client reconnects silently otherwise)."""
@@ -397,8 +424,9 @@ def run_http_tests(kernel, initrd, accel, timeout, report):
         if not wait_until_serving(port, time.monotonic() + timeout):
             report("http/reachable", False, qemu.text()[-800:])
             return
-        idle_before = live_sockets(port)
+        before = live_sockets(port)[1]
         check_status_codes(port, report)
+        check_live_pages(port, report)
         check_keep_alive(port, report)
         check_pipelining(port, report)
         check_big_file(port, report)
@@ -406,17 +434,18 @@ def run_http_tests(kernel, initrd, accel, timeout, report):
         check_capacity(port, report)
         check_slowloris(port, report)
         check_concurrency(port, report)
-        # Closed connections pass through LAST-ACK or FIN-WAIT on their way
-        # out: give them a few seconds. TIME-WAIT is left out: it lasts
-        # 2 MSL by design.
+        # Idle: the listener, and the connection asking. Closed connections
+        # pass through LAST-ACK or FIN-WAIT on their way out: give them a
+        # few seconds. TIME-WAIT is left out: it lasts 2 MSL by design.
+        idle = {"LISTEN": 1, "ESTABLISHED": 1}
         deadline = time.monotonic() + 15
         while True:
-            idle_after = live_sockets(port)
-            if idle_after[0] <= idle_before[0] or time.monotonic() > deadline:
+            _, after, open_connections = live_sockets(port)
+            if (after == idle and open_connections == 1) or time.monotonic() > deadline:
                 break
             time.sleep(1)
-        report("http/sockets-back-to-idle", idle_after[0] <= idle_before[0] and idle_after[2] == 1,
-               f"before {idle_before[1]}, after {idle_after[1]}, httpd connections open {idle_after[2]}")
+        report("http/sockets-back-to-idle", after == idle and open_connections == 1,
+               f"before the tests {before}, after {after}, httpd connections open {open_connections}")
         crashed = re.search(r"KERNEL|panic", qemu.text())
         report("http/no-crash", crashed is None, qemu.text()[-1500:] if crashed else "")
     finally:

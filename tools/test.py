@@ -317,6 +317,9 @@ def main():
     if not args.only or "shell/" in args.only:
         from shell_test import run_shell_tests
         run_shell_tests(args.kernel, args.initrd, args.accel, args.timeout, report)
+    if not args.only or "http/" in args.only:
+        from http_test import run_http_tests
+        run_http_tests(args.kernel, args.initrd, args.accel, args.timeout, report)
     run_gdb(args.kernel, args.accel, args.timeout, args.only)
     if not args.only or "net/" in args.only:
         net_test.run_net_tests(args.kernel, args.initrd, args.accel, args.timeout, report, args.only)

@@ -5,6 +5,7 @@
 //! calls it needs on every request, so what it shows is as fresh as the
 //! request; the HTML reloads itself every `REFRESH_SECONDS`.
 
+pub mod iface;
 pub mod mem;
 pub mod net;
 pub mod proc;

@@ -1,10 +1,8 @@
-//! `/net`: the TCP sockets, from `tcpinfo` (what `netstat` shows), and
-//! httpd's own counters.
-//!
-//! Interface counters (packets and bytes in and out of the e1000) would
-//! need a `netinfo` system call, which this kernel does not have yet.
+//! `/net`: the TCP sockets, from `tcpinfo` (what `netstat` shows), the
+//! interface and its counters, from `netinfo` (`iface.rs`), and httpd's own
+//! counters.
 
-use super::{Format, html_page, table, unavailable};
+use super::{Format, html_page, iface, table, unavailable};
 use crate::site::Site;
 use alloc::format;
 use alloc::string::{String, ToString};
@@ -46,6 +44,9 @@ pub fn render(site: &mut Site, format: Format) -> String {
             None => states.push((state(socket), 1)),
         }
     }
+    // A machine without a network card has no interface to show (and no
+    // client to show it to, but the page should still not fail).
+    let interface = iface::read().ok();
     let stats = &site.stats;
     match format {
         Format::Json => {
@@ -71,6 +72,9 @@ pub fn render(site: &mut Site, format: Format) -> String {
                 json.end_object();
             }
             json.end_array();
+            if let Some(info) = &interface {
+                iface::json(&mut json, info);
+            }
             json.key("httpd").begin_object();
             json.key("open_connections").uint(stats.open as u64);
             json.key("capacity").uint(stats.capacity as u64);
@@ -121,12 +125,12 @@ pub fn render(site: &mut Site, format: Format) -> String {
                 .into_iter(),
             );
             let body = format!(
-                "<h2>TCP sockets ({})</h2>\n{}\n<h2>httpd</h2>\n{httpd}\n\
+                "<h2>TCP sockets ({})</h2>\n{}\n\
                  <p>One of the ESTABLISHED sockets is the connection this page came \
-                 through. Interface counters need a <code>netinfo</code> system call, \
-                 which this kernel does not have yet.</p>",
+                 through.</p>\n<h2>httpd</h2>\n{httpd}\n{}",
                 sockets.len(),
-                table(&columns, rows)
+                table(&columns, rows),
+                interface.as_deref().map_or(String::new(), iface::html),
             );
             html_page("net", &body)
         }
