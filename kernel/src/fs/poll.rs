@@ -29,11 +29,13 @@ fn channel() -> Channel {
     Channel::of(&GENERATION)
 }
 
+// ANCHOR: notify
 /// Something may have become ready: wake every poller to look.
 pub fn notify() {
     GENERATION.fetch_add(1, Ordering::SeqCst);
     wakeup(channel());
 }
+// ANCHOR_END: notify
 
 /// Wakes pollers without claiming an event, so they check their timeouts
 /// (called on every timer tick).

@@ -4,6 +4,7 @@ use libsys::Errno;
 use net::NetError;
 use net::tcp::TcpError;
 
+// ANCHOR: errors
 pub fn from_tcp(error: TcpError) -> Errno {
     match error {
         TcpError::WouldBlock => Errno::EAGAIN,
@@ -30,3 +31,4 @@ pub fn from_net(error: NetError) -> Errno {
         NetError::QueueFull => Errno::EAGAIN,
     }
 }
+// ANCHOR_END: errors

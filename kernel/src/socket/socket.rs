@@ -21,6 +21,7 @@ use core::net::SocketAddrV4;
 use net::iface::UdpHandle;
 use net::tcp::SocketHandle;
 
+// ANCHOR: socket
 pub enum Socket {
     Tcp(SpinLock<TcpSocket>),
     Udp(SpinLock<UdpSocket>),
@@ -45,6 +46,7 @@ pub struct UdpSocket {
     /// Where `write` sends (set by `connect`).
     pub peer: Option<SocketAddrV4>,
 }
+// ANCHOR_END: socket
 
 impl Socket {
     pub fn new_tcp() -> Socket {
@@ -68,6 +70,7 @@ impl Socket {
     }
 }
 
+// ANCHOR: file_ops
 impl Socket {
     /// `read` on a socket: received bytes (TCP) or one datagram (UDP).
     pub fn read(&self, buffer: &mut [u8], nonblocking: bool) -> Result<usize, libsys::Errno> {
@@ -96,7 +99,9 @@ impl Socket {
         }
     }
 }
+// ANCHOR_END: file_ops
 
+// ANCHOR: drop
 impl Drop for Socket {
     fn drop(&mut self) {
         match self {
@@ -105,3 +110,4 @@ impl Drop for Socket {
         }
     }
 }
+// ANCHOR_END: drop

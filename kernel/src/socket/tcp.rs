@@ -18,6 +18,7 @@ fn with_tcp<R>(f: impl FnOnce(&mut TcpTable, net::time::Instant) -> R) -> Result
     with_interface(|iface, now| iface.tcp_mut().map(|tcp| f(tcp, now)))?.ok_or(Errno::ENETDOWN)
 }
 
+// ANCHOR: blocking
 /// Runs `attempt` on the TCP table until it stops saying `WouldBlock`
 /// (once, for a non-blocking socket: then `WouldBlock` is `EAGAIN`).
 fn blocking<T>(
@@ -33,6 +34,7 @@ fn blocking<T>(
     })?;
     result.map_err(from_tcp)
 }
+// ANCHOR_END: blocking
 
 fn handle_of(socket: &SpinLock<TcpSocket>) -> Result<SocketHandle, Errno> {
     match *socket.lock() {
@@ -106,6 +108,7 @@ pub fn accept(
 }
 // ANCHOR_END: accept
 
+// ANCHOR: connect
 /// Opens a connection to `remote`, waiting until it is established or
 /// refused (`EINPROGRESS` at once for a non-blocking socket).
 pub fn connect(
@@ -154,7 +157,9 @@ pub fn connect(
         _ => Ok(()),
     })
 }
+// ANCHOR_END: connect
 
+// ANCHOR: send
 /// Sends all of `data` (a non-blocking socket sends what fits).
 pub fn send(socket: &SpinLock<TcpSocket>, data: &[u8], nonblocking: bool) -> Result<usize, Errno> {
     let handle = handle_of(socket)?;
@@ -178,7 +183,9 @@ pub fn send(socket: &SpinLock<TcpSocket>, data: &[u8], nonblocking: bool) -> Res
     }
     Ok(sent)
 }
+// ANCHOR_END: send
 
+// ANCHOR: receive
 /// Receives what is there, up to `buffer.len()` bytes; 0 at end of stream.
 pub fn receive(
     socket: &SpinLock<TcpSocket>,
@@ -196,6 +203,7 @@ pub fn receive(
     kick(); // the window opened: tell the peer
     Ok(n)
 }
+// ANCHOR_END: receive
 
 pub fn shutdown(socket: &SpinLock<TcpSocket>, read: bool, write: bool) -> Result<(), Errno> {
     let mut state = socket.lock();
@@ -211,6 +219,7 @@ pub fn shutdown(socket: &SpinLock<TcpSocket>, read: bool, write: bool) -> Result
     Ok(())
 }
 
+// ANCHOR: readiness
 pub fn readiness(socket: &SpinLock<TcpSocket>) -> Readiness {
     let handle = match *socket.lock() {
         TcpSocket::Stream { handle, .. } | TcpSocket::Listening(handle) => handle,
@@ -230,7 +239,9 @@ pub fn readiness(socket: &SpinLock<TcpSocket>) -> Readiness {
         ..Default::default()
     })
 }
+// ANCHOR_END: readiness
 
+// ANCHOR: close
 /// The last descriptor is gone: close gracefully (a stream still sends its
 /// queued data and its FIN; the table frees it when the handshake ends).
 pub fn close(socket: &mut TcpSocket) {
@@ -239,3 +250,4 @@ pub fn close(socket: &mut TcpSocket) {
         kick();
     }
 }
+// ANCHOR_END: close

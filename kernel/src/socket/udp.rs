@@ -28,6 +28,7 @@ pub fn connect(socket: &SpinLock<UdpSocket>, peer: SocketAddrV4) -> Result<(), E
     Ok(())
 }
 
+// ANCHOR: datagrams
 /// Sends one datagram to `to` (or to the connected peer).
 pub fn send(
     socket: &SpinLock<UdpSocket>,
@@ -57,6 +58,7 @@ pub fn receive(
     buffer[..n].copy_from_slice(&datagram[..n]);
     Ok((n, from))
 }
+// ANCHOR_END: datagrams
 
 pub fn readable(socket: &SpinLock<UdpSocket>) -> bool {
     let Some(handle) = socket.lock().handle else {

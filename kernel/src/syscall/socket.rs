@@ -18,6 +18,7 @@ use libsys::abi::{
     SocketAddr, TcpSocketInfo,
 };
 
+// ANCHOR: addresses
 fn read_address(user: u64) -> Result<SocketAddrV4, Errno> {
     let address: SocketAddr = with_my_space(|space| space.read_value(user))?;
     if address.family as u32 != AF_INET {
@@ -40,6 +41,7 @@ fn write_address(user: u64, address: SocketAddrV4) -> Result<(), Errno> {
     };
     with_my_space(|space| space.copy_out(user, bytes))
 }
+// ANCHOR_END: addresses
 
 /// The socket behind descriptor `fd` (ENOTSOCK if it is something else).
 fn socket_of(file: &File) -> Result<&Socket, Errno> {

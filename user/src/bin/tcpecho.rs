@@ -54,6 +54,7 @@ fn main(args: Args) -> i32 {
         return 1;
     }
     println!("tcpecho: listening on TCP port {}", port);
+    // ANCHOR: event_loop
     let mut clients: Vec<usize> = Vec::new();
     let mut buffer = [0u8; 4096];
     loop {
@@ -104,4 +105,5 @@ fn main(args: Args) -> i32 {
             clients.retain(|&c| c != fd);
         }
     }
+    // ANCHOR_END: event_loop
 }
