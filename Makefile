@@ -88,6 +88,7 @@ gdb:
 	gdb -q -x tools/gdbinit $(KERNEL_ELF)
 
 test: kernel initrd
+	@tools/setup.sh --test
 	python3 tools/test.py --kernel $(KERNEL_ELF) --initrd $(INITRD) --accel $(ACCEL)
 
 # Benchmarks (tools/bench.py, user/src/bin/bench.rs): a release build of its

@@ -3,6 +3,7 @@
 #   - apt packages: qemu-system-x86, xorriso, mtools, ovmf, gdb, python3
 #   - the Rust toolchain pinned in rust-toolchain.toml, with its target and
 #     components (RUSTUP_AUTO_INSTALL=0 machines do not fetch it by themselves)
+#   - with --test: what the tests need besides (chromium)
 # Says what it installs; silent when everything is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +18,10 @@ need python3 python3
 need curl curl
 need addr2line binutils
 [ -e /usr/share/ovmf/OVMF.fd ] || packages+=(ovmf)
+# `make test` also needs a browser for the web pages' test.
+if [ "${1:-}" = "--test" ]; then
+    need chromium chromium
+fi
 
 if [ ${#packages[@]} -gt 0 ]; then
     echo "setup: installing ${packages[*]} with apt-get"

@@ -16,6 +16,8 @@ TCG by default, and read its serial output:
   each of its lines becomes a test here.
 - console/*: the normal boot starts init; two CPU-bound processes
   interleave; typed characters echo.
+- browser/*: headless Chromium loads the live /proc page and renders the
+  index (tools/browser_test.py).
 - gdb/*: gdb attaches to QEMU's stub and stops at `kmain`, then in the
   scheduler and in `swtch`, by name.
 - net/*: boots with an e1000 on QEMU's user network: ping, ifconfig, a card
@@ -320,6 +322,9 @@ def main():
     if not args.only or "http/" in args.only:
         from http_test import run_http_tests
         run_http_tests(args.kernel, args.initrd, args.accel, args.timeout, report)
+    if not args.only or "browser/" in args.only:
+        from browser_test import run_browser_tests
+        run_browser_tests(args.kernel, args.initrd, args.accel, args.timeout, report, args.only)
     run_gdb(args.kernel, args.accel, args.timeout, args.only)
     if not args.only or "net/" in args.only:
         net_test.run_net_tests(args.kernel, args.initrd, args.accel, args.timeout, report, args.only)

@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+"""A real browser loads the live pages: headless Chromium against the
+httpd in the guest, through QEMU's port forwarding.
+
+- browser/proc-page: `chromium --headless --dump-dom http://.../proc` (after
+  its JavaScript, if any, has run) shows a table with init, sh and httpd;
+- browser/screenshot: Chromium renders the index page to a PNG (kept in
+  build/ for a person to look at), and the file is a real image.
+
+Chromium is installed by `tools/setup.sh --test` (Debian's `chromium`).
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+import urllib.request
+
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+def chromium(args, timeout=60):
+    with tempfile.TemporaryDirectory() as profile:
+        return subprocess.run(["chromium", *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args],
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, timeout=timeout)
+
+
+def run_browser_tests(kernel, initrd, accel, timeout, report, only=""):
+    if only and "browser/" not in only:
+        return
+    from test import Qemu, free_port
+    if shutil.which("chromium") is None:
+        report("browser/chromium-installed", False, "chromium is missing: run tools/setup.sh --test")
+        return
+    Qemu.initrd = initrd
+    port = free_port()
+    qemu = Qemu(kernel, accel, "", extra=["-netdev", f"user,id=n0,hostfwd=tcp:127.0.0.1:{port}-:80",
+                                         "-device", "e1000,netdev=n0"])
+    try:
+        if not qemu.wait_for(r"httpd: serving", timeout):
+            report("browser/proc-page", False, "httpd did not start:\n" + qemu.text()[-800:])
+            return
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:  # the forwarded port may lag the log line
+            try:
+                urllib.request.urlopen(base + "/", timeout=5).read()
+                break
+            except OSError:
+                time.sleep(0.5)
+        # No --virtual-time-budget: the page refreshes itself every 2 s, and a
+        # virtual clock would keep following the refreshes.
+        dom = chromium(["--dump-dom", base + "/proc"]).stdout
+        names = [name for name in ("init", "sh", "httpd") if re.search(rf">\s*{name}\s*<", dom)]
+        ok = "<table" in dom and len(names) == 3
+        report("browser/proc-page", ok, f"table with {names}" if ok else dom[-800:] or "empty DOM")
+
+        shot = os.path.join(os.path.dirname(os.path.abspath(kernel)), "index-screenshot.png")
+        if os.path.exists(shot):
+            os.remove(shot)
+        chromium(["--window-size=1024,768", f"--screenshot={shot}", base + "/"])
+        with open(shot, "rb") if os.path.exists(shot) else open(os.devnull, "rb") as f:
+            header = f.read(8)
+        size = os.path.getsize(shot) if os.path.exists(shot) else 0
+        report("browser/screenshot", header == b"\x89PNG\r\n\x1a\n" and size > 5000, f"{shot}, {size} bytes")
+    finally:
+        qemu.kill()
