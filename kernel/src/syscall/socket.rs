@@ -95,6 +95,13 @@ pub fn accept(frame: &mut TrapFrame) -> SysResult {
     let Socket::Tcp(listener) = socket_of(&file)? else {
         return Err(Errno::EOPNOTSUPP);
     };
+    // Check where the peer's address goes *before* taking a connection off
+    // the queue: afterwards, a bad pointer would leave the program with an
+    // open connection it was never told about.
+    let peer_out = frame.arg(1);
+    if peer_out != 0 {
+        with_my_space(|space| space.check_range(peer_out, size_of::<SocketAddr>() as u64, true))?;
+    }
     let (socket, peer) = tcp::accept(listener, file.is_nonblocking())?;
     let new_file = Arc::new(File::new(FileObject::Socket(socket), true, true));
     let fd = install(new_file)?;
