@@ -87,7 +87,10 @@ fn main(args: Args) -> i32 {
             match libsys::wait() {
                 Ok((pid, _)) if pid == shell => break,
                 Ok((pid, status)) if Some(pid) == service => {
-                    eprintln!("init: {} exited with status {}; restarting it", SERVICE[0], status);
+                    eprintln!(
+                        "init: {} exited with status {}; restarting it",
+                        SERVICE[0], status
+                    );
                     libsys::sleep_ms(1000).ok();
                     service = spawn(SERVICE);
                 }

@@ -115,8 +115,14 @@ pub fn bad_address_pointers() -> TestResult {
     let listener = libsys::socket(SOCK_STREAM, O_NONBLOCK).map_err(err)?;
     libsys::bind(listener, &SocketAddr::new(ANY, 5559)).map_err(err)?;
     libsys::listen(listener, 1).map_err(err)?;
-    check!(raw::accept(listener, 0xffff_8000_0000_0000) == Errno::EFAULT.as_return(), "accept into the kernel");
-    check!(raw::accept(listener, 0) == Errno::EAGAIN.as_return(), "accept without an address");
+    check!(
+        raw::accept(listener, 0xffff_8000_0000_0000) == Errno::EFAULT.as_return(),
+        "accept into the kernel"
+    );
+    check!(
+        raw::accept(listener, 0) == Errno::EAGAIN.as_return(),
+        "accept without an address"
+    );
     libsys::close(listener).map_err(err)?;
     let udp = libsys::socket(SOCK_DGRAM, 0).map_err(err)?;
     let ret = raw::sendto(udp, b"x".as_ptr() as usize, 1, 0xffff_8000_0000_0000);
