@@ -446,3 +446,24 @@ mod tests {
         assert_eq!(info.arp_entries().len(), NET_MAX_ARP);
     }
 }
+
+// ANCHOR: schedinfo
+/// Most CPUs `SchedInfo` reports.
+pub const SCHED_MAX_CPUS: usize = 8;
+
+/// What `schedinfo` reports: the scheduler's own counters since boot.
+/// Rates come from two samples (switches per second = change / time).
+#[derive(Clone, Copy, Debug, Default)]
+#[repr(C)]
+pub struct SchedInfo {
+    /// Context switches into a process so far.
+    pub context_switches: u64,
+    /// Timer ticks since boot (10 ms each).
+    pub ticks: u64,
+    /// CPUs running the scheduler.
+    pub cpus: u32,
+    pub _pad: u32,
+    /// Per CPU: timer ticks that found it idle (no process to run).
+    pub idle_ticks: [u64; SCHED_MAX_CPUS],
+}
+// ANCHOR_END: schedinfo

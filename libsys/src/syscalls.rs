@@ -83,6 +83,7 @@ syscall_table! {
     28 => setpgid(pid, pgid);
     29 => set_foreground(pgid);
     30 => meminfo(info_out);
+    31 => schedinfo(info_out);
     40 => ping(dst_ip, seq, timeout_ms);
     41 => netinfo(info_out);
     60 => socket(domain, kind, flags);

@@ -12,7 +12,7 @@
 
 use crate::proc::swtch::Context;
 use core::cell::{Cell, UnsafeCell};
-use core::sync::atomic::{AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use x86_64::instructions::interrupts;
 use x86_64::registers::model_specific::{GsBase, KernelGsBase};
 
@@ -41,8 +41,9 @@ pub struct Cpu {
     pub scheduler_context: UnsafeCell<Context>,
     /// Slot of the process running on this CPU, if any.
     pub current: Cell<Option<usize>>,
-    /// Timer ticks this CPU spent idle (halted in the scheduler).
-    pub idle_ticks: Cell<u64>,
+    /// Timer ticks that found this CPU idle (halted in the scheduler).
+    /// Atomic, because `schedinfo` reads every CPU's.
+    pub idle_ticks: AtomicU64,
 }
 // ANCHOR_END: cpu
 
@@ -70,7 +71,7 @@ impl Cpu {
                 rbp: 0,
             }),
             current: Cell::new(None),
-            idle_ticks: Cell::new(0),
+            idle_ticks: AtomicU64::new(0),
         }
     }
 }
@@ -104,6 +105,17 @@ pub fn this_cpu() -> &'static Cpu {
     };
     // SAFETY: `ptr` points into the static `CPUS` array.
     unsafe { &*ptr }
+}
+
+/// Idle ticks of CPU `id` (0 for CPUs that never started).
+pub fn idle_ticks(id: usize) -> u64 {
+    CPUS.get(id)
+        .map_or(0, |cpu| cpu.idle_ticks.load(Ordering::Relaxed))
+}
+
+/// How many CPUs have started.
+pub fn started() -> usize {
+    CPUS_STARTED.load(Ordering::Relaxed)
 }
 
 // ANCHOR: push_off

@@ -153,7 +153,8 @@ pub fn timer_tick() {
     let mut table = PROCS.lock();
     let cpu = this_cpu();
     let Some(slot) = cpu.current.get() else {
-        cpu.idle_ticks.set(cpu.idle_ticks.get() + 1);
+        cpu.idle_ticks
+            .fetch_add(1, core::sync::atomic::Ordering::Relaxed);
         return;
     };
     table.procs[slot].cpu_ticks += 1;

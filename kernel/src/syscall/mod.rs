@@ -68,6 +68,7 @@ fn dispatch(frame: &mut TrapFrame) -> SysResult {
         nr::setpgid => process::setpgid(frame),
         nr::set_foreground => process::set_foreground(frame),
         nr::meminfo => process::meminfo(frame),
+        nr::schedinfo => process::schedinfo(frame),
         nr::poll => file::poll(frame),
         nr::fcntl => file::fcntl(frame),
         nr::socket => socket::socket(frame),

@@ -213,3 +213,25 @@ pub fn meminfo(frame: &mut TrapFrame) -> SysResult {
     with_my_space(|space| space.copy_out(frame.arg(0), bytes))?;
     Ok(0)
 }
+
+/// The scheduler's counters, for `/sched` and for students' own tools.
+pub fn schedinfo(frame: &mut TrapFrame) -> SysResult {
+    let mut info = libsys::abi::SchedInfo {
+        context_switches: PROCS.lock().switches,
+        ticks: crate::time::ticks(),
+        cpus: crate::arch::cpu::started() as u32,
+        ..Default::default()
+    };
+    for (id, idle) in info.idle_ticks.iter_mut().enumerate() {
+        *idle = crate::arch::cpu::idle_ticks(id);
+    }
+    // SAFETY: `SchedInfo` is plain `repr(C)` data.
+    let bytes = unsafe {
+        core::slice::from_raw_parts(
+            &info as *const _ as *const u8,
+            size_of::<libsys::abi::SchedInfo>(),
+        )
+    };
+    with_my_space(|space| space.copy_out(frame.arg(0), bytes))?;
+    Ok(0)
+}

@@ -5,7 +5,8 @@
 //! result into an `Errno`.
 
 use crate::abi::{
-    DirEntry, MemInfo, NetInfo, PollFd, ProcInfo, SocketAddr, Stat, StrRef, TcpSocketInfo,
+    DirEntry, MemInfo, NetInfo, PollFd, ProcInfo, SchedInfo, SocketAddr, Stat, StrRef,
+    TcpSocketInfo,
 };
 use crate::errno::Errno;
 use crate::syscalls::raw;
@@ -292,4 +293,11 @@ pub fn ping(dst: u32, seq: u16, timeout_ms: u64) -> SysResult<u64> {
 /// `ENETDOWN` if the machine has no network card.
 pub fn netinfo(info: &mut NetInfo) -> SysResult<()> {
     Errno::check(raw::netinfo(info as *mut NetInfo as usize)).map(drop)
+}
+
+/// The scheduler's counters: context switches, ticks, idle ticks per CPU.
+pub fn schedinfo() -> SysResult<SchedInfo> {
+    let mut info = SchedInfo::default();
+    Errno::check(raw::schedinfo(&mut info as *mut SchedInfo as usize))?;
+    Ok(info)
 }

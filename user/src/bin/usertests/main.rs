@@ -180,6 +180,7 @@ const TESTS: &[Test] = &[
         "scheduling::preemption_interleaves",
         scheduling::preemption_interleaves,
     ),
+    ("scheduling::schedinfo_counts", scheduling::schedinfo_counts),
 ];
 // ANCHOR_END: tests
 

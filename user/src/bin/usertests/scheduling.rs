@@ -71,3 +71,40 @@ pub fn preemption_interleaves() -> TestResult {
     );
     Ok(())
 }
+
+/// schedinfo's counters move: yielding to a runnable process is a context
+/// switch, and ticks advance with time.
+pub fn schedinfo_counts() -> TestResult {
+    let before = libsys::schedinfo().map_err(|e| alloc::format!("schedinfo: {e}"))?;
+    let child = libsys::fork().map_err(|e| alloc::format!("fork: {e}"))?;
+    if child == 0 {
+        for _ in 0..50 {
+            libsys::yield_now();
+        }
+        libsys::exit(0);
+    }
+    for _ in 0..50 {
+        libsys::yield_now();
+    }
+    libsys::wait().map_err(|e| alloc::format!("wait: {e}"))?;
+    libsys::sleep_ms(30).ok();
+    let after = libsys::schedinfo().map_err(|e| alloc::format!("schedinfo: {e}"))?;
+    check!(after.cpus >= 1);
+    check!(
+        after.context_switches >= before.context_switches + 50,
+        "{} -> {}",
+        before.context_switches,
+        after.context_switches
+    );
+    check!(
+        after.ticks >= before.ticks + 3,
+        "ticks {} -> {}",
+        before.ticks,
+        after.ticks
+    );
+    check!(
+        libsys::syscalls::raw::schedinfo(0xffff_8000_0000_0000)
+            == libsys::Errno::EFAULT.as_return()
+    );
+    Ok(())
+}

@@ -1,15 +1,11 @@
-//! `/sched`: what the scheduler is doing, derived from `procinfo`.
+//! `/sched`: what the scheduler is doing, from `procinfo` and `schedinfo`.
 //!
-//! No system call reports the scheduler's own figures, so this page works
-//! them out from the process table:
 //! - the run queue: processes RUNNABLE (ready, waiting for the CPU), beside
 //!   those RUNNING (on a CPU: one of them is httpd, asking);
 //! - CPU use: how much each process's `cpu_ticks` grew between two samples
-//!   of the table taken at least a second apart.
-//!
-//! Context switches per second are not shown: counting them needs a
-//! counter in the scheduler and a system call to read it, which this kernel
-//! does not have (an exercise in the book's chapter).
+//!   of the table taken at least a second apart;
+//! - context switches per second and each CPU's idle time: how much the
+//!   scheduler's own counters (`schedinfo`) grew between the same samples.
 
 use super::{Format, html_page, table, unavailable};
 use crate::site::Site;
@@ -18,7 +14,7 @@ use alloc::string::{String, ToString};
 use alloc::vec;
 use alloc::vec::Vec;
 use http::json::Json;
-use libsys::abi::{ProcInfo, ProcState};
+use libsys::abi::{ProcInfo, ProcState, SchedInfo};
 
 /// Length of a timer tick, the unit of `cpu_ticks`.
 const TICK_MS: u64 = 10;
@@ -31,6 +27,7 @@ const MAX_PROCS: usize = 80;
 struct Sample {
     at_ms: u64,
     ticks: Vec<(u32, u64)>,
+    scheduler: SchedInfo,
 }
 
 impl Sample {
@@ -73,13 +70,19 @@ pub fn render(site: &mut Site, format: Format) -> String {
         Ok(count) => &buffer[..count],
         Err(error) => return unavailable("sched", "procinfo", error, format),
     };
+    let scheduler = match libsys::schedinfo() {
+        Ok(info) => info,
+        Err(error) => return unavailable("sched", "schedinfo", error, format),
+    };
     let current = Sample {
         at_ms: libsys::uptime_ms(),
         ticks: procs.iter().map(|p| (p.pid, p.cpu_ticks)).collect(),
+        scheduler,
     };
     let since_boot = Sample {
         at_ms: 0,
         ticks: Vec::new(),
+        scheduler: SchedInfo::default(),
     };
     let baseline = site.sched.baseline(&current).unwrap_or(&since_boot);
     let interval_ms = (current.at_ms - baseline.at_ms).max(1);
@@ -90,6 +93,13 @@ pub fn render(site: &mut Site, format: Format) -> String {
     };
     let count = |state: ProcState| procs.iter().filter(|p| p.state == state as u8).count() as u64;
     let busy: u64 = procs.iter().map(percent).sum();
+    let switches = current.scheduler.context_switches - baseline.scheduler.context_switches;
+    let switches_per_second = switches * 1000 / interval_ms;
+    let cpus = (current.scheduler.cpus as usize).clamp(1, current.scheduler.idle_ticks.len());
+    let idle_percent = |cpu: usize| {
+        let idle = current.scheduler.idle_ticks[cpu] - baseline.scheduler.idle_ticks[cpu];
+        (idle * TICK_MS * 100 / interval_ms).min(100)
+    };
     let state_name = |p: &ProcInfo| ProcState::from_u8(p.state).map_or("?", ProcState::name);
     match format {
         Format::Json => {
@@ -103,6 +113,15 @@ pub fn render(site: &mut Site, format: Format) -> String {
             json.key("sleeping").uint(count(ProcState::Sleeping));
             json.key("zombie").uint(count(ProcState::Zombie));
             json.key("cpu_busy_percent").uint(busy);
+            json.key("context_switches")
+                .uint(current.scheduler.context_switches);
+            json.key("context_switches_per_second")
+                .uint(switches_per_second);
+            json.key("cpu_idle_percent").begin_array();
+            for cpu in 0..cpus {
+                json.uint(idle_percent(cpu));
+            }
+            json.end_array();
             json.key("per_process").begin_array();
             for p in procs {
                 json.begin_object();
@@ -124,6 +143,8 @@ pub fn render(site: &mut Site, format: Format) -> String {
                     "run queue (runnable)",
                     "sleeping",
                     "CPU busy",
+                    "context switches/s",
+                    "idle (per CPU)",
                 ],
                 [vec![
                     format!(
@@ -135,6 +156,11 @@ pub fn render(site: &mut Site, format: Format) -> String {
                     count(ProcState::Runnable).to_string(),
                     count(ProcState::Sleeping).to_string(),
                     format!("{busy} %"),
+                    switches_per_second.to_string(),
+                    (0..cpus)
+                        .map(|c| format!("cpu{c}: {} %", idle_percent(c)))
+                        .collect::<Vec<_>>()
+                        .join(", "),
                 ]]
                 .into_iter(),
             );
@@ -149,8 +175,8 @@ pub fn render(site: &mut Site, format: Format) -> String {
             let body = format!(
                 "{summary}\n<h2>CPU over the last {interval_ms} ms</h2>\n{}\n\
                  <p>Percentages are CPU ticks (10 ms each) gained between two looks at \
-                 the process table. Context switches per second are not shown: no system \
-                 call reports them.</p>",
+                 the process table; switches and idle time come from the scheduler's own \
+                 counters (<code>schedinfo</code>).</p>",
                 table(&["pid", "name", "state", "CPU"], rows)
             );
             html_page("sched", &body)
