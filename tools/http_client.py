@@ -45,7 +45,10 @@ class Client:
         for line in lines[1:]:
             name, _, value = line.partition(":")
             headers[name.strip().lower()] = value.strip()
-        length = 0 if head_only else int(headers.get("content-length", "0"))
+        # A HEAD answer and a 304 have no body, whatever Content-Length says
+        # (RFC 9110 §6.4.1).
+        no_body = head_only or status == 304
+        length = 0 if no_body else int(headers.get("content-length", "0"))
         while len(self.buffer) < length:
             self._fill()
         body, self.buffer = self.buffer[:length], self.buffer[length:]

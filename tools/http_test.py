@@ -53,6 +53,13 @@ def check_status_codes(port, report):
         # A well-formed request for a malformed path: the connection stays.
         nul = client.get("/a%00b.html")
         report("http/400-nul-in-path", nul.status == 400, str(nul.status))
+        # Conditional GET: the tag we got back means "unchanged": 304, no body.
+        etag = index.headers.get("etag", "")
+        same = client.get("/", extra=f"If-None-Match: {etag}\r\n")
+        other = client.get("/", extra='If-None-Match: "0000000000000000"\r\n')
+        report("http/304", etag.startswith('"') and same.status == 304 and same.body == b""
+               and same.headers.get("etag") == etag and other.status == 200 and other.body == index.body,
+               f"ETag {etag}: {same.status} with it, {other.status} with another")
         missing = client.get("/no-such-file.html")
         report("http/404", missing.status == 404, str(missing.status))
         escape = client.get("/../etc/motd")

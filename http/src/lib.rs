@@ -18,6 +18,7 @@
 
 extern crate alloc;
 
+pub mod etag;
 pub mod html;
 pub mod json;
 pub mod mime;

@@ -49,6 +49,8 @@ pub struct Request {
     pub keep_alive: bool,
     /// The `Range` header, if there was exactly one (see `range::parse`).
     pub range: Option<String>,
+    /// The `If-None-Match` header: tags of versions the client already has.
+    pub if_none_match: Option<String>,
     /// Bytes of body that follow the head; the reader skips them.
     pub body_length: usize,
 }
@@ -136,6 +138,7 @@ pub fn parse(buffer: &[u8]) -> Result<Head, Rejection> {
         version,
         keep_alive: fields.keep_alive(version),
         range: fields.range.map(String::from),
+        if_none_match: fields.if_none_match.map(String::from),
         body_length: fields.body_length(version)?,
     };
     if version == Version::Http11 && fields.hosts != 1 {
@@ -193,6 +196,7 @@ struct Fields<'a> {
     keep_alive: bool,
     range: Option<&'a str>,
     ranges: usize,
+    if_none_match: Option<&'a str>,
 }
 
 impl<'a> Fields<'a> {
@@ -214,6 +218,8 @@ impl<'a> Fields<'a> {
                     fields.close |= option.eq_ignore_ascii_case("close");
                     fields.keep_alive |= option.eq_ignore_ascii_case("keep-alive");
                 }
+            } else if name.eq_ignore_ascii_case("if-none-match") {
+                fields.if_none_match = value;
             } else if name.eq_ignore_ascii_case("range") {
                 fields.ranges += 1;
                 fields.range = value;

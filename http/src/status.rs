@@ -8,6 +8,7 @@
 pub enum Status {
     Ok,
     PartialContent,
+    NotModified,
     BadRequest,
     Forbidden,
     NotFound,
@@ -27,6 +28,7 @@ impl Status {
         match self {
             Status::Ok => 200,
             Status::PartialContent => 206,
+            Status::NotModified => 304,
             Status::BadRequest => 400,
             Status::Forbidden => 403,
             Status::NotFound => 404,
@@ -48,6 +50,7 @@ impl Status {
         match self {
             Status::Ok => "OK",
             Status::PartialContent => "Partial Content",
+            Status::NotModified => "Not Modified",
             Status::BadRequest => "Bad Request",
             Status::Forbidden => "Forbidden",
             Status::NotFound => "Not Found",
@@ -73,9 +76,10 @@ impl Status {
 mod tests {
     use super::*;
 
-    const ALL: [Status; 14] = [
+    const ALL: [Status; 15] = [
         Status::Ok,
         Status::PartialContent,
+        Status::NotModified,
         Status::BadRequest,
         Status::Forbidden,
         Status::NotFound,

@@ -10,8 +10,14 @@
 //! closes it again: three more system calls per 16 KiB, against a whole
 //! descriptor per client for the length of the download. (The files under
 //! /www come from the initrd and cannot change while we read them.)
+//!
+//! Each file gets an entity tag, a hash of its bytes, computed the first
+//! time it is served and remembered (again: the files cannot change). A
+//! browser that sends the tag back in `If-None-Match` gets `304 Not
+//! Modified` and no body.
 
 use crate::router::Reply;
+use crate::site::Site;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -84,7 +90,7 @@ fn stat(path: &str) -> SysResult<Stat> {
 // ANCHOR: serve
 /// The reply to a GET or HEAD of the file at `path` (already made safe
 /// by `http::path::resolve`).
-pub fn serve(path: &str, request: &Request) -> Reply {
+pub fn serve(path: &str, request: &Request, site: &mut Site) -> Reply {
     let mut full = format!("{ROOT}{path}");
     if full.ends_with('/') {
         full.push_str("index.html");
@@ -103,13 +109,34 @@ pub fn serve(path: &str, request: &Request) -> Reply {
         Ok(_) => return Reply::error(Status::NotFound, "not a file", request),
         Err(reply) => return reply,
     };
+    let etag = match etag_of(&full, site) {
+        Ok(etag) => etag,
+        Err(error) => return error_reply(error, request),
+    };
+    let content_type = http::mime::content_type(&full);
+    if request
+        .if_none_match
+        .as_deref()
+        .is_some_and(|tags| http::etag::matches(tags, &etag))
+    {
+        // RFC 9110 §15.4.5: no body; Content-Length, if sent, is what a 200
+        // would have carried.
+        let mut bytes = Vec::new();
+        Response::new(Status::NotModified)
+            .content_type(content_type)
+            .content_length(stat.size)
+            .header("ETag", &etag)
+            .keep_alive(request.keep_alive)
+            .write_head(&mut bytes);
+        return Reply::new(bytes, None, !request.keep_alive);
+    }
     let range = match &request.range {
         Some(header) => http::range::parse(header, stat.size),
         None => ByteRange::Full,
     };
-    let content_type = http::mime::content_type(&full);
-    let response =
-        Response::for_file(range, stat.size, content_type).keep_alive(request.keep_alive);
+    let response = Response::for_file(range, stat.size, content_type)
+        .header("ETag", &etag)
+        .keep_alive(request.keep_alive);
     let mut bytes = Vec::new();
     response.write_head(&mut bytes);
     if !request.wants_body() || range == ByteRange::Unsatisfiable {
@@ -128,6 +155,31 @@ pub fn serve(path: &str, request: &Request) -> Reply {
     Reply::new(bytes, Some(body), !request.keep_alive)
 }
 // ANCHOR_END: serve
+
+// ANCHOR: etag
+/// The entity tag of the file at `path`: a hash of its bytes, computed
+/// once per file (reading it in chunks) and then taken from `site.etags`.
+fn etag_of(path: &str, site: &mut Site) -> SysResult<String> {
+    if let Some(etag) = site.etags.get(path) {
+        return Ok(etag.clone());
+    }
+    let fd = libsys::open(path, O_RDONLY)?;
+    let mut hash = http::etag::FNV_OFFSET;
+    let mut chunk = [0u8; 4096];
+    let result = loop {
+        match libsys::read(fd, &mut chunk) {
+            Ok(0) => break Ok(()),
+            Ok(n) => hash = http::etag::fnv1a(hash, &chunk[..n]),
+            Err(e) => break Err(e),
+        }
+    };
+    let _ = libsys::close(fd);
+    result?;
+    let etag = http::etag::from_hash(hash);
+    site.etags.insert(String::from(path), etag.clone());
+    Ok(etag)
+}
+// ANCHOR_END: etag
 
 fn stat_or_reply(path: &str, request: &Request) -> Result<Stat, Reply> {
     stat(path).map_err(|error| error_reply(error, request))

@@ -73,7 +73,7 @@ pub fn respond(request: &Request, site: &mut Site) -> Reply {
     if format == Format::Json {
         return Reply::error(Status::NotFound, "no such API page", request);
     }
-    files::serve(&path, request)
+    files::serve(&path, request, site)
 }
 // ANCHOR_END: respond
 

@@ -21,4 +21,6 @@ pub struct Stats {
 pub struct Site {
     pub stats: Stats,
     pub sched: Sampler,
+    /// Entity tags of the files served so far, by path (see `files.rs`).
+    pub etags: alloc::collections::BTreeMap<alloc::string::String, alloc::string::String>,
 }
