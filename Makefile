@@ -93,10 +93,13 @@ test: kernel initrd
 
 # Benchmarks (tools/bench.py, user/src/bin/bench.rs): a release build of its
 # own in $(BUILD)/release, so it does not overwrite the debug build that
-# `make test` uses; `make bench ACCEL=kvm` runs the guest under KVM.
+# `make test` uses; `make bench ACCEL=kvm` runs the guest under KVM. Then
+# the network benchmarks against the host's Linux through a tap device
+# (tools/net_bench.py: needs root, skipped otherwise).
 bench: setup
 	$(MAKE) kernel initrd PROFILE=release BUILD=$(BUILD)/release
 	python3 tools/bench.py --kernel $(BUILD)/release/kernel.elf --initrd $(BUILD)/release/initrd.tar --accel $(ACCEL)
+	python3 tools/net_bench.py --kernel $(BUILD)/release/kernel.elf --initrd $(BUILD)/release/initrd.tar --accel $(ACCEL)
 
 check: setup
 	cargo fmt --all -- --check
