@@ -15,15 +15,15 @@
 //! So there is exactly one place where packets are processed, the network
 //! thread, and socket calls never hold the stack's lock while sleeping.
 //!
-//! - `socket.rs`: the `Socket` object and its states;
+//! - `object.rs`: the `Socket` object and its states;
 //! - `tcp.rs`, `udp.rs`: the operations for each protocol;
 //! - `stack.rs`: the adapter to the network thread;
 //! - `errors.rs`: the `net` crate's errors as errno values.
 
 pub mod errors;
-pub mod socket;
+pub mod object;
 pub mod stack;
 pub mod tcp;
 pub mod udp;
 
-pub use socket::Socket;
+pub use object::Socket;

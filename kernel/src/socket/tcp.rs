@@ -5,7 +5,7 @@
 //! (or return `EAGAIN` for a non-blocking socket).
 
 use super::errors::from_tcp;
-use super::socket::{Socket, TcpSocket};
+use super::object::{Socket, TcpSocket};
 use super::stack::{kick, wait_until, with_interface};
 use crate::fs::poll::Readiness;
 use crate::sync::SpinLock;

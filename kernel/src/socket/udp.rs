@@ -1,7 +1,7 @@
 //! UDP socket operations: datagrams, each sent and received whole.
 
 use super::errors::from_net;
-use super::socket::UdpSocket;
+use super::object::UdpSocket;
 use super::stack::{kick, wait_until, with_interface};
 use crate::sync::SpinLock;
 use core::net::{Ipv4Addr, SocketAddrV4};
