@@ -317,6 +317,15 @@ def check_capacity(port, report):
             client.close()
 
 
+def kernel_memory(port):
+    """/api/mem as a dict (the kernel's frames and heap)."""
+    client = Client(port)
+    try:
+        return json.loads(client.get("/api/mem").body)
+    finally:
+        client.close()
+
+
 def run_http_tests(kernel, initrd, accel, timeout, report):
     port = free_port()
     Qemu.initrd = initrd
@@ -333,6 +342,7 @@ def run_http_tests(kernel, initrd, accel, timeout, report):
             report("http/reachable", False, qemu.text()[-800:])
             return
         before = live_sockets(port)[1]
+        memory_before = kernel_memory(port)
         check_status_codes(port, report)
         check_live_pages(port, report)
         check_keep_alive(port, report)
@@ -354,6 +364,17 @@ def run_http_tests(kernel, initrd, accel, timeout, report):
             time.sleep(1)
         report("http/sockets-back-to-idle", after == idle and open_connections == 1,
                f"before the tests {before}, after {after}, httpd connections open {open_connections}")
+        # Memory: the kernel heap (socket buffers, connection state) comes
+        # back once the connections are gone (and TIME-WAIT, 2 s, is over).
+        # Frames are reported, not judged: httpd's own heap keeps its
+        # high-water mark, as any malloc does.
+        time.sleep(3)
+        memory_after = kernel_memory(port)
+        heap_growth = memory_after["heap_used_bytes"] - memory_before["heap_used_bytes"]
+        frames_change = memory_after["frames_free_bytes"] - memory_before["frames_free_bytes"]
+        report("http/memory-back-to-idle", heap_growth <= 128 * 1024,
+               f"kernel heap {memory_before['heap_used_bytes']} -> {memory_after['heap_used_bytes']} bytes "
+               f"({heap_growth:+}), free frames {frames_change:+} bytes")
         crashed = re.search(r"KERNEL|panic", qemu.text())
         report("http/no-crash", crashed is None, qemu.text()[-1500:] if crashed else "")
     finally:
