@@ -103,7 +103,7 @@ bench: setup
 
 check: setup
 	cargo fmt --all -- --check
-	cargo clippy -p net -p libsys --all-targets -- -D warnings
+	cargo clippy --workspace --exclude kernel --exclude user --all-targets -- -D warnings
 	cd kernel && cargo clippy -- -D warnings
 	cd user && cargo clippy -- -D warnings
 
