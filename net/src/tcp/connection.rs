@@ -41,6 +41,12 @@ pub const DEFAULT_MSS: usize = 536;
 const MIN_MSS: usize = 64;
 /// RFC 7323 §2.3: the largest window shift.
 const MAX_WINDOW_SHIFT: u8 = 14;
+/// Duplicate ACKs owed at most between two `dispatch`es: one more than
+/// the three a sender needs to fast-retransmit (RFC 5681 §3.2), so that one
+/// lost on the way does not cost it, and few enough that a burst of
+/// out-of-order segments cannot fill the interface's transmit queue with
+/// bare ACKs.
+const MAX_DUP_ACKS: u32 = 4;
 
 /// Who holds the connection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -126,10 +132,13 @@ pub struct Connection {
 
     // Output owed to the peer, sent by the next `dispatch`.
     ack_now: bool,
-    /// A duplicate ACK owed for out-of-order data: sent bare, even when
-    /// data goes out too, because an ACK that carries data does not count
-    /// as a duplicate (RFC 5681 §2) and would not trigger fast retransmit.
-    dup_ack_now: bool,
+    /// Duplicate ACKs owed for out-of-order data, one per segment (RFC
+    /// 5681 §4.2), up to `MAX_DUP_ACKS`: sent bare, even when data goes out
+    /// too, because an ACK that carries data does not count as a duplicate
+    /// (RFC 5681 §2) and would not trigger fast retransmit. A count, not a
+    /// flag: segments that arrive in one burst are all handled before the
+    /// next `dispatch`, and a sender needs three duplicates to retransmit.
+    dup_acks_owed: u32,
     unacked_segments: u32,
     fast_retransmit: bool,
     send_probe: bool,
@@ -195,7 +204,7 @@ impl Connection {
             delayed_ack_at: None,
             close_at: None,
             ack_now: false,
-            dup_ack_now: false,
+            dup_acks_owed: 0,
             unacked_segments: 0,
             fast_retransmit: false,
             send_probe: false,
@@ -283,7 +292,7 @@ impl Connection {
         self.delayed_ack_at = None;
         self.close_at = None;
         self.ack_now = false;
-        self.dup_ack_now = false;
+        self.dup_acks_owed = 0;
     }
 
     fn enter_time_wait(&mut self, now: Instant) {

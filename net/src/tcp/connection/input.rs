@@ -7,7 +7,7 @@
 //! from here: replies are recorded (`ack_now`, `pending_reset`, ...) and
 //! `output` sends them on the next `dispatch`.
 
-use super::{Connection, Owner, Reset};
+use super::{Connection, MAX_DUP_ACKS, Owner, Reset};
 use crate::tcp::TcpError;
 use crate::tcp::congestion::AckOutcome;
 use crate::tcp::counters::TcpCounters;
@@ -361,7 +361,7 @@ impl Connection {
                     // RFC 5681 §4.2: a duplicate ACK at once for data after
                     // a hole, so the sender can fast-retransmit...
                     counters.out_of_order += 1;
-                    self.dup_ack_now = true;
+                    self.dup_acks_owed = (self.dup_acks_owed + 1).min(MAX_DUP_ACKS);
                 } else if had_holes {
                     // ...and at once when a hole is (partly) filled.
                     self.ack_now = true;

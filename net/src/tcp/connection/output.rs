@@ -46,7 +46,7 @@ impl Connection {
         if self.state == State::Closed {
             return;
         }
-        if core::mem::take(&mut self.dup_ack_now) {
+        for _ in 0..core::mem::take(&mut self.dup_acks_owed) {
             self.emit_segment(self.snd_max, Flags::ACK, &[], counters, emit);
         }
         let mut payload = Vec::new();
@@ -74,7 +74,7 @@ impl Connection {
         let now = self.pending_reset.is_some()
             || (self.state != State::Closed
                 && (self.ack_now
-                    || self.dup_ack_now
+                    || self.dup_acks_owed > 0
                     || self.fast_retransmit
                     || self.plan().is_some()
                     || (self.persist_wanted() && self.persist_at.is_none())));
