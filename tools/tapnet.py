@@ -42,7 +42,9 @@ Pieces:
   `set_conditions(loss, delay_ms, jitter_ms, seed)` at any time;
   `stats()`; `inject(frames)` writes raw frames to QEMU's port as if they
   came from tap0; `qemu_args()`; `boot(...)` starts QEMU on it; on exit
-  QEMU and the relay are killed.
+  QEMU and the relay are killed. `TapNet(trace="x.pcapng")` records every
+  frame the relay sees, with its direction, the lost ones marked "lost by
+  the relay" (a frame comment in Wireshark).
 
 Used by tools/tap_test.py (make test) and tools/net_bench.py (make bench).
 """
@@ -246,19 +248,58 @@ def open_tap(name):
     return fd
 
 
+class PcapngWriter:
+    """Every frame the relay sees, in pcapng (Wireshark opens it): each
+    with its direction (inbound: towards the guest; outbound: from it) and,
+    for the frames the loss dropped, the comment "lost by the relay"."""
+
+    def __init__(self, path):
+        self.file = open(path, "wb")
+        self.file.write(self._block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1)))
+        # One interface: Ethernet (linktype 1), microsecond timestamps.
+        self.file.write(self._block(1, struct.pack("<HHI", 1, 0, 65535)))
+
+    @staticmethod
+    def _block(kind, body):
+        body += b"\0" * (-len(body) % 4)
+        length = len(body) + 12
+        return struct.pack("<II", kind, length) + body + struct.pack("<I", length)
+
+    @staticmethod
+    def _option(code, value):
+        return struct.pack("<HH", code, len(value)) + value + b"\0" * (-len(value) % 4)
+
+    def write(self, frame, to_guest, lost):
+        micros = int(time.time() * 1e6)
+        body = struct.pack("<IIIII", 0, micros >> 32, micros & 0xFFFFFFFF, len(frame), len(frame))
+        body += frame + b"\0" * (-len(frame) % 4)
+        body += self._option(2, struct.pack("<I", 1 if to_guest else 2))  # epb_flags: direction
+        if lost:
+            body += self._option(1, b"lost by the relay")
+        body += struct.pack("<HH", 0, 0)
+        self.file.write(self._block(6, body))
+
+    def close(self):
+        self.file.close()
+
+
 class _Direction:
     """One direction of the relay: its random source, delay line and counters."""
 
-    def __init__(self, counters, index):
+    def __init__(self, counters, index, trace=None, to_guest=False):
         self.counters = counters
         self.frames, self.dropped, self.bytes = index, index + 1, index + 2
         self.rng = random.Random()
         self.queue = []  # heap of (due, sequence, frame)
         self.sequence = 0
+        self.trace, self.to_guest = trace, to_guest
 
     def offer(self, frame, now, loss, delay, jitter):
         """A frame came in: lose it, or queue it for `now + delay (+ jitter)`."""
-        if loss > 0 and self.rng.random() < loss:
+        lost = loss > 0 and self.rng.random() < loss
+        if self.trace:
+            self.trace.write(frame, self.to_guest, lost)
+        if lost:
             self.counters[self.dropped] += 1
             return
         if len(self.queue) >= MAX_QUEUED:
@@ -285,14 +326,24 @@ class _Direction:
         return self.queue[0][0] if self.queue else None
 
 
-def _relay_main(tap_fd, sock, qemu_addr, settings, counters, stop):
+def _relay_main(tap_fd, sock, qemu_addr, settings, counters, stop, trace_path=None):
     """The relay loop (in its own process). `settings` is a shared array:
     [generation, loss to guest, loss to host, delay s, jitter s, seed];
     a new generation re-seeds both directions, so a phase of a test sees
     the same losses every run."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    to_guest = _Direction(counters, COUNTERS.index("to_guest"))
-    to_host = _Direction(counters, COUNTERS.index("to_host"))
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    trace = PcapngWriter(trace_path) if trace_path else None
+    try:
+        _relay_loop(tap_fd, sock, qemu_addr, settings, counters, stop, trace)
+    finally:
+        if trace:
+            trace.close()
+
+
+def _relay_loop(tap_fd, sock, qemu_addr, settings, counters, stop, trace):
+    to_guest = _Direction(counters, COUNTERS.index("to_guest"), trace, to_guest=True)
+    to_host = _Direction(counters, COUNTERS.index("to_host"), trace)
     generation = None
     sel = selectors.DefaultSelector()
     sel.register(tap_fd, selectors.EVENT_READ, "tap")
@@ -339,8 +390,9 @@ class TapNet:
     module docs). A context manager: on exit, the QEMUs started by `boot`
     and the relay process are killed."""
 
-    def __init__(self, loss=0.0, delay_ms=0.0, jitter_ms=0.0, seed=1, tap=TAP):
+    def __init__(self, loss=0.0, delay_ms=0.0, jitter_ms=0.0, seed=1, tap=TAP, trace=None):
         self.tap = tap
+        self.trace = trace  # a pcapng file of every frame, if a path
         self.initial = (loss, delay_ms, jitter_ms, seed)
         self.qemus = []
         self.process = None
@@ -363,7 +415,7 @@ class TapNet:
         self.set_conditions(*self.initial)
         self.process = ctx.Process(
             target=_relay_main, name="tap-relay", daemon=True,
-            args=(self.tap_fd, self.sock, self.qemu_addr, self.settings, self.counters, self.stop))
+            args=(self.tap_fd, self.sock, self.qemu_addr, self.settings, self.counters, self.stop, self.trace))
         try:
             self.process.start()
         except BaseException:
