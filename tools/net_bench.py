@@ -42,7 +42,6 @@ import socket
 import statistics
 import subprocess
 import sys
-import threading
 import time
 
 TOOLS = os.path.dirname(os.path.abspath(__file__))
@@ -350,7 +349,11 @@ def main():
     forwarded = ["--kernel", args.kernel, "--initrd", args.initrd, "--accel", args.accel,
                  "--timeout", str(args.timeout), "--seconds", str(args.seconds),
                  "--udp-seconds", str(args.udp_seconds), "--mib", str(args.mib)]
-    status, tail = tapnet.run_inside(os.path.abspath(__file__), forwarded, on_line, timeout=900)
+    try:
+        status, tail = tapnet.run_inside(os.path.abspath(__file__), forwarded, on_line, timeout=900)
+    except (OSError, RuntimeError, subprocess.SubprocessError) as e:
+        print(f"net_bench: cannot set up the namespace and tap0: {e}")
+        sys.exit(1)
     print()
     print_table(results, args.accel)
     failed = [r for r in results if "failed" in r]

@@ -18,9 +18,11 @@ need python3 python3
 need curl curl
 need addr2line binutils
 [ -e /usr/share/ovmf/OVMF.fd ] || packages+=(ovmf)
-# `make test` also needs a browser for the web pages' test.
+# `make test` also needs a browser for the web pages' test, and `ip`
+# for the tap tests' network namespace (tools/tap_test.py).
 if [ "${1:-}" = "--test" ]; then
     need chromium chromium
+    need ip iproute2
 fi
 
 if [ ${#packages[@]} -gt 0 ]; then

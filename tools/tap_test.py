@@ -42,6 +42,7 @@ import random
 import re
 import socket
 import struct
+import subprocess
 import sys
 import threading
 import time
@@ -484,7 +485,11 @@ def run_tap_tests(kernel, initrd, accel, timeout, report, only="", seed=1):
             "--timeout", str(timeout), "--seed", str(seed)]
     if only:
         args += ["--only", only]
-    status, tail = tapnet.run_inside(os.path.abspath(__file__), args, on_line, timeout=max(600, 3 * timeout))
+    try:
+        status, tail = tapnet.run_inside(os.path.abspath(__file__), args, on_line, timeout=max(600, 3 * timeout))
+    except (OSError, RuntimeError, subprocess.SubprocessError) as e:
+        report("tap/setup", False, f"cannot set up the namespace and tap0: {e}")
+        return
     if status != 0 or not seen:
         report("tap/suite", False, f"the run in the namespace exited with {status} after {len(seen)} "
                                    f"results; last output:\n{tail[-2000:]}")
