@@ -47,8 +47,14 @@ pub use udp::UdpHandle;
 /// Frames received per `poll` at most, so that a flood cannot keep the
 /// network thread from its timers and from sending.
 pub const RX_BATCH: usize = 32;
-/// Frames waiting for the card at most.
-pub const TX_QUEUE_LEN: usize = 32;
+/// Frames waiting for the card at most. TCP hands over everything its
+/// windows allow in one `poll`: a 64 KiB window is about 45 full segments
+/// per connection, plus ACKs for the others, and a frame refused here is a
+/// segment TCP believes it sent (counted in `tx_queue_full`; only its
+/// retransmission timer recovers it). So the queue is sized for several
+/// full windows (at most about 384 KiB of frames), not for the card's ring.
+/// A budget passed down to TCP's output would remove the loss altogether.
+pub const TX_QUEUE_LEN: usize = 256;
 /// Time-to-live of the packets we send (RFC 1122 §3.2.1.7 asks for a
 /// configurable value; 64 is what most systems use today).
 pub const DEFAULT_TTL: u8 = 64;
