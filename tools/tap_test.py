@@ -22,7 +22,7 @@ and `netstat` when asked.
 - tap/tcp-loss-4mib: 5% loss and 2 ms delay each way (seeded); the host
   sends 4 MiB to `tcpecho` while reading the 4 MiB echo, compared by
   SHA-256.
-- tap/connections-200: 200 connections in waves of 50, each echoing some
+- tap/connections-200: 200 connections open at the same time, each echoing some
   bytes and closing; then tap/no-leaked-sockets: after TIME-WAIT (2 s here)
   the guest's `netstat` lists only listeners.
 - tap/no-crash: no kernel panic or trap on the console.
@@ -416,28 +416,46 @@ def inside(args):
             report("tap/tcp-loss-4mib", same, detail)
 
         if wanted("tap/connections"):
-            total, wave = 200, 50
+            # 200 connections open at the same time: every client connects,
+            # then waits at a barrier until all 200 are open, and only then
+            # sends its bytes, reads the echo and closes.
+            total = 200
             results = [False] * total
             errors = []
+            barrier = threading.Barrier(total)
+            open_together = []
             started = time.monotonic()
 
             def client(i):
                 data = random.Random(i).randbytes(100 + i * 37 % 3000)
                 try:
-                    results[i] = echo_exchange(data, time.monotonic() + 60) == data
+                    with socket.create_connection((GUEST_IP, ECHO_PORT), timeout=60) as sock:
+                        try:
+                            barrier.wait(timeout=90)
+                            open_together.append(i)
+                        except threading.BrokenBarrierError:
+                            pass
+                        sock.sendall(data)
+                        back = bytearray()
+                        while len(back) < len(data):
+                            chunk = sock.recv(65536)
+                            if not chunk:
+                                break
+                            back.extend(chunk)
+                        results[i] = bytes(back) == data
                 except OSError as e:
                     errors.append(f"{i}: {e!r}")
-            for first in range(0, total, wave):
-                threads = [threading.Thread(target=client, args=(i,), daemon=True)
-                           for i in range(first, min(total, first + wave))]
-                for t in threads:
-                    t.start()
-                for t in threads:
-                    t.join(timeout=90)
+                    barrier.abort()
+            threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(total)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(timeout=150)
             seconds = time.monotonic() - started
             good = sum(results)
-            report("tap/connections-200", good == total,
-                   f"{good}/{total} connections echoed intact in {seconds:.1f} s ({total / seconds:.0f}/s)"
+            together = len(open_together)
+            report("tap/connections-200", good == total and together == total,
+                   f"{together} open at once, {good}/{total} echoed intact in {seconds:.1f} s"
                    + (f"; errors {errors[:3]}" if errors else ""))
 
         if wanted("tap/connections") or wanted("tap/tcp-loss"):

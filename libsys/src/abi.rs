@@ -124,7 +124,7 @@ pub const SEEK_CUR: u32 = 1;
 pub const SEEK_END: u32 = 2;
 
 /// Most descriptors a process may have open at once.
-pub const MAX_FDS: usize = 128;
+pub const MAX_FDS: usize = 256;
 
 /// What an open file is (`Stat::kind`, `DirEntry::kind`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -15,7 +15,7 @@ use alloc::vec::Vec;
 use libsys::abi::{O_NONBLOCK, POLLERR, POLLHUP, POLLIN, PollFd, SOCK_STREAM, SocketAddr};
 use libsys::{Args, Errno, eprintln, println};
 
-const MAX_CLIENTS: usize = 64;
+const MAX_CLIENTS: usize = 250;
 
 fn write_all(fd: usize, mut data: &[u8]) -> Result<(), Errno> {
     while !data.is_empty() {

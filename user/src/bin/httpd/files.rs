@@ -5,7 +5,7 @@
 //! next one read only when the socket has taken the previous one.
 //!
 //! Nor do we keep the file open while it is sent. A process has only
-//! `MAX_FDS` descriptors (128), and every one held by a download is one
+//! `MAX_FDS` descriptors (256), and every one held by a download is one
 //! client fewer we can serve. So each chunk opens the file, seeks, reads and
 //! closes it again: three more system calls per 16 KiB, against a whole
 //! descriptor per client for the length of the download. (The files under
