@@ -98,13 +98,15 @@ pub struct ProcInfo {
 
 impl ProcInfo {
     pub fn name(&self) -> &str {
-        let len = self
-            .name
-            .iter()
-            .position(|&b| b == 0)
-            .unwrap_or(PROC_NAME_LEN);
-        core::str::from_utf8(&self.name[..len]).unwrap_or("?")
+        padded_str(&self.name)
     }
+}
+
+/// The text in a NUL-padded byte field (a name in a fixed-size struct):
+/// everything before the first NUL, or "?" if it is not UTF-8.
+pub fn padded_str(field: &[u8]) -> &str {
+    let len = field.iter().position(|&b| b == 0).unwrap_or(field.len());
+    core::str::from_utf8(&field[..len]).unwrap_or("?")
 }
 
 // ANCHOR: files
@@ -278,6 +280,12 @@ pub struct TcpSocketInfo {
     pub cwnd: u32,
     pub _pad: u32,
 }
+impl TcpSocketInfo {
+    /// The state's name ("ESTABLISHED", "TIME-WAIT", ...).
+    pub fn state_name(&self) -> &str {
+        padded_str(&self.state)
+    }
+}
 // ANCHOR_END: sockets
 
 // ANCHOR: netinfo
@@ -315,12 +323,7 @@ impl NetCounter {
     }
 
     pub fn name(&self) -> &str {
-        let len = self
-            .name
-            .iter()
-            .position(|&b| b == 0)
-            .unwrap_or(NET_COUNTER_NAME_LEN);
-        core::str::from_utf8(&self.name[..len]).unwrap_or("?")
+        padded_str(&self.name)
     }
 }
 

@@ -106,12 +106,7 @@ impl Proc {
     }
 
     pub fn name(&self) -> &str {
-        let len = self
-            .name
-            .iter()
-            .position(|&b| b == 0)
-            .unwrap_or(PROC_NAME_LEN);
-        core::str::from_utf8(&self.name[..len]).unwrap_or("?")
+        libsys::abi::padded_str(&self.name)
     }
 }
 

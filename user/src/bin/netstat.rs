@@ -28,12 +28,7 @@ fn main(_args: Args) -> i32 {
         "local", "remote", "state", "send-q", "recv-q", "rto"
     );
     for s in &sockets[..n] {
-        let len = s
-            .state
-            .iter()
-            .position(|&b| b == 0)
-            .unwrap_or(s.state.len());
-        let state = core::str::from_utf8(&s.state[..len]).unwrap_or("?");
+        let state = s.state_name();
         println!(
             "{:<22} {:<22} {:<12} {:>7} {:>7} {:>6}",
             address(&s.local),

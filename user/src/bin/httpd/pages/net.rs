@@ -22,12 +22,7 @@ fn address(a: &SocketAddr) -> String {
 }
 
 fn state(info: &TcpSocketInfo) -> &str {
-    let len = info
-        .state
-        .iter()
-        .position(|&b| b == 0)
-        .unwrap_or(info.state.len());
-    core::str::from_utf8(&info.state[..len]).unwrap_or("?")
+    info.state_name()
 }
 
 pub fn render(site: &mut Site, format: Format) -> String {
