@@ -110,6 +110,9 @@ impl File {
                 let end = start.checked_add(data.len()).ok_or(Errno::EINVAL)?;
                 if end > contents.len() {
                     let grow = end - contents.len();
+                    if !crate::mem::heap::has_room_for(grow) {
+                        return Err(Errno::ENOSPC); // /tmp lives in the kernel heap
+                    }
                     contents.try_reserve(grow).map_err(|_| Errno::ENOSPC)?;
                     contents.resize(end, 0);
                 }

@@ -26,7 +26,7 @@ pub struct Pipe {
 }
 
 struct PipeState {
-    buffer: Box<[u8; PIPE_SIZE]>,
+    buffer: Box<[u8]>,
     /// Total bytes ever read and written: `written - read` are waiting, at
     /// `read % PIPE_SIZE`. Counting instead of wrapping makes "full" and
     /// "empty" easy to tell apart.
@@ -39,20 +39,27 @@ struct PipeState {
 // ANCHOR_END: pipe
 
 impl Pipe {
-    /// A pipe with one read end and one write end open.
-    pub fn new() -> Pipe {
-        Pipe {
-            inner: SpinLock::new(
-                "pipe",
-                PipeState {
-                    buffer: Box::new([0; PIPE_SIZE]),
-                    read: 0,
-                    written: 0,
-                    readers: 1,
-                    writers: 1,
-                },
-            ),
+    /// A pipe with one read end and one write end open, or `ENOMEM` when
+    /// its buffer would eat into the kernel heap's reserve.
+    pub fn new() -> Result<Pipe, Errno> {
+        if !crate::mem::heap::has_room_for(PIPE_SIZE) {
+            return Err(Errno::ENOMEM);
         }
+        let mut buffer = alloc::vec::Vec::new();
+        buffer
+            .try_reserve_exact(PIPE_SIZE)
+            .map_err(|_| Errno::ENOMEM)?;
+        buffer.resize(PIPE_SIZE, 0);
+        let state = PipeState {
+            buffer: buffer.into_boxed_slice(),
+            read: 0,
+            written: 0,
+            readers: 1,
+            writers: 1,
+        };
+        Ok(Pipe {
+            inner: SpinLock::new("pipe", state),
+        })
     }
 
     /// Readers sleep here, waiting for bytes.

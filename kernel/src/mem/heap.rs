@@ -6,8 +6,12 @@
 //! even when an interrupt handler allocates too.
 //!
 //! Out of memory: `alloc` returns null and Rust's allocation-error handler
-//! panics. Code that must survive exhaustion (anything a user program can
-//! trigger) uses the fallible APIs (`try_reserve`, `Box::try_new` style).
+//! panics. So the kernel keeps a *reserve*: a large allocation that a user
+//! program can cause (a pipe's buffer, a file in /tmp growing) is refused
+//! with an error unless `RESERVE` bytes stay free after it
+//! (`has_room_for`). The kernel's own small allocations (an open file, a
+//! socket's state) then always find room, and no user program, however
+//! many pipes or files it makes, can make the kernel's allocator fail.
 
 use crate::sync::SpinLock;
 use buddy_system_allocator::Heap;
@@ -59,6 +63,18 @@ pub struct HeapStats {
     /// What the buddy allocator handed out (requests rounded up to powers of two).
     pub allocated: usize,
 }
+
+// ANCHOR: reserve
+/// Heap kept free for the kernel's own small allocations.
+pub const RESERVE: usize = 1 << 20;
+
+/// May a user-caused allocation of `bytes` go ahead without eating into
+/// the reserve?
+pub fn has_room_for(bytes: usize) -> bool {
+    let stats = stats();
+    stats.total.saturating_sub(stats.allocated) >= bytes.saturating_add(RESERVE)
+}
+// ANCHOR_END: reserve
 
 pub fn stats() -> HeapStats {
     let heap = HEAP.0.lock();

@@ -130,7 +130,7 @@ pub fn dup2(frame: &mut TrapFrame) -> SysResult {
 pub fn pipe(frame: &mut TrapFrame) -> SysResult {
     let user_fds = frame.arg(0);
     with_my_space(|space| space.check_range(user_fds, 8, true))?;
-    let pipe = Arc::new(Pipe::new());
+    let pipe = Arc::new(Pipe::new()?);
     let reader = Arc::new(File::new(FileObject::PipeReader(pipe.clone()), true, false));
     let writer = Arc::new(File::new(FileObject::PipeWriter(pipe), false, true));
     let read_fd = install(reader)?;

@@ -5,6 +5,8 @@
 //! - `testhelper spin`: loop forever without a system call
 //! - `testhelper sleep MS`: sleep, then exit 0
 //! - `testhelper print TEXT`: print TEXT and a newline on standard output
+//! - `testhelper pipes`: make pipes until refused, hold them 1.5 s, and
+//!   exit 0 if refused for descriptors (EMFILE), 1 for memory (ENOMEM)
 #![no_std]
 #![no_main]
 
@@ -29,6 +31,18 @@ fn main(args: Args) -> i32 {
         Some("spin") => loop {
             core::hint::spin_loop();
         },
+        Some("pipes") => {
+            let status = loop {
+                match libsys::pipe() {
+                    Ok(_) => {}
+                    Err(libsys::Errno::EMFILE) => break 0,
+                    Err(libsys::Errno::ENOMEM) => break 1,
+                    Err(_) => break 2,
+                }
+            };
+            libsys::sleep_ms(1500).ok(); // hold them while the others try
+            status
+        }
         Some("print") => {
             libsys::println!("{}", args.get(2).unwrap_or(""));
             0

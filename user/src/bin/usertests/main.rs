@@ -98,6 +98,14 @@ const TESTS: &[Test] = &[
     ),
     ("memory::sbrk_out_of_memory", memory::sbrk_out_of_memory),
     ("memory::heap_allocation", memory::heap_allocation),
+    (
+        "memory::pipes_cannot_exhaust_the_kernel_heap",
+        memory::pipes_cannot_exhaust_the_kernel_heap,
+    ),
+    (
+        "memory::tmp_file_cannot_exhaust_the_kernel_heap",
+        memory::tmp_file_cannot_exhaust_the_kernel_heap,
+    ),
     ("bad_pointers::write", bad_pointers::write),
     ("bad_pointers::read", bad_pointers::read),
     ("bad_pointers::wait", bad_pointers::wait),

@@ -89,3 +89,94 @@ pub fn heap_allocation() -> TestResult {
     check!(text == "300000-299999");
     Ok(())
 }
+
+/// Many processes make pipes until refused, all holding them at once:
+/// about 48 MiB of pipe buffers asked of a 31 MiB kernel heap. Each must
+/// stop with EMFILE (its descriptors) or ENOMEM (the heap's reserve), the
+/// kernel must not fail, and the heap must come back when they exit.
+pub fn pipes_cannot_exhaust_the_kernel_heap() -> TestResult {
+    let heap_before = libsys::meminfo()
+        .map_err(|e| alloc::format!("meminfo: {e}"))?
+        .heap_used;
+    const CHILDREN: usize = 24;
+    let mut started = 0;
+    let mut fork_error = None;
+    for _ in 0..CHILDREN {
+        // The child becomes the small testhelper at once, so 24 of them
+        // do not need 24 copies of this (large) program.
+        match libsys::fork() {
+            Ok(0) => {
+                libsys::exec("/bin/testhelper", &["testhelper", "pipes"]);
+                libsys::exit(3);
+            }
+            Ok(_) => started += 1,
+            Err(e) => {
+                fork_error = Some(e);
+                break;
+            }
+        }
+    }
+    let mut refused_for_memory = 0;
+    for _ in 0..started {
+        let (_, status) = libsys::wait().map_err(|e| alloc::format!("wait: {e}"))?;
+        check!(
+            status == 0 || status == 1,
+            "a child stopped with status {status}"
+        );
+        refused_for_memory += status;
+    }
+    check!(
+        fork_error.is_none(),
+        "fork failed after {started} children: {fork_error:?}"
+    );
+    check!(
+        refused_for_memory > 0,
+        "the heap never ran short: the test asked too little"
+    );
+    let heap_after = libsys::meminfo()
+        .map_err(|e| alloc::format!("meminfo: {e}"))?
+        .heap_used;
+    check!(
+        heap_after <= heap_before + 256 * 1024,
+        "heap {heap_before} -> {heap_after} bytes"
+    );
+    Ok(())
+}
+
+/// A file in /tmp grows until the kernel says ENOSPC (it lives in the
+/// kernel heap), and removing it gives the memory back.
+pub fn tmp_file_cannot_exhaust_the_kernel_heap() -> TestResult {
+    use libsys::abi::{O_CREATE, O_TRUNC, O_WRONLY};
+    let heap_before = libsys::meminfo()
+        .map_err(|e| alloc::format!("meminfo: {e}"))?
+        .heap_used;
+    let path = "/tmp/ut-huge";
+    let fd = libsys::open(path, O_CREATE | O_WRONLY | O_TRUNC)
+        .map_err(|e| alloc::format!("open: {e}"))?;
+    let chunk = alloc::vec![0x42u8; 64 * 1024];
+    let mut written = 0usize;
+    let error = loop {
+        match libsys::write(fd, &chunk) {
+            Ok(n) => written += n,
+            Err(e) => break e,
+        }
+        if written > (256 << 20) {
+            break Errno::EINVAL;
+        }
+    };
+    libsys::close(fd).map_err(|e| alloc::format!("close: {e}"))?;
+    libsys::unlink(path).map_err(|e| alloc::format!("unlink: {e}"))?;
+    check!(
+        error == Errno::ENOSPC,
+        "writing stopped with {error} after {written} bytes"
+    );
+    check!(written >= 1 << 20, "only {written} bytes fit");
+    let heap_after = libsys::meminfo()
+        .map_err(|e| alloc::format!("meminfo: {e}"))?
+        .heap_used;
+    check!(
+        heap_after <= heap_before + 256 * 1024,
+        "heap {heap_before} -> {heap_after} bytes"
+    );
+    Ok(())
+}
