@@ -165,6 +165,12 @@ pub fn send(socket: &SpinLock<TcpSocket>, data: &[u8], nonblocking: bool) -> Res
     let handle = handle_of(socket)?;
     let mut sent = 0;
     while sent < data.len() {
+        // Send buffers live in the kernel heap: keep its reserve (see
+        // mem/heap.rs), or a program with many sockets to peers that never
+        // read could fill it.
+        if !crate::mem::heap::has_room_for(data.len() - sent) {
+            return if sent > 0 { Ok(sent) } else { Err(Errno::ENOMEM) };
+        }
         let result = blocking(nonblocking && sent == 0, |tcp, _| {
             tcp.send(handle, &data[sent..])
         });
