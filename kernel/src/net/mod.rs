@@ -108,10 +108,16 @@ pub fn init(ip: Option<&str>, gateway: Option<&str>, apic_id: u32) {
         prefix_len: addresses.prefix_len,
         gateway: addresses.gateway,
     });
-    iface.attach_tcp(TcpTable::new(
-        TcpConfig::default(),
-        isn_secret(card.mac().0),
-    ));
+    // Half-open connections per listener: the crate's default (64) evicts
+    // the oldest beyond it, its SYN-flood defence, and an evicted client is
+    // reset when its ACK arrives. Under TCG a legitimate burst (200 clients
+    // connecting at once) outruns the handshakes, so the kernel allows 256:
+    // still a bound, and cheap, since buffers grow only with data.
+    let tcp_config = TcpConfig {
+        max_half_open: 256,
+        ..TcpConfig::default()
+    };
+    iface.attach_tcp(TcpTable::new(tcp_config, isn_secret(card.mac().0)));
     let interrupts = card.enable_interrupts(apic_id);
     POLLED.store(!interrupts, Ordering::Relaxed);
     let irq = card.irq();

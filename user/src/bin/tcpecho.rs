@@ -48,7 +48,7 @@ fn main(args: Args) -> i32 {
     };
     let setup = libsys::setsockopt(listener, libsys::abi::SO_REUSEADDR, 1)
         .and_then(|()| libsys::bind(listener, &SocketAddr::new([0, 0, 0, 0], port)))
-        .and_then(|()| libsys::listen(listener, 16));
+        .and_then(|()| libsys::listen(listener, 128));
     if let Err(e) = setup {
         eprintln!("tcpecho: cannot listen on port {}: {}", port, e);
         return 1;
