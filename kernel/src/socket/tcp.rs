@@ -169,7 +169,11 @@ pub fn send(socket: &SpinLock<TcpSocket>, data: &[u8], nonblocking: bool) -> Res
         // mem/heap.rs), or a program with many sockets to peers that never
         // read could fill it.
         if !crate::mem::heap::has_room_for(data.len() - sent) {
-            return if sent > 0 { Ok(sent) } else { Err(Errno::ENOMEM) };
+            return if sent > 0 {
+                Ok(sent)
+            } else {
+                Err(Errno::ENOMEM)
+            };
         }
         let result = blocking(nonblocking && sent == 0, |tcp, _| {
             tcp.send(handle, &data[sent..])
