@@ -382,23 +382,9 @@ def run_http_tests(kernel, initrd, accel, timeout, report):
 
 
 def main():
-    import argparse
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--kernel", default=os.path.join(ROOT, "build/kernel.elf"))
-    parser.add_argument("--initrd", default=os.path.join(ROOT, "build/initrd.tar"))
-    parser.add_argument("--accel", default="tcg")
-    parser.add_argument("--timeout", type=int, default=120)
-    args = parser.parse_args()
-    failed = []
-
-    def report(name, passed, detail=""):
-        print(f"{'PASS' if passed else 'FAIL'} {name}" + (f" ({detail})" if detail else ""), flush=True)
-        if not passed:
-            failed.append(name)
-
-    run_http_tests(args.kernel, args.initrd, args.accel, args.timeout, report)
-    raise SystemExit(1 if failed else 0)
+    import standalone
+    args = standalone.arguments(__doc__.splitlines()[0])
+    standalone.run(lambda report: run_http_tests(args.kernel, args.initrd, args.accel, args.timeout, report))
 
 
 if __name__ == "__main__":

@@ -22,11 +22,9 @@ which powers off with the program's status: 33 for 0, 35 otherwise.
 - net/no-card: without a card the kernel boots and ping fails cleanly.
 """
 
-import argparse
 import importlib.util
 import os
 import re
-import sys
 
 TOOLS = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(TOOLS)
@@ -139,25 +137,10 @@ def run_net_tests(kernel, initrd, accel, timeout, report, only=""):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--kernel", default=os.path.join(ROOT, "build/kernel.elf"))
-    parser.add_argument("--initrd", default=os.path.join(ROOT, "build/initrd.tar"))
-    parser.add_argument("--accel", default="tcg")
-    parser.add_argument("--timeout", type=int, default=120)
-    parser.add_argument("--only", default="")
-    args = parser.parse_args()
-    results = []
-
-    def report(name, passed, detail=""):
-        results.append(passed)
-        line = f"{'PASS' if passed else 'FAIL'} {name}"
-        if detail:
-            line += f" ({detail})" if passed else f": {detail}"
-        print(line, flush=True)
-
-    run_net_tests(args.kernel, args.initrd, args.accel, args.timeout, report, args.only)
-    print(f"{sum(results)} passed, {len(results) - sum(results)} failed")
-    sys.exit(0 if results and all(results) else 1)
+    import standalone
+    args = standalone.arguments(__doc__.splitlines()[0])
+    standalone.run(lambda report: run_net_tests(args.kernel, args.initrd, args.accel, args.timeout,
+                                                report, args.only))
 
 
 if __name__ == "__main__":

@@ -179,19 +179,7 @@ def run_sock_tests(kernel, initrd, accel, timeout, report, only=""):
 
 
 if __name__ == "__main__":
-    import argparse
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--kernel", default=os.path.join(root, "build/kernel.elf"))
-    parser.add_argument("--initrd", default=os.path.join(root, "build/initrd.tar"))
-    parser.add_argument("--accel", default="tcg")
-    parser.add_argument("--timeout", type=int, default=120)
-    args = parser.parse_args()
-    results = []
-
-    def report(name, passed, detail=""):
-        results.append(passed)
-        print(f"{'PASS' if passed else 'FAIL'} {name}" + (f" ({detail})" if detail else ""), flush=True)
-    run_sock_tests(args.kernel, args.initrd, args.accel, args.timeout, report)
-    print(f"{sum(results)} passed, {len(results) - sum(results)} failed")
-    sys.exit(0 if all(results) else 1)
+    import standalone
+    args = standalone.arguments(__doc__.splitlines()[0])
+    standalone.run(lambda report: run_sock_tests(args.kernel, args.initrd, args.accel, args.timeout,
+                                                 report, args.only))

@@ -522,31 +522,18 @@ def run_tap_tests(kernel, initrd, accel, timeout, report, only="", seed=1):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--kernel", default=os.path.join(ROOT, "build/kernel.elf"))
-    parser.add_argument("--initrd", default=os.path.join(ROOT, "build/initrd.tar"))
-    parser.add_argument("--accel", default="tcg")
-    parser.add_argument("--timeout", type=int, default=120)
-    parser.add_argument("--only", default="")
-    parser.add_argument("--seed", type=int, default=1, help="of the losses and the payloads")
-    parser.add_argument("--loss-timeout", type=int, default=150, help="seconds for the 4 MiB exchange")
-    parser.add_argument("--inside", metavar="NS", help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    import standalone
+
+    def configure(parser):
+        parser.add_argument("--seed", type=int, default=1, help="of the losses and the payloads")
+        parser.add_argument("--loss-timeout", type=int, default=150, help="seconds for the 4 MiB exchange")
+        parser.add_argument("--inside", metavar="NS", help=argparse.SUPPRESS)
+    args = standalone.arguments(__doc__.splitlines()[0], configure)
     if args.inside:
-        inside(args)
+        inside(args)  # the re-executed half, inside the namespace
         return
-    results = []
-
-    def report(name, passed, detail=""):
-        results.append(passed)
-        line = f"{'PASS' if passed else 'FAIL'} {name}"
-        if detail:
-            line += f" ({detail})" if passed else f": {detail}"
-        print(line, flush=True)
-
-    run_tap_tests(args.kernel, args.initrd, args.accel, args.timeout, report, args.only, args.seed)
-    print(f"{sum(results)} passed, {len(results) - sum(results)} failed")
-    sys.exit(0 if all(results) else 1)
+    standalone.run(lambda report: run_tap_tests(args.kernel, args.initrd, args.accel, args.timeout,
+                                                report, args.only, args.seed))
 
 
 if __name__ == "__main__":

@@ -61,15 +61,7 @@ impl Cpu {
             apic_id: Cell::new(0),
             push_off_depth: Cell::new(0),
             interrupts_were_on: Cell::new(false),
-            scheduler_context: UnsafeCell::new(Context {
-                rsp: 0,
-                r15: 0,
-                r14: 0,
-                r13: 0,
-                r12: 0,
-                rbx: 0,
-                rbp: 0,
-            }),
+            scheduler_context: UnsafeCell::new(Context::EMPTY),
             current: Cell::new(None),
             idle_ticks: AtomicU64::new(0),
         }

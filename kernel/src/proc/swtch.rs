@@ -24,6 +24,19 @@ pub struct Context {
     pub rbx: u64,
     pub rbp: u64,
 }
+
+impl Context {
+    /// All zeros: the context of a slot or CPU that has never switched.
+    pub const EMPTY: Context = Context {
+        rsp: 0,
+        r15: 0,
+        r14: 0,
+        r13: 0,
+        r12: 0,
+        rbx: 0,
+        rbp: 0,
+    };
+}
 // ANCHOR_END: context
 
 // ANCHOR: swtch
