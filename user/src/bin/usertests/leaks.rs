@@ -34,7 +34,7 @@ pub fn faults_leak_nothing() -> TestResult {
     fn round() -> TestResult {
         fn page_fault() -> i32 {
             // SAFETY (not really): the point is to fault.
-            unsafe { (8 as *mut u64).write_volatile(1) };
+            unsafe { core::ptr::dangling_mut::<u64>().write_volatile(1) };
             0
         }
         fn general_protection() -> i32 {

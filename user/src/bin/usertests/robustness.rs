@@ -224,7 +224,7 @@ pub fn tmp_nodes_cannot_exhaust_the_kernel_heap() -> TestResult {
         let mut made = 0u32;
         let failure = loop {
             let path = format!("/tmp/many/f{made}");
-            let result = if made % 2 == 0 {
+            let result = if made.is_multiple_of(2) {
                 libsys::open(&path, O_CREATE | O_RDWR).and_then(libsys::close)
             } else {
                 libsys::mkdir(&path)
