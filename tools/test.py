@@ -329,6 +329,9 @@ def main():
     if not args.only or "net/" in args.only:
         net_test.run_net_tests(args.kernel, args.initrd, args.accel, args.timeout, report, args.only)
         sock_test.run_sock_tests(args.kernel, args.initrd, args.accel, args.timeout, report, args.only)
+    if not args.only or "fuzz/" in args.only:
+        from fuzz_test import run_fuzz_tests
+        run_fuzz_tests(args.kernel, args.initrd, args.accel, args.timeout, report, args.only)
     if not args.only or "tap/" in args.only:
         from tap_test import run_tap_tests
         run_tap_tests(args.kernel, args.initrd, args.accel, args.timeout, report, args.only)
