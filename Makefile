@@ -8,7 +8,7 @@
 #   make bench         release build, benchmarks in QEMU beside the host's Linux
 #   make check         rustfmt and clippy on every crate
 #   make iso           the hybrid BIOS/UEFI Limine ISO
-#   make docs          the mdBook in docs/ (installs mdbook if missing)
+#   make docs          the book, in docs/book/index.html (installs the pinned mdbook)
 #
 # Every target that needs tools first runs `setup`, which installs what is
 # missing (apt packages, the pinned Rust toolchain and target) and says so.
@@ -141,9 +141,12 @@ iso: kernel initrd $(LIMINE_DIR)/limine
 	  $(BUILD)/iso_root -o $(ISO)
 	$(LIMINE_DIR)/limine bios-install $(ISO)
 
+# The book, built with the mdbook version pinned in tools/setup.sh; open
+# docs/book/index.html.
+MDBOOK_VERSION := $(shell sed -n 's/^MDBOOK_VERSION=//p' tools/setup.sh)
 docs:
-	@command -v mdbook >/dev/null || { echo "Installing mdbook (cargo install)"; cargo install mdbook --locked; }
-	mdbook build docs
+	@tools/setup.sh --docs
+	.tools/mdbook-$(MDBOOK_VERSION)/bin/mdbook build docs
 
 clean:
 	cargo clean

@@ -75,7 +75,6 @@ pub struct StrRef {
     pub len: u64,
 }
 
-// ANCHOR: procinfo
 /// One process, as `procinfo` reports it.
 #[derive(Clone, Copy, Debug, Default)]
 #[repr(C)]
@@ -94,7 +93,6 @@ pub struct ProcInfo {
     /// NUL-padded name (the file name it was started from).
     pub name: [u8; PROC_NAME_LEN],
 }
-// ANCHOR_END: procinfo
 
 impl ProcInfo {
     pub fn name(&self) -> &str {
@@ -109,7 +107,6 @@ pub fn padded_str(field: &[u8]) -> &str {
     core::str::from_utf8(&field[..len]).unwrap_or("?")
 }
 
-// ANCHOR: files
 /// `open` flags (Linux's values).
 pub const O_RDONLY: u32 = 0;
 pub const O_WRONLY: u32 = 1;
@@ -207,7 +204,6 @@ pub struct MemInfo {
     pub heap_used: u64,
     pub page_size: u64,
 }
-// ANCHOR_END: files
 
 // ANCHOR: sockets
 /// Address family: IPv4 (the only one).
@@ -288,7 +284,6 @@ impl TcpSocketInfo {
 }
 // ANCHOR_END: sockets
 
-// ANCHOR: netinfo
 /// Room for a counter's name in [`NetCounter`], NUL-padded.
 pub const NET_COUNTER_NAME_LEN: usize = 24;
 /// Counters each list of [`NetInfo`] can carry.
@@ -420,7 +415,6 @@ impl NetInfo {
             .map(|c| c.value)
     }
 }
-// ANCHOR_END: netinfo
 
 #[cfg(test)]
 mod tests {
@@ -450,7 +444,6 @@ mod tests {
     }
 }
 
-// ANCHOR: schedinfo
 /// Most CPUs `SchedInfo` reports.
 pub const SCHED_MAX_CPUS: usize = 8;
 
@@ -469,4 +462,3 @@ pub struct SchedInfo {
     /// Per CPU: timer ticks that found it idle (no process to run).
     pub idle_ticks: [u64; SCHED_MAX_CPUS],
 }
-// ANCHOR_END: schedinfo

@@ -205,7 +205,6 @@ pub fn unlink(frame: &mut TrapFrame) -> SysResult {
     tree::remove(&path_argument(frame, 0)?).map(|()| 0)
 }
 
-// ANCHOR: poll
 /// poll(fds, count, timeout_ms): fills each entry's `revents`, sleeping
 /// until at least one is non-zero or the timeout passes (-1: no timeout).
 pub fn poll(frame: &mut TrapFrame) -> SysResult {
@@ -243,7 +242,6 @@ pub fn poll(frame: &mut TrapFrame) -> SysResult {
     with_my_space(|space| space.copy_out(user_fds, bytes))?;
     Ok(ready as u64)
 }
-// ANCHOR_END: poll
 
 /// fcntl(fd, F_GETFL) and fcntl(fd, F_SETFL, flags): only `O_NONBLOCK` can
 /// be changed.
