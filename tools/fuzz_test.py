@@ -1,52 +1,50 @@
-"""The randomized system-call tester (user/src/bin/fuzz.rs), run on a
-booted kernel: `fuzz CALLS FIRST_SEED SEEDS` must end with `fuzz: done`,
-QEMU must exit cleanly, and the kernel must never report a panic or trap.
+#!/usr/bin/env python3
+"""The randomized system-call tester (user/src/bin/fuzz.rs) on a booted kernel.
 
-`make test` runs a fixed set of seeds (`fuzz/seeds-1-4`); `make
-fuzz-syscalls` runs many more (this file as a script: `--calls`,
-`--seeds`, `--first-seed`). A seed that crashes the kernel is replayed
-with the same three numbers, and the call it found becomes a named test
-in usertests/robustness.rs.
+`fuzz CALLS FIRST_SEED SEEDS` must end with `fuzz: done`, QEMU must power
+off cleanly, and the kernel must never report a panic or trap. `make test`
+runs a fixed set of seeds (`fuzz/seeds`); `make fuzz-syscalls` runs this
+file with more (`--calls`, `--first-seed`, `--seeds`). A seed that crashes
+the kernel is replayed with the same three numbers, and the call it found
+becomes a named test in user/src/bin/usertests/robustness.rs.
 
-Standalone: python3 tools/fuzz_test.py [--calls N] [--seeds N] [--first-seed N]
+    tools/fuzz_test.py [--calls 50000] [--first-seed 1] [--seeds 20]
 """
 
 import re
+import sys
 import time
 
-from test import Qemu, QEMU_SUCCESS
+import harness
 
-NET = ["-netdev", "user,id=n0", "-device", "e1000,netdev=n0"]
+NAMES = ["fuzz/seeds"]
 
 
-def run_fuzz_tests(kernel, initrd, accel, timeout, report, only="",
-                   calls=5000, first_seed=1, seeds=4):
-    name = f"fuzz/seeds-{first_seed}-{first_seed + seeds - 1}"
-    if only and only not in name and not name.startswith(only):
-        return
-    Qemu.initrd = initrd
+def run(tests):
+    calls = getattr(tests.options, "calls", 2500)
+    first = getattr(tests.options, "first_seed", 1)
+    seeds = getattr(tests.options, "seeds", 4)
     started = time.monotonic()
-    qemu = Qemu(kernel, accel, f"-- fuzz {calls} {first_seed} {seeds}", extra=NET)
-    # Roughly 1,200 calls a second under TCG, plus a second per stuck worker.
-    status = qemu.wait_exit(max(timeout, calls * seeds // 300))
+    qemu = tests.boot(f"-- fuzz {calls} {first} {seeds}", extra=harness.NET_ARGS)
+    # About a thousand calls a second under TCG, and a second per worker
+    # the watchdog has to stop: allow three times that.
+    status = qemu.wait_exit(max(tests.timeout, calls * seeds * 3 // 1000))
     out = qemu.text()
     summary = re.search(r"^fuzz: (\d+) calls in ([\d.]+) s.*$", out, re.M)
-    crashed = "KERNEL" in out or "panicked" in out
-    ok = status == QEMU_SUCCESS and "fuzz: done" in out and not crashed and summary
-    detail = (summary.group(0) + f" (boot to end {time.monotonic() - started:.0f} s)"
-              if ok else f"exit status {status}; last output:\n{out[-2000:]}")
-    report(name, bool(ok), detail)
+    crashed = re.search(r"KERNEL (PANIC|TRAP)|panicked", out)
+    ok = (status == harness.QEMU_SUCCESS and "fuzz: done" in out and not crashed
+          and summary is not None)
+    detail = (f"seeds {first}..{first + seeds - 1}: {summary.group(0)[6:]}, "
+              f"{time.monotonic() - started:.0f} s from boot" if ok
+              else f"exit status {status}; last output:\n{out[-2000:]}")
+    tests.report("fuzz/seeds", ok, detail)
+
+
+def options(parser):
+    parser.add_argument("--calls", type=int, default=50_000, help="calls per seed")
+    parser.add_argument("--first-seed", type=int, default=1)
+    parser.add_argument("--seeds", type=int, default=20)
 
 
 if __name__ == "__main__":
-    from standalone import arguments, run
-
-    def options(parser):
-        parser.add_argument("--calls", type=int, default=50_000, help="calls per seed")
-        parser.add_argument("--first-seed", type=int, default=1)
-        parser.add_argument("--seeds", type=int, default=20)
-
-    args = arguments("Randomized system calls against a booted kernel.", options)
-    run(lambda report: run_fuzz_tests(args.kernel, args.initrd, args.accel, args.timeout,
-                                      report, args.only, args.calls, args.first_seed,
-                                      args.seeds))
+    harness.main(sys.modules[__name__], options)

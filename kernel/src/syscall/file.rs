@@ -198,7 +198,6 @@ pub fn unlink(path: UserPtr<u8>, path_len: usize) -> SysResult {
     tree::remove(&path_argument(path, path_len)?).map(|()| 0)
 }
 
-// ANCHOR: poll
 /// poll(fds, count, timeout_ms): fills each entry's `revents`, sleeping
 /// until at least one is non-zero or the timeout passes (-1: no timeout).
 pub fn poll(fds_inout: UserPtr<PollFd>, count: usize, timeout_ms: i64) -> SysResult {
@@ -233,7 +232,6 @@ pub fn poll(fds_inout: UserPtr<PollFd>, count: usize, timeout_ms: i64) -> SysRes
     with_my_space(|space| space.write_slice(fds_inout, &fds))?;
     Ok(ready as u64)
 }
-// ANCHOR_END: poll
 
 /// fcntl(fd, F_GETFL) and fcntl(fd, F_SETFL, flags): only `O_NONBLOCK` can
 /// be changed.

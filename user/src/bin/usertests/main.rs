@@ -5,7 +5,11 @@
 //! `N passed, N failed`. `make test` boots the kernel with `-- usertests`
 //! and reads those lines. Tests that must crash (faults) crash in a child.
 //!
-//! `usertests NAME` runs only the tests whose name contains NAME.
+//! `usertests FILTER` runs only the tests whose full name, `usertests/NAME`,
+//! contains FILTER: `usertests pipes` runs every test with "pipes" in its
+//! name, `usertests usertests/pipes::` only the pipe tests. The host's
+//! `tools/test.py --only FILTER` passes its filter down unchanged, so both
+//! pick the same tests.
 #![no_std]
 #![no_main]
 
@@ -246,11 +250,17 @@ const TESTS: &[Test] = &[
 ];
 // ANCHOR_END: tests
 
+/// Whether `filter` selects the test called `name`: the host harness's
+/// rule, a substring of the full name `usertests/NAME`.
+fn selected(name: &str, filter: &str) -> bool {
+    alloc::format!("usertests/{name}").contains(filter)
+}
+
 #[unsafe(no_mangle)]
 fn main(args: Args) -> i32 {
     let filter = args.get(1).unwrap_or("");
     let (mut passed, mut failed) = (0, 0);
-    for (name, test) in TESTS.iter().filter(|(name, _)| name.contains(filter)) {
+    for (name, test) in TESTS.iter().filter(|(name, _)| selected(name, filter)) {
         match test() {
             Ok(()) => {
                 passed += 1;
