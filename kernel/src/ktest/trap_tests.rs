@@ -93,7 +93,7 @@ pub fn kernel_thread_stack_is_aligned() -> TestResult {
         let rsp = crate::proc::fork::kernel_thread_first_rsp(top);
         let at_call = rsp + 8; // after `ret`
         check!(
-            at_call % 16 == 0,
+            at_call.is_multiple_of(16),
             "rsp {at_call:#x} at the call for stack top {top:#x}"
         );
         check!(at_call <= top, "the frame is above the stack's top");
