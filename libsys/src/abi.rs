@@ -80,7 +80,6 @@ plain! {
     }
 }
 
-// ANCHOR: procinfo
 plain! {
     /// One process, as `procinfo` reports it.
     #[derive(Clone, Copy, Debug, Default)]
@@ -100,7 +99,6 @@ plain! {
         pub name: [u8; PROC_NAME_LEN],
     }
 }
-// ANCHOR_END: procinfo
 
 impl ProcInfo {
     pub fn name(&self) -> &str {
