@@ -278,7 +278,11 @@ pub fn tmp_nodes_cannot_exhaust_the_kernel_heap() -> TestResult {
                 return 7;
             }
         }
-        if libsys::unlink("/tmp/many").is_err() { 8 } else { 0 }
+        if libsys::unlink("/tmp/many").is_err() {
+            8
+        } else {
+            0
+        }
     }
     let status = in_child(filler)?;
     check!(status == 0, "filling /tmp: status {status}");
