@@ -227,10 +227,9 @@ pub fn tmp_nodes_cannot_exhaust_the_kernel_heap() -> TestResult {
         // Spend most of the budget on 1 MiB files, quickly...
         let block = alloc::vec![0u8; 65536]; // not on the 64 KiB stack
         let mut files = 0;
-        'filling: loop {
-            let Ok(fd) = libsys::open(&format!("/tmp/many/big{files}"), O_CREATE | O_RDWR) else {
-                break;
-            };
+        'filling: while let Ok(fd) =
+            libsys::open(&format!("/tmp/many/big{files}"), O_CREATE | O_RDWR)
+        {
             files += 1;
             for _ in 0..16 {
                 if libsys::write(fd, &block).is_err() {
