@@ -13,8 +13,9 @@ qemu` gives it) and checks that the block's lines appear in the output, in
 order, each run of lines without a `...` between them as consecutive lines.
 Later lines that start with `$ ` are typed into the shell when its prompt
 appears (boot with `-- sh` for those). Numbers are compared as "some
-number" and addresses as "some address": pids, timings and addresses move
-with every change to the code; the words, the order and the lines do not.
+number", addresses as "some address" and runs of spaces as one: pids,
+timings and addresses move with every change to the code; the words, the
+order and the lines do not.
 
 Each transcript is a test named `transcript/CHAPTER:N`, N counting the
 transcripts of that chapter from 1. When one fails, its detail shows the
@@ -62,7 +63,8 @@ NAMES = list(TRANSCRIPTS)
 
 def normalize(line):
     line = re.sub(r"0x[0-9a-fA-F]+", "0x?", line.rstrip())
-    return re.sub(r"\d+", "N", line)
+    line = re.sub(r"\d+", "N", line)
+    return re.sub(r"\s+", " ", line)  # columns widen with their numbers
 
 
 def groups(lines):

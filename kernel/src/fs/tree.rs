@@ -12,12 +12,12 @@
 //! own lock. Only `remove` holds two (a directory, then the child it checks
 //! for emptiness); nothing takes them the other way round.
 
-use super::path;
 use crate::sync::SpinLock;
 use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use kcore::path;
 use libsys::Errno;
 use libsys::abi::FileKind;
 use spin::Once;
