@@ -7,6 +7,7 @@
 #   make test          host unit tests + QEMU integration tests
 #   make bench         release build, benchmarks in QEMU beside the host's Linux
 #   make check         rustfmt and clippy on every crate
+#   make fuzz-syscalls random system calls against the kernel, many seeds
 #   make iso           the hybrid BIOS/UEFI Limine ISO
 #   make docs          the book, in docs/book/index.html (installs the pinned mdbook)
 #
@@ -44,7 +45,7 @@ NET_FLAGS  ?= -netdev user,id=n0,hostfwd=tcp:127.0.0.1:$(HTTP_PORT)-:80 -device 
 QEMU_FLAGS := -accel $(ACCEL) -m $(MEMORY) -nographic -no-reboot \
               -device isa-debug-exit,iobase=0xf4,iosize=0x04 $(NET_FLAGS)
 
-.PHONY: all setup kernel user initrd qemu qemu-gdb gdb test bench check iso docs clean symbolize
+.PHONY: all setup kernel user initrd qemu qemu-gdb gdb test bench check iso docs clean symbolize fuzz-syscalls
 
 all: kernel initrd
 
@@ -95,6 +96,15 @@ gdb:
 test: kernel initrd
 	@tools/setup.sh --test
 	python3 tools/test.py --kernel $(KERNEL_ELF) --initrd $(INITRD) --accel $(ACCEL)
+
+# The randomized system-call tester for longer than `make test` runs it:
+#   make fuzz-syscalls [FUZZ_CALLS=50000] [FUZZ_SEEDS=20] [FUZZ_FIRST_SEED=1]
+FUZZ_CALLS      ?= 50000
+FUZZ_SEEDS      ?= 20
+FUZZ_FIRST_SEED ?= 1
+fuzz-syscalls: kernel initrd
+	python3 tools/fuzz_test.py --kernel $(KERNEL_ELF) --initrd $(INITRD) --accel $(ACCEL) \
+	  --calls $(FUZZ_CALLS) --seeds $(FUZZ_SEEDS) --first-seed $(FUZZ_FIRST_SEED)
 
 # Benchmarks (tools/bench.py, user/src/bin/bench.rs): a release build of its
 # own in $(BUILD)/release, so it does not overwrite the debug build that

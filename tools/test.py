@@ -27,6 +27,7 @@ runs on its own with the same options):
     gdb_test.py        gdb/*        breakpoints by name over QEMU's stub
     net_test.py        net/*        ping, ifconfig, PCI, on the user network
     sock_test.py       sockets/*    host peers for guest socket programs
+    fuzz_test.py       fuzz/*       random system calls, fixed seeds
     tap_test.py        tap/*        against Linux's TCP/IP (root only)
 
 tools/harness.py holds what they share; the *How to add a test* page of the
@@ -43,6 +44,7 @@ import harness  # noqa: E402
 import browser_test  # noqa: E402
 import console_test  # noqa: E402
 import docs_test  # noqa: E402
+import fuzz_test  # noqa: E402
 import gdb_test  # noqa: E402
 import host_test  # noqa: E402
 import http_test  # noqa: E402
@@ -54,8 +56,8 @@ import tap_test  # noqa: E402
 import transcript_test  # noqa: E402
 import usertests_test  # noqa: E402
 
-SUITES = [host_test, docs_test, transcript_test, kernel_test, usertests_test, console_test, shell_test, http_test,
-          browser_test, gdb_test, net_test, sock_test, tap_test]
+SUITES = [host_test, docs_test, transcript_test, kernel_test, usertests_test, console_test, shell_test,
+          http_test, browser_test, gdb_test, net_test, sock_test, fuzz_test, tap_test]
 
 
 def main():

@@ -19,10 +19,12 @@ mod bad_pointers;
 mod exec;
 mod faults;
 mod files;
+mod leaks;
 mod memory;
 mod pipes;
 mod poll;
 mod process;
+mod robustness;
 mod scheduling;
 mod sockets;
 
@@ -203,6 +205,48 @@ const TESTS: &[Test] = &[
         scheduling::preemption_interleaves,
     ),
     ("scheduling::schedinfo_counts", scheduling::schedinfo_counts),
+    (
+        "scheduling::sleep_on_time_during_a_huge_sbrk",
+        scheduling::sleep_on_time_during_a_huge_sbrk,
+    ),
+    (
+        "robustness::last_page_of_the_address_space",
+        robustness::last_page_of_the_address_space,
+    ),
+    (
+        "robustness::huge_lengths_and_counts",
+        robustness::huge_lengths_and_counts,
+    ),
+    ("robustness::huge_timeouts", robustness::huge_timeouts),
+    (
+        "robustness::arguments_wider_than_their_type",
+        robustness::arguments_wider_than_their_type,
+    ),
+    (
+        "robustness::paths_stay_within_max_path",
+        robustness::paths_stay_within_max_path,
+    ),
+    (
+        "robustness::tmp_nodes_cannot_exhaust_the_kernel_heap",
+        robustness::tmp_nodes_cannot_exhaust_the_kernel_heap,
+    ),
+    (
+        "robustness::udp_ports_are_shared_fairly",
+        robustness::udp_ports_are_shared_fairly,
+    ),
+    (
+        "robustness::exec_of_a_large_tmp_file",
+        robustness::exec_of_a_large_tmp_file,
+    ),
+    ("leaks::faults_leak_nothing", leaks::faults_leak_nothing),
+    (
+        "leaks::fork_bombs_leak_nothing",
+        leaks::fork_bombs_leak_nothing,
+    ),
+    (
+        "leaks::socket_churn_leaks_nothing",
+        leaks::socket_churn_leaks_nothing,
+    ),
 ];
 // ANCHOR_END: tests
 
