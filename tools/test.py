@@ -17,6 +17,7 @@ runs on its own with the same options):
 
     host_test.py       host/*       cargo test on the host-buildable crates
     docs_test.py       docs/*       the book builds and matches the code
+    transcript_test.py transcript/* the book's transcripts, replayed in QEMU
     kernel_test.py     ktest/*, boot/*, fault/*
     usertests_test.py  usertests/*  the user-mode suite
     console_test.py    console/*    a normal boot: init, echo, httpd
@@ -52,10 +53,11 @@ import net_test  # noqa: E402
 import shell_test  # noqa: E402
 import sock_test  # noqa: E402
 import tap_test  # noqa: E402
+import transcript_test  # noqa: E402
 import usertests_test  # noqa: E402
 
-SUITES = [host_test, docs_test, kernel_test, usertests_test, console_test, shell_test, http_test,
-          browser_test, gdb_test, net_test, sock_test, fuzz_test, tap_test]
+SUITES = [host_test, docs_test, transcript_test, kernel_test, usertests_test, console_test, shell_test,
+          http_test, browser_test, gdb_test, net_test, sock_test, fuzz_test, tap_test]
 
 
 def main():

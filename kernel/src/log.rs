@@ -4,29 +4,13 @@
 
 use core::sync::atomic::{AtomicU8, Ordering};
 
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
-#[repr(u8)]
-pub enum Level {
-    Error = 1,
-    Warn = 2,
-    Info = 3,
-    Debug = 4,
-}
+/// The levels are defined with the command line that sets them.
+pub use kcore::cmdline::Level;
 
 static MAX_LEVEL: AtomicU8 = AtomicU8::new(Level::Info as u8);
 
 pub fn set_level(level: Level) {
     MAX_LEVEL.store(level as u8, Ordering::Relaxed);
-}
-
-pub fn parse_level(name: &str) -> Option<Level> {
-    match name {
-        "error" => Some(Level::Error),
-        "warn" => Some(Level::Warn),
-        "info" => Some(Level::Info),
-        "debug" => Some(Level::Debug),
-        _ => None,
-    }
 }
 
 pub fn enabled(level: Level) -> bool {

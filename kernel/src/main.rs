@@ -10,7 +10,6 @@ extern crate alloc;
 
 mod arch;
 mod boot;
-mod cmdline;
 mod console;
 mod dev;
 mod fs;
@@ -36,7 +35,7 @@ pub fn kmain(boot: &'static BootInfo) -> ! {
     // Per-CPU state first: every lock uses it (to turn interrupts off).
     arch::cpu::init_this_cpu();
     console::init();
-    let args = cmdline::parse(boot.cmdline());
+    let args = kcore::cmdline::parse(boot.cmdline());
     log::set_level(args.log_level);
     println!();
     println!(
@@ -89,9 +88,9 @@ pub fn kmain(boot: &'static BootInfo) -> ! {
     x86_64::instructions::interrupts::enable();
 
     match args.mode {
-        cmdline::Mode::Test(filter) => ktest::run(filter),
-        cmdline::Mode::Fault(kind) => ktest::faults::trigger(kind),
-        cmdline::Mode::Normal => {
+        kcore::cmdline::Mode::Test(filter) => ktest::run(filter),
+        kcore::cmdline::Mode::Fault(kind) => ktest::faults::trigger(kind),
+        kcore::cmdline::Mode::Normal => {
             start_init(args.init, args.init_args);
             crate::net::start();
             proc::scheduler::scheduler()

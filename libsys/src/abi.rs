@@ -113,7 +113,6 @@ pub fn padded_str(field: &[u8]) -> &str {
     core::str::from_utf8(&field[..len]).unwrap_or("?")
 }
 
-// ANCHOR: files
 /// `open` flags (Linux's values).
 pub const O_RDONLY: u32 = 0;
 pub const O_WRONLY: u32 = 1;
@@ -214,7 +213,6 @@ plain! {
         pub page_size: u64,
     }
 }
-// ANCHOR_END: files
 
 // ANCHOR: sockets
 /// Address family: IPv4 (the only one).
@@ -298,7 +296,6 @@ impl TcpSocketInfo {
 }
 // ANCHOR_END: sockets
 
-// ANCHOR: netinfo
 /// Room for a counter's name in [`NetCounter`], NUL-padded.
 pub const NET_COUNTER_NAME_LEN: usize = 24;
 /// Counters each list of [`NetInfo`] can carry.
@@ -433,7 +430,6 @@ impl NetInfo {
             .map(|c| c.value)
     }
 }
-// ANCHOR_END: netinfo
 
 #[cfg(test)]
 mod tests {
@@ -463,7 +459,6 @@ mod tests {
     }
 }
 
-// ANCHOR: schedinfo
 /// Most CPUs `SchedInfo` reports.
 pub const SCHED_MAX_CPUS: usize = 8;
 
@@ -483,4 +478,3 @@ plain! {
         pub idle_ticks: [u64; SCHED_MAX_CPUS],
     }
 }
-// ANCHOR_END: schedinfo

@@ -18,13 +18,13 @@
 //! back when the node is freed. One program filling /tmp cannot take the
 //! memory that other programs' pipes and sockets need.
 
-use super::path;
 use crate::sync::SpinLock;
 use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicUsize, Ordering};
+use kcore::path;
 use libsys::Errno;
 use libsys::abi::FileKind;
 use spin::Once;
