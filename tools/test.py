@@ -18,8 +18,8 @@ TCG by default, and read its serial output:
   interleave; typed characters echo.
 - browser/*: headless Chromium loads the live /proc page and renders the
   index (tools/browser_test.py).
-- gdb/*: gdb attaches to QEMU's stub and stops at `kmain`, then in the
-  scheduler and in `swtch`, by name.
+- gdb/*: gdb stops in the scheduler and in `swtch` by name, and every
+  helper of tools/gdb/ runs against a booted kernel (tools/gdb_test.py).
 - net/*: boots with an e1000 on QEMU's user network: ping, ifconfig, a card
   behind a PCI bridge, no card at all (tools/net_test.py).
 - sockets/*: host programs talk to guest programs through QEMU's user
@@ -262,40 +262,6 @@ def free_port():
         return s.getsockname()[1]
 
 
-def run_gdb(kernel, accel, timeout, only):
-    """gdb attaches to QEMU's stub and stops by name at kmain, in the
-    scheduler, and in swtch on the way into a process."""
-    if only and only not in "gdb/":
-        return
-    if shutil.which("gdb") is None:
-        report("gdb/installed", False, "gdb is not installed")
-        return
-    port = free_port()
-    qemu = Qemu(kernel, accel, "", extra=["-gdb", f"tcp:127.0.0.1:{port}", "-S"])
-    try:
-        proc = subprocess.run(
-            ["gdb", "-q", "-batch", "-nx", "-ex", f"file {kernel}",
-             "-ex", f"target remote 127.0.0.1:{port}",
-             "-ex", "break kmain", "-ex", "continue", "-ex", "bt",
-             "-ex", "delete", "-ex", "break scheduler", "-ex", "continue", "-ex", "bt 1",
-             "-ex", "delete", "-ex", "break swtch", "-ex", "continue", "-ex", "bt 2"],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=timeout)
-        out = proc.stdout
-        # At opt-level 0 gdb names the function the breakpoint is in.
-        checks = {
-            "gdb/break-at-kmain": r"Breakpoint 1, [\s\S]*?(kernel::)?kmain \(",
-            "gdb/break-in-scheduler": r"Breakpoint 2, [\s\S]*?scheduler \(",
-            "gdb/break-in-swtch": r"Breakpoint 3, [\s\S]*?swtch \(",
-        }
-        for name, pattern in checks.items():
-            hit = re.search(pattern, out)
-            report(name, hit is not None, "" if hit else out[-800:])
-    except subprocess.TimeoutExpired:
-        report("gdb/session", False, f"gdb timed out after {timeout} s")
-    finally:
-        qemu.kill()
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kernel", default=os.path.join(ROOT, "build/kernel.elf"))
@@ -325,7 +291,9 @@ def main():
     if not args.only or "browser/" in args.only:
         from browser_test import run_browser_tests
         run_browser_tests(args.kernel, args.initrd, args.accel, args.timeout, report, args.only)
-    run_gdb(args.kernel, args.accel, args.timeout, args.only)
+    if not args.only or "gdb/" in args.only:
+        from gdb_test import run_gdb_tests
+        run_gdb_tests(args.kernel, args.initrd, args.accel, args.timeout, report, args.only)
     if not args.only or "net/" in args.only:
         net_test.run_net_tests(args.kernel, args.initrd, args.accel, args.timeout, report, args.only)
         sock_test.run_sock_tests(args.kernel, args.initrd, args.accel, args.timeout, report, args.only)

@@ -73,7 +73,7 @@ it instruction by instruction, narrating the switch of stacks."""
             if ks.stack_slot(rsp) != stack:
                 stack = ks.stack_slot(rsp)
                 note = f"   <- now on {ks.describe_stack(rsp)}"
-            print(f"  {instruction:<34}{note}")
+            print(f"  {instruction:<34}{note}".rstrip())
             if instruction.startswith("ret"):
                 break
         pc = register_value("pc")
