@@ -106,6 +106,11 @@ test: kernel initrd
 	@python3 tools/doctor.py --fast --quiet
 	python3 tools/test.py --kernel $(KERNEL_ELF) --initrd $(INITRD) --accel $(ACCEL)
 
+# The README's `make test` in a fresh minimal Debian (debootstrap chroot with
+# only git, make, curl, rustup): proves the install steps. Root only.
+fresh-check:
+	tools/fresh_check.sh
+
 # Benchmarks (tools/bench.py, user/src/bin/bench.rs): a release build of its
 # own in $(BUILD)/release, so it does not overwrite the debug build that
 # `make test` uses; `make bench ACCEL=kvm` runs the guest under KVM. Then
