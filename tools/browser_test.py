@@ -4,6 +4,8 @@ httpd in the guest, through QEMU's port forwarding.
 
 - browser/proc-page: `chromium --headless --dump-dom http://.../proc` (after
   its JavaScript, if any, has run) shows a table with init, sh and httpd;
+- browser/sched-timeline: `/sched` draws the last second of the scheduler
+  as an SVG timeline (from the kernel's trace ring), with httpd's lane;
 - browser/screenshot: Chromium renders the index page to a PNG (kept in
   build/ for a person to look at), and the file is a real image.
 
@@ -59,6 +61,16 @@ def run_browser_tests(kernel, initrd, accel, timeout, report, only=""):
         names = [name for name in ("init", "sh", "httpd") if re.search(rf">\s*{name}\s*<", dom)]
         ok = "<table" in dom and len(names) == 3
         report("browser/proc-page", ok, f"table with {names}" if ok else dom[-800:] or "empty DOM")
+
+        # /sched: the live timeline. The first read of /dev/trace switches
+        # the trace on; a second later the ring has a second to draw.
+        urllib.request.urlopen(base + "/sched", timeout=20).read()
+        time.sleep(1.5)
+        dom = chromium(["--dump-dom", base + "/sched"]).stdout
+        bars = len(re.findall(r'<rect class="run"', dom))
+        lane = re.search(r">pid \d+ httpd<", dom)
+        ok = '<svg class="timeline"' in dom and bars > 0 and lane is not None
+        report("browser/sched-timeline", ok, f"SVG with {bars} bars" if ok else dom[-800:] or "empty DOM")
 
         shot = os.path.join(os.path.dirname(os.path.abspath(kernel)), "index-screenshot.png")
         if os.path.exists(shot):

@@ -22,6 +22,7 @@ BASE=$ROOT/build/fresh-base.tar
 DIR=$ROOT/build/fresh
 SUITE=${FRESH_SUITE:-bookworm}
 MIRROR=${FRESH_MIRROR:-http://deb.debian.org/debian}
+RUSTUP_INIT_URL=https://static.rust-lang.org/rustup/dist/x86_64-unknown-linux-gnu/rustup-init
 
 if [ "$(id -u)" -ne 0 ]; then
     echo "fresh-check: needs root (debootstrap, chroot and mounts); try: sudo make fresh-check" >&2
@@ -43,7 +44,13 @@ if [ ! -f "$BASE" ] || [ -n "${FRESH_REBUILD:-}" ]; then
     debootstrap --variant=minbase --include=git,make,curl,ca-certificates "$SUITE" "$DIR" "$MIRROR" >/dev/null
     cp /etc/resolv.conf "$DIR/etc/resolv.conf"
     echo "fresh-check: rustup (no toolchain: the tree's rust-toolchain.toml picks it)"
-    chroot "$DIR" /bin/sh -c 'curl --proto "=https" --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y -q --profile minimal --default-toolchain none' >/dev/null
+    # rustup-init from static.rust-lang.org (what https://rustup.rs's script
+    # downloads; the script's own host may be unreachable from a lab).
+    chroot "$DIR" /bin/sh -ec "curl --proto =https --tlsv1.2 -sSf -o /tmp/rustup-init $RUSTUP_INIT_URL
+        chmod +x /tmp/rustup-init
+        HOME=/root CARGO_HOME=/root/.cargo RUSTUP_HOME=/root/.rustup /tmp/rustup-init -y -q --profile minimal --default-toolchain none --no-modify-path
+        rm /tmp/rustup-init" >/dev/null
+    [ -x "$DIR/root/.cargo/bin/rustup" ] || { echo "fresh-check: rustup did not install" >&2; exit 1; }
     tar -C "$DIR" -cf "$BASE" .
 else
     echo "fresh-check: unpacking the cached base system ($BASE)"
@@ -65,6 +72,7 @@ bind /dev/pts "$DIR/dev/pts"
 # Makefile must install the pinned toolchain itself.
 set +e
 chroot "$DIR" /usr/bin/env -i HOME=/root TERM=dumb RUSTUP_AUTO_INSTALL=0 \
+    CARGO_HOME=/root/.cargo RUSTUP_HOME=/root/.rustup \
     PATH=/root/.cargo/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     /bin/bash -c 'cd /root/oxv6 && make test' 2>&1 | tee "$ROOT/build/fresh-check.log"
 status=${PIPESTATUS[0]}

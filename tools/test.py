@@ -20,6 +20,7 @@ TCG by default, and read its serial output:
   index (tools/browser_test.py).
 - gdb/*: gdb stops in the scheduler and in `swtch` by name, and every
   helper of tools/gdb/ runs against a booted kernel (tools/gdb_test.py).
+- trace/*: the kernel's trace ring, and its timeline (tools/trace_test.py).
 - net/*: boots with an e1000 on QEMU's user network: ping, ifconfig, a card
   behind a PCI bridge, no card at all (tools/net_test.py).
 - sockets/*: host programs talk to guest programs through QEMU's user
@@ -294,6 +295,9 @@ def main():
     if not args.only or "gdb/" in args.only:
         from gdb_test import run_gdb_tests
         run_gdb_tests(args.kernel, args.initrd, args.accel, args.timeout, report, args.only)
+    if not args.only or "trace/" in args.only:
+        from trace_test import run_trace_tests
+        run_trace_tests(args.kernel, args.initrd, args.accel, args.timeout, report, args.only)
     if not args.only or "net/" in args.only:
         net_test.run_net_tests(args.kernel, args.initrd, args.accel, args.timeout, report, args.only)
         sock_test.run_sock_tests(args.kernel, args.initrd, args.accel, args.timeout, report, args.only)

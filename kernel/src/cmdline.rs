@@ -6,6 +6,8 @@
 //!   contains FILTER), print the results, exit QEMU.
 //! - `fault=KIND`: deliberately crash in a known way (see `ktest::faults`),
 //!   so the test harness can check the crash report.
+//! - `trace`: switch the trace ring on from boot, and print it at power-off
+//!   (see `trace.rs`; `tools/timeline.py` draws it).
 //! - `init=PATH`: the first program (default `/bin/init`).
 //! - `ip=ADDRESS/PREFIX` and `gw=ADDRESS` (or `gw=none`): the network
 //!   interface's address and default gateway (default `ip=10.0.2.15/24
@@ -30,6 +32,8 @@ pub struct Args {
     /// `ip=` and `gw=`, as written (parsed by `net::config`).
     pub ip: Option<&'static str>,
     pub gateway: Option<&'static str>,
+    /// `trace`: record the trace ring from boot (see `trace.rs`).
+    pub trace: bool,
 }
 
 pub fn parse(line: &'static str) -> Args {
@@ -44,6 +48,7 @@ pub fn parse(line: &'static str) -> Args {
         init_args,
         ip: None,
         gateway: None,
+        trace: false,
     };
     for word in kernel_part.split_ascii_whitespace() {
         let (key, value) = word.split_once('=').unwrap_or((word, ""));
@@ -54,6 +59,7 @@ pub fn parse(line: &'static str) -> Args {
             "init" => args.init = value,
             "ip" => args.ip = Some(value),
             "gw" => args.gateway = Some(value),
+            "trace" => args.trace = true,
             _ => {}
         }
     }

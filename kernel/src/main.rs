@@ -25,6 +25,7 @@ mod socket;
 mod sync;
 mod syscall;
 mod time;
+mod trace;
 
 use boot::{BootInfo, RegionKind};
 
@@ -38,6 +39,9 @@ pub fn kmain(boot: &'static BootInfo) -> ! {
     console::init();
     let args = cmdline::parse(boot.cmdline());
     log::set_level(args.log_level);
+    if args.trace {
+        trace::enable();
+    }
     println!();
     println!(
         "oxv6 booting (door: {:?}, command line: \"{}\")",
