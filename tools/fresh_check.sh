@@ -37,18 +37,28 @@ cleanup() {
 trap cleanup EXIT
 bind() { mkdir -p "$2"; mount --bind "$1" "$2"; mounts+=("$2"); }
 
+# The host's own certificate authorities (a lab network's TLS proxy, say):
+# a machine on this network would have them too.
+local_cas() {
+    if ls /usr/local/share/ca-certificates/*.crt >/dev/null 2>&1; then
+        cp /usr/local/share/ca-certificates/*.crt "$DIR/usr/local/share/ca-certificates/"
+        chroot "$DIR" update-ca-certificates >/dev/null 2>&1
+    fi
+}
+
 start=$(date +%s)
 if [ ! -f "$BASE" ] || [ -n "${FRESH_REBUILD:-}" ]; then
     echo "fresh-check: debootstrap $SUITE (minbase + git, make, curl) into $DIR"
     rm -rf "$DIR" && mkdir -p "$DIR"
     debootstrap --variant=minbase --include=git,make,curl,ca-certificates "$SUITE" "$DIR" "$MIRROR" >/dev/null
     cp /etc/resolv.conf "$DIR/etc/resolv.conf"
+    local_cas
     echo "fresh-check: rustup (no toolchain: the tree's rust-toolchain.toml picks it)"
     # rustup-init from static.rust-lang.org (what https://rustup.rs's script
     # downloads; the script's own host may be unreachable from a lab).
     chroot "$DIR" /bin/sh -ec "curl --proto =https --tlsv1.2 -sSf -o /tmp/rustup-init $RUSTUP_INIT_URL
         chmod +x /tmp/rustup-init
-        HOME=/root CARGO_HOME=/root/.cargo RUSTUP_HOME=/root/.rustup /tmp/rustup-init -y -q --profile minimal --default-toolchain none --no-modify-path
+        SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt HOME=/root CARGO_HOME=/root/.cargo RUSTUP_HOME=/root/.rustup /tmp/rustup-init -y -q --profile minimal --default-toolchain none --no-modify-path
         rm /tmp/rustup-init" >/dev/null
     [ -x "$DIR/root/.cargo/bin/rustup" ] || { echo "fresh-check: rustup did not install" >&2; exit 1; }
     tar -C "$DIR" -cf "$BASE" .
@@ -72,7 +82,7 @@ bind /dev/pts "$DIR/dev/pts"
 # Makefile must install the pinned toolchain itself.
 set +e
 chroot "$DIR" /usr/bin/env -i HOME=/root TERM=dumb RUSTUP_AUTO_INSTALL=0 \
-    CARGO_HOME=/root/.cargo RUSTUP_HOME=/root/.rustup \
+    CARGO_HOME=/root/.cargo RUSTUP_HOME=/root/.rustup SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt \
     PATH=/root/.cargo/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     /bin/bash -c 'cd /root/oxv6 && make test' 2>&1 | tee "$ROOT/build/fresh-check.log"
 status=${PIPESTATUS[0]}

@@ -195,7 +195,15 @@ fn process_names() -> Vec<(usize, u32, String)> {
         .iter()
         .enumerate()
         .filter(|(_, p)| p.state != libsys::abi::ProcState::Unused)
-        .map(|(slot, p)| (slot, p.pid, p.name().to_string()))
+        .map(|(slot, p)| {
+            // Kernel threads in brackets, as `ps` and the web pages show them.
+            let name = if p.is_kernel_thread {
+                alloc::format!("[{}]", p.name())
+            } else {
+                p.name().to_string()
+            };
+            (slot, p.pid, name)
+        })
         .collect()
 }
 

@@ -184,7 +184,12 @@ pub fn render(site: &mut Site, format: Format) -> String {
             let rows = procs.iter().map(|p| {
                 vec![
                     p.pid.to_string(),
-                    p.name().to_string(),
+                    // Kernel threads in brackets, as on /proc and in `ps`.
+                    if p.kernel_thread != 0 {
+                        format!("[{}]", p.name())
+                    } else {
+                        p.name().to_string()
+                    },
                     state_name(p).to_string(),
                     format!("{} %", percent(p)),
                 ]
