@@ -47,6 +47,12 @@ def run_browser_tests(kernel, initrd, accel, timeout, report, only=""):
         if not qemu.wait_for(r"httpd: serving", timeout):
             report("browser/proc-page", False, "httpd did not start:\n" + qemu.text()[-800:])
             return
+        # init waits for httpd to be ready before it starts the shell, so
+        # the server's line comes before the first prompt.
+        console = qemu.text()
+        prompt = console.find("\n$ ")
+        in_order = prompt == -1 or console.find("httpd: serving") < prompt
+        report("browser/httpd-line-before-prompt", in_order, "" if in_order else console[-800:])
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:  # the forwarded port may lag the log line

@@ -20,6 +20,8 @@ which powers off with the program's status: 33 for 0, 35 otherwise.
 - net/ping-timeout, net/ping-unreachable: no host at 10.0.2.99 (ETIMEDOUT,
   exit 1); no gateway for 192.168.1.1 (ENETUNREACH, exit 2).
 - net/no-card: without a card the kernel boots and ping fails cleanly.
+- net/no-card-service-gives-up: without a card, init restarts the failing
+  httpd with back-off and gives up with one line.
 """
 
 import importlib.util
@@ -122,6 +124,20 @@ def check_no_card(h, kernel, accel, timeout, report):
     report("net/no-card", bool(ok), "" if ok else f"exit status {status}; output:\n{_tail(out)}")
 
 
+def check_no_card_service(h, kernel, accel, timeout, report):
+    """A normal boot without a card: init restarts the failing httpd with
+    back-off, then gives up with one line, and the shell still works."""
+    qemu = h.Qemu(kernel, accel, "", extra=["-nic", "none"])
+    try:
+        gave_up = qemu.wait_for(r"init: /bin/httpd failed \d+ times in a row .*; not restarting it", 60)
+        out = qemu.text()
+        failures = len(re.findall(r"httpd: cannot listen on port 80: ENETDOWN", out))
+        ok = gave_up is not None and failures == 4 and "KERNEL" not in out
+        report("net/no-card-service-gives-up", ok, f"{failures} failed starts, then one line" if ok else _tail(out))
+    finally:
+        qemu.kill()
+
+
 def run_net_tests(kernel, initrd, accel, timeout, report, only=""):
     """Runs every network test whose name contains `only`; each result goes
     to `report(name, passed, detail)`."""
@@ -129,7 +145,8 @@ def run_net_tests(kernel, initrd, accel, timeout, report, only=""):
     h.Qemu.initrd = initrd
     checks = [("net/ping", check_ping), ("net/ping-errors", check_ping_errors),
               ("net/ifconfig", check_ifconfig),
-              ("net/behind-bridge", check_bridge), ("net/no-card", check_no_card)]
+              ("net/behind-bridge", check_bridge), ("net/no-card", check_no_card),
+              ("net/no-card-service-gives-up", check_no_card_service)]
     for name, check in checks:
         if only and only not in name and only not in "net/":
             continue

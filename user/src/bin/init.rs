@@ -7,7 +7,7 @@
 //!   background, wait until it is ready (so that its start-up line comes
 //!   before the shell's first prompt), then the shell on the console; start
 //!   either again whenever it exits. A server that keeps failing at once
-//!   (no network card: `ENETDOWN`) is restarted after 1, 2, 4, 8 s, then
+//!   (no network card: `ENETDOWN`) is restarted after 1, 2, then 4 s, then
 //!   given up with one line.
 //!
 //! Either way init also reaps orphans: the kernel gives it every process
@@ -32,7 +32,7 @@ const READY_FD: usize = 3;
 /// Restarts of a service that failed this soon after starting count as
 /// failures in a row; after `MAX_FAILURES` of them, init gives up.
 const QUICK_FAILURE_MS: u64 = 10_000;
-const MAX_FAILURES: u32 = 5;
+const MAX_FAILURES: u32 = 4;
 
 // ANCHOR: spawn
 /// Starts `argv[0]` (from /bin unless it is a path) with `argv`; returns its pid.
@@ -138,13 +138,16 @@ fn main(args: Args) -> i32 {
                         service = None;
                         continue;
                     }
-                    // Back off: 1, 2, 4, 8 s between quick failures.
+                    // Back off: 1, 2, 4 s between quick failures, quietly
+                    // (the service says why it failed; init says once if
+                    // it gives up). A failure after a long run is news.
                     let delay_ms = 1000 << (failures - 1);
-                    eprintln!(
-                        "init: {} exited with status {status}; restarting it in {} s",
-                        SERVICE[0],
-                        delay_ms / 1000
-                    );
+                    if !quick {
+                        eprintln!(
+                            "init: {} exited with status {status}; restarting it",
+                            SERVICE[0]
+                        );
+                    }
                     libsys::sleep_ms(delay_ms).ok();
                     service = spawn(SERVICE);
                     started_ms = libsys::uptime_ms();
