@@ -156,7 +156,16 @@ iso: kernel initrd $(LIMINE_DIR)/limine
 	  $(BUILD)/iso_root -o $(ISO)
 	$(LIMINE_DIR)/limine bios-install $(ISO)
 
+# The book quotes real output that `make test` leaves in build/ (the gdb
+# sessions, the trace timeline): refresh the copies in docs/src/generated/.
+GENERATED := gdb/helpers-session.txt:gdb-helpers.txt gdb/scheduling-session.txt:gdb-scheduling.txt \
+             timeline.svg:timeline.svg
+
 docs:
+	@for pair in $(GENERATED); do \
+	  from=$(BUILD)/$${pair%%:*}; to=docs/src/generated/$${pair##*:}; \
+	  if [ -f $$from ]; then cp $$from $$to; fi; \
+	done
 	@command -v mdbook >/dev/null || { echo "Installing mdbook (cargo install)"; cargo install mdbook --locked; }
 	mdbook build docs
 

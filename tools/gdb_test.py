@@ -39,7 +39,7 @@ SCHEDULING_SESSION = [
     "echo // ANCHOR_END: into\\n", "echo // ANCHOR: ret\\n",
     "stepi 14", "x/i $pc", "stepi", "info registers rsp rip", "bt",
     "echo // ANCHOR_END: ret\\n", "echo // ANCHOR: back\\n",
-    "continue", "bt",
+    "continue", "bt", "frame 3", "p/x frame.cs", "p/a frame.rip", "x/2a frame.rbp",
     "echo // ANCHOR_END: back\\n", "echo // ANCHOR: again\\n",
     "continue", "p/x *($rsi as *const kernel::proc::swtch::Context)",
     "x/gx $rsi", "x/a $__", "info symbol $__",

@@ -26,6 +26,7 @@ def locked(spinlock):
     return spinlock["inner"]["inner"]["data"]["value"]
 
 
+# ANCHOR: variant
 def variant(value):
     """(name of the active variant, its payload struct) of a Rust enum.
 
@@ -37,6 +38,9 @@ def variant(value):
         return None, None
     name = names[-1]
     return name, value.cast(dynamic)[name]
+
+
+# ANCHOR_END: variant
 
 
 def option(value):
