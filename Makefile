@@ -10,8 +10,9 @@
 #   make test          host unit tests + QEMU integration tests
 #   make bench         release build, benchmarks in QEMU beside the host's Linux
 #   make check         rustfmt and clippy on every crate
+#   make fuzz-syscalls random system calls against the kernel, many seeds
 #   make iso           the hybrid BIOS/UEFI Limine ISO
-#   make docs          the mdBook in docs/ (installs mdbook if missing)
+#   make docs          the book, in docs/book/index.html (installs the pinned mdbook)
 #
 # Every target that needs tools first runs `setup`, which installs what is
 # missing (apt packages, the pinned Rust toolchain and target) and says so.
@@ -51,7 +52,7 @@ NET_FLAGS  ?= -netdev user,id=n0,hostfwd=tcp:127.0.0.1:$(HTTP_PORT)-:80 -device 
 QEMU_FLAGS := -accel $(ACCEL) -m $(MEMORY) -nographic -no-reboot \
               -device isa-debug-exit,iobase=0xf4,iosize=0x04 $(NET_FLAGS)
 
-.PHONY: all setup doctor kernel user initrd qemu qemu-gdb gdb test bench check iso docs clean symbolize fresh-check
+.PHONY: all setup doctor kernel user initrd qemu qemu-gdb gdb test bench check iso docs clean symbolize fresh-check fuzz-syscalls
 
 all: kernel initrd
 
@@ -88,15 +89,20 @@ else
   BOOT_DEPS = kernel initrd
 endif
 
+# QEMU's isa-debug-exit device turns the kernel's exit code into QEMU's
+# status (code << 1) | 1: 33 when the guest reports success (init's program
+# exited 0, or every ktest passed), 35 on failure. tools/qemu-status maps
+# those to 0 and 1, so `make qemu CMDLINE="-- usertests"` succeeds exactly
+# when usertests did; any other status (Ctrl-A X gives 0) passes through.
 qemu: $(BOOT_DEPS)
 	@python3 tools/doctor.py --fast --quiet --port HTTP_PORT=$(HTTP_PORT)
 	@echo "Booting oxv6 ($(BOOT), $(ACCEL)); http://127.0.0.1:$(HTTP_PORT)/ reaches its httpd. Quit with Ctrl-A X."
-	qemu-system-x86_64 $(QEMU_FLAGS) $(BOOT_FLAGS)
+	tools/qemu-status qemu-system-x86_64 $(QEMU_FLAGS) $(BOOT_FLAGS)
 
 qemu-gdb: $(BOOT_DEPS)
 	@python3 tools/doctor.py --fast --quiet --port HTTP_PORT=$(HTTP_PORT) --port GDB_PORT=$(GDB_PORT)
 	@echo "QEMU waits for gdb on port $(GDB_PORT): run 'make gdb' in another terminal."
-	qemu-system-x86_64 $(QEMU_FLAGS) $(BOOT_FLAGS) -gdb tcp:127.0.0.1:$(GDB_PORT) -S
+	tools/qemu-status qemu-system-x86_64 $(QEMU_FLAGS) $(BOOT_FLAGS) -gdb tcp:127.0.0.1:$(GDB_PORT) -S
 
 gdb:
 	gdb -q -x tools/gdbinit -ex "target remote 127.0.0.1:$(GDB_PORT)" $(KERNEL_ELF)
@@ -110,6 +116,15 @@ test: kernel initrd
 # only git, make, curl, rustup): proves the install steps. Root only.
 fresh-check:
 	tools/fresh_check.sh
+
+# The randomized system-call tester for longer than `make test` runs it:
+#   make fuzz-syscalls [FUZZ_CALLS=50000] [FUZZ_SEEDS=20] [FUZZ_FIRST_SEED=1]
+FUZZ_CALLS      ?= 50000
+FUZZ_SEEDS      ?= 20
+FUZZ_FIRST_SEED ?= 1
+fuzz-syscalls: kernel initrd
+	python3 tools/fuzz_test.py --kernel $(KERNEL_ELF) --initrd $(INITRD) --accel $(ACCEL) \
+	  --calls $(FUZZ_CALLS) --seeds $(FUZZ_SEEDS) --first-seed $(FUZZ_FIRST_SEED)
 
 # Benchmarks (tools/bench.py, user/src/bin/bench.rs): a release build of its
 # own in $(BUILD)/release, so it does not overwrite the debug build that
@@ -156,18 +171,20 @@ iso: kernel initrd $(LIMINE_DIR)/limine
 	  $(BUILD)/iso_root -o $(ISO)
 	$(LIMINE_DIR)/limine bios-install $(ISO)
 
-# The book quotes real output that `make test` leaves in build/ (the gdb
-# sessions, the trace timeline): refresh the copies in docs/src/generated/.
+# The book, built with the mdbook version pinned in tools/setup.sh; open
+# docs/book/index.html. It quotes real output that `make test` leaves in
+# build/ (the gdb sessions, the trace timeline): the copies in
+# docs/src/generated/ are refreshed first, when there is a newer run.
+MDBOOK_VERSION := $(shell sed -n 's/^MDBOOK_VERSION=//p' tools/setup.sh)
 GENERATED := gdb/helpers-session.txt:gdb-helpers.txt gdb/scheduling-session.txt:gdb-scheduling.txt \
              timeline.svg:timeline.svg
-
 docs:
 	@for pair in $(GENERATED); do \
 	  from=$(BUILD)/$${pair%%:*}; to=docs/src/generated/$${pair##*:}; \
 	  if [ -f $$from ]; then cp $$from $$to; fi; \
 	done
-	@command -v mdbook >/dev/null || { echo "Installing mdbook (cargo install)"; cargo install mdbook --locked; }
-	mdbook build docs
+	@tools/setup.sh --docs
+	.tools/mdbook-$(MDBOOK_VERSION)/bin/mdbook build docs
 
 clean:
 	cargo clean

@@ -15,7 +15,7 @@ and leaves QEMU running):
 Both transcripts are written to build/gdb/ (the book quotes copies of them,
 refreshed by `make docs`). No command may crash gdb (gdb/no-internal-error).
 
-Usage: tools/gdb_test.py [--kernel build/kernel.elf] [--initrd ...]
+    tools/gdb_test.py [--kernel build/kernel.elf] [--only gdb/tcb]
 """
 
 import os
@@ -23,28 +23,42 @@ import re
 import shutil
 import socket
 import subprocess
+import sys
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+import harness
+
+ROOT = harness.ROOT
+
+
+
+def cut(name):
+    """A gdb command printing an mdBook anchor line into the transcript,
+    which cuts it into the parts the Scheduling chapter quotes."""
+    return f"echo // ANCHOR: {name}\\n"
+
+
+def cut_end(name):
+    return f"echo // ANCHOR_END: {name}\\n"
+
 
 # The Scheduling chapter's session, command by command (the chapter prints
-# this list and the transcript it produced). `echo ANCHOR...` lines cut
-# the transcript into the parts the chapter quotes.
+# this list and the transcript it produced).
 SCHEDULING_SESSION = [
-    "echo // ANCHOR: into\\n",
+    cut("into"),
     "break scheduler", "continue",
     "break swtch", "continue",
     "bt 3", "info registers rdi rsi rsp rip", "info symbol $rdi",
     "x/7gx $rsi", "x/gx $rsi", "x/2a $__",
-    "echo // ANCHOR_END: into\\n", "echo // ANCHOR: ret\\n",
+    cut_end("into"), cut("ret"),
     "stepi 14", "x/i $pc", "stepi", "info registers rsp rip", "bt",
-    "echo // ANCHOR_END: ret\\n", "echo // ANCHOR: back\\n",
+    cut_end("ret"), cut("back"),
     "continue", "bt", "frame 3", "p/x frame.cs", "p/a frame.rip", "x/2a frame.rbp",
-    "echo // ANCHOR_END: back\\n", "echo // ANCHOR: again\\n",
+    cut_end("back"), cut("again"),
     "continue", "p/x *($rsi as *const kernel::proc::swtch::Context)",
     "x/gx $rsi", "x/a $__", "info symbol $__",
     "stepi 15", "bt 3",
-    "echo // ANCHOR_END: again\\n",
+    cut_end("again"),
 ]
 
 SCHEDULING_CHECKS = {
@@ -81,6 +95,9 @@ HELPER_SESSION = [
     ("gdb/unknown-pid", "kstack 999", [r"no process with pid or name '999'"]),
 ]
 
+NAMES = (list(SCHEDULING_CHECKS) + [name for name, _, _ in HELPER_SESSION if name]
+         + ["gdb/installed", "gdb/session", "gdb/helpers", "gdb/no-internal-error"])
+
 
 def gdb_batch(kernel, port, commands, timeout, init=True):
     """Runs gdb in batch mode against QEMU's stub; returns its output."""
@@ -110,43 +127,39 @@ def sections(output):
     return parts
 
 
-def run_gdb_tests(kernel, initrd, accel, timeout, report, only=""):
-    if only and "gdb/" not in only:
-        return
-    from test import Qemu, free_port
+def run(tests):
+    report, timeout = tests.report, tests.timeout
     if shutil.which("gdb") is None:
-        report("gdb/installed", False, "gdb is not installed: run tools/setup.sh")
+        report("gdb/installed", False, "gdb is not installed: run tools/setup.sh", always=True)
         return
-    Qemu.initrd = initrd
-    gdb_port, http_port = free_port(), free_port()
-    qemu = Qemu(kernel, accel, "", extra=[
-        "-gdb", f"tcp:127.0.0.1:{gdb_port}", "-S",
-        "-netdev", f"user,id=n0,hostfwd=tcp:127.0.0.1:{http_port}-:80", "-device", "e1000,netdev=n0"])
+    gdb_port, http_port = harness.free_port(), harness.free_port()
+    qemu = tests.boot("", extra=["-gdb", f"tcp:127.0.0.1:{gdb_port}", "-S", *harness.user_net(http_port)])
+    build = os.path.dirname(os.path.abspath(tests.kernel))
     outputs = []
     held = None
     try:
         # 1. The chapter's session, from the first instruction.
-        status, out = gdb_batch(kernel, gdb_port, ["set pagination off"] + SCHEDULING_SESSION, timeout,
-                                init=False)
+        status, out = gdb_batch(tests.kernel, gdb_port, ["set pagination off"] + SCHEDULING_SESSION,
+                                timeout, init=False)
         outputs.append(out)
-        write(os.path.join(os.path.dirname(kernel), "gdb", "scheduling-session.txt"), out)
+        write(os.path.join(build, "gdb", "scheduling-session.txt"), out)
         for name, pattern in SCHEDULING_CHECKS.items():
             hit = re.search(pattern, out)
             report(name, hit is not None, "" if hit else out[-1000:])
 
         # 2. The helpers, on a system that is up and serving.
         if not qemu.wait_for(r"httpd: serving", timeout):
-            report("gdb/helpers", False, "httpd did not start:\n" + qemu.text()[-800:])
+            report("gdb/helpers", False, "httpd did not start:\n" + qemu.text()[-800:], always=True)
             return
         held = hold_connection(http_port)
         commands = []
         for _, command, _ in HELPER_SESSION:
             commands += [f"echo (gdb) {command}\\n", command]
-        status, out = gdb_batch(kernel, gdb_port, commands, timeout)
+        status, out = gdb_batch(tests.kernel, gdb_port, commands, timeout)
         outputs.append(out)
-        write(os.path.join(os.path.dirname(kernel), "gdb", "helpers-session.txt"),
-              re.sub(r"^Temporary breakpoint \d+.*\n", "", out[out.index("(gdb) ps"):], flags=re.M)
-              if "(gdb) ps" in out else out)
+        transcript = out[out.index("(gdb) ps"):] if "(gdb) ps" in out else out
+        write(os.path.join(build, "gdb", "helpers-session.txt"),
+              re.sub(r"^Temporary breakpoint \d+.*\n", "", transcript, flags=re.M))
         parts = sections(out)
         for name, command, patterns in HELPER_SESSION:
             if name is None:
@@ -155,7 +168,7 @@ def run_gdb_tests(kernel, initrd, accel, timeout, report, only=""):
             missing = [p for p in patterns if not re.search(p, text, re.M)]
             report(name, not missing, f"missing {missing} in:\n{text[-1500:]}" if missing else "")
     except subprocess.TimeoutExpired:
-        report("gdb/session", False, f"gdb timed out after {timeout} s")
+        report("gdb/session", False, f"gdb timed out after {timeout} s", always=True)
     finally:
         if held:
             held.close()
@@ -180,12 +193,5 @@ def hold_connection(port):
     return conn
 
 
-def main():
-    import standalone
-    args = standalone.arguments(__doc__.splitlines()[0])
-    standalone.run(lambda report: run_gdb_tests(args.kernel, args.initrd, args.accel, args.timeout,
-                                                report, args.only))
-
-
 if __name__ == "__main__":
-    main()
+    harness.main(sys.modules[__name__])

@@ -15,24 +15,25 @@ interleave); at power-off the kernel prints its trace ring. Checks:
 
 import os
 import re
+import sys
 import xml.etree.ElementTree as ElementTree
 
+import harness
 import timeline
 
+NAMES = ["trace/dump", "trace/interleaving", "trace/timeline-svg"]
 
-def run_trace_tests(kernel, initrd, accel, timeout, report, only=""):
-    if only and "trace/" not in only:
-        return
-    from test import Qemu, QEMU_SUCCESS
-    Qemu.initrd = initrd
-    qemu = Qemu(kernel, accel, "trace -- preempt")
-    status = qemu.wait_exit(timeout)
+
+def run(tests):
+    report = tests.report
+    qemu = tests.boot("trace -- preempt")
+    status = qemu.wait_exit(tests.timeout)
     out = qemu.text()
-    build = os.path.dirname(os.path.abspath(kernel))
+    build = os.path.dirname(os.path.abspath(tests.kernel))
     with open(os.path.join(build, "trace.log"), "w") as f:
         f.write(out)
-    if status != QEMU_SUCCESS or "trace: end" not in out:
-        report("trace/dump", False, f"exit status {status}; last output:\n{out[-1500:]}")
+    if status != harness.QEMU_SUCCESS or "trace: end" not in out:
+        report("trace/dump", False, f"exit status {status}; last output:\n{out[-1500:]}", always=True)
         return
     trace = timeline.Trace(out)
     kinds = {event[2] for event in trace.events}
@@ -60,12 +61,5 @@ def run_trace_tests(kernel, initrd, accel, timeout, report, only=""):
         report("trace/timeline-svg", False, f"not well-formed SVG: {error}")
 
 
-def main():
-    import standalone
-    args = standalone.arguments(__doc__.splitlines()[0])
-    standalone.run(lambda report: run_trace_tests(args.kernel, args.initrd, args.accel, args.timeout,
-                                                  report, args.only))
-
-
 if __name__ == "__main__":
-    main()
+    harness.main(sys.modules[__name__])

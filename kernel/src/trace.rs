@@ -153,7 +153,6 @@ pub fn enabled() -> bool {
     ENABLED.load(Ordering::Relaxed)
 }
 
-// ANCHOR: snapshot
 /// Every ring as text: a header (`now`, the live processes' names), then
 /// one line per event, `TIME_US CPU KIND A B`, oldest first per CPU.
 pub fn snapshot() -> String {
@@ -185,7 +184,6 @@ pub fn snapshot() -> String {
     }
     text
 }
-// ANCHOR_END: snapshot
 
 /// (slot, pid, name) of every live process, for the timeline's lanes.
 fn process_names() -> Vec<(usize, u32, String)> {

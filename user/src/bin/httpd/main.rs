@@ -151,7 +151,6 @@ impl Server {
         self.connections.len() < CAPACITY + REFUSAL_SLOTS
     }
 
-    // ANCHOR: accept
     /// Takes the connections waiting on the listener.
     fn accept(&mut self, now: u64) {
         while self.accepting() {
@@ -183,7 +182,6 @@ impl Server {
             }
         }
     }
-    // ANCHOR_END: accept
 
     /// Handles every connection whose deadline has passed.
     fn expire(&mut self, now: u64) {

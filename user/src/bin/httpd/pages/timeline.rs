@@ -26,7 +26,6 @@ const COLOURS: [&str; 6] = [
     "#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#b07aa1",
 ];
 
-// ANCHOR: parse
 /// One running stretch of a process: [start, end) in microseconds.
 pub struct Run {
     pub cpu: u32,
@@ -129,7 +128,6 @@ impl Timeline {
         busy
     }
 }
-// ANCHOR_END: parse
 
 /// Reads all of `/dev/trace` (the kernel makes a fresh snapshot per open).
 pub fn read_trace() -> Result<String, libsys::Errno> {
@@ -148,7 +146,6 @@ pub fn read_trace() -> Result<String, libsys::Errno> {
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
-// ANCHOR: svg
 /// The SVG: a lane per process that ran in the window, one per CPU when
 /// there are several, then traps and packets; time runs left to right.
 pub fn svg(timeline: &Timeline) -> String {
@@ -251,4 +248,3 @@ pub fn svg(timeline: &Timeline) -> String {
     ));
     out
 }
-// ANCHOR_END: svg
