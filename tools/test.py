@@ -24,7 +24,8 @@ runs on its own with the same options):
     shell_test.py      shell/*      command lines typed into /bin/sh
     http_test.py       http/*       httpd driven from the host
     browser_test.py    browser/*    headless Chromium against httpd
-    gdb_test.py        gdb/*        breakpoints by name over QEMU's stub
+    gdb_test.py        gdb/*        breakpoints by name, and every helper of tools/gdb/
+    trace_test.py      trace/*      the kernel's trace ring, drawn as a timeline
     net_test.py        net/*        ping, ifconfig, PCI, on the user network
     sock_test.py       sockets/*    host peers for guest socket programs
     fuzz_test.py       fuzz/*       random system calls, fixed seeds
@@ -53,11 +54,12 @@ import net_test  # noqa: E402
 import shell_test  # noqa: E402
 import sock_test  # noqa: E402
 import tap_test  # noqa: E402
+import trace_test  # noqa: E402
 import transcript_test  # noqa: E402
 import usertests_test  # noqa: E402
 
 SUITES = [host_test, docs_test, transcript_test, kernel_test, usertests_test, console_test, shell_test,
-          http_test, browser_test, gdb_test, net_test, sock_test, fuzz_test, tap_test]
+          http_test, browser_test, gdb_test, trace_test, net_test, sock_test, fuzz_test, tap_test]
 
 
 def main():
