@@ -10,6 +10,9 @@ gw=10.0.3.1`). One boot, with the shell on the serial line; the guest runs
 and `netstat` when asked.
 
 - tap/ping: the host pings the guest (raw ICMP socket): 3 echo replies.
+- tap/ping-3000: the same with 3000 data bytes (`ping -s 3000`): Linux
+  sends each request in 3 fragments, the guest reassembles it and sends
+  its 3028-byte reply in fragments too.
 - tap/udp-echo: datagrams of 1 to 1472 bytes through Linux's UDP to
   `udpecho` and back, byte for byte.
 - tap/malformed/*: thousands of broken frames injected from the host side
@@ -59,7 +62,8 @@ ECHO_PORT = 7
 
 # Counters (ifconfig -a) that count a received frame the stack dropped.
 IFACE_DROPS = ["rx_oversized", "rx_truncated", "rx_bad_checksum", "rx_malformed", "rx_unsupported",
-               "rx_bad_source", "rx_not_for_us", "rx_unknown_ethertype", "ipv4_fragments",
+               "rx_bad_source", "rx_not_for_us", "rx_unknown_ethertype", "frag_tiny", "frag_malformed",
+               "frag_overlaps", "frag_too_many", "frag_late",
                "ipv4_unknown_protocol", "tcp_unhandled", "udp_no_socket", "icmp_unsupported",
                "icmp_broadcast_ignored"]
 DRIVER_DROPS = ["rx_errors", "rx_length_errors"]
@@ -125,14 +129,16 @@ def delta(before, after):
 
 # --- host-side clients -------------------------------------------------------
 
-def ping(dst, count=3, timeout=5.0):
-    """Echo requests from a raw ICMP socket (Linux's own IP layer); returns
-    the round-trip times in ms, None for each request left unanswered."""
+def ping(dst, count=3, timeout=5.0, size=56):
+    """Echo requests of `size` data bytes (as `ping -s`) from a raw ICMP
+    socket (Linux's own IP layer, which fragments what does not fit in
+    the MTU and reassembles the reply); returns the round-trip times in
+    ms, None for each request left unanswered."""
     ident = os.getpid() & 0xFFFF
     rtts = []
     with socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP) as sock:
         for seq in range(1, count + 1):
-            payload = struct.pack("!d", time.monotonic()) + bytes(range(48))
+            payload = struct.pack("!d", time.monotonic()) + bytes(i % 256 for i in range(size - 8))
             header = struct.pack("!BBHHH", 8, 0, 0, ident, seq)
             checksum = tapnet.ip_checksum(header + payload)
             sock.sendto(header[:2] + struct.pack("!H", checksum) + header[4:] + payload, (dst, 0))
@@ -141,7 +147,7 @@ def ping(dst, count=3, timeout=5.0):
             while rtt is None and time.monotonic() < deadline:
                 sock.settimeout(max(0.01, deadline - time.monotonic()))
                 try:
-                    packet, (src, _) = sock.recvfrom(2048)
+                    packet, (src, _) = sock.recvfrom(65536)
                 except socket.timeout:
                     break
                 ihl = (packet[0] & 0x0F) * 4
@@ -251,11 +257,16 @@ def malformed_kinds(host_mac, guest_mac, seed):
                   {"iface.rx_malformed": n, "drops": n}))
     kinds.append(("ipv4-bad-version", [eth(ip(good_udp(), version=[0, 5, 6, 15][i % 4])) for i in range(n)],
                   {"iface.rx_malformed": n, "drops": n}))
-    # Odd: more fragments follow (MF); even: a later piece (offset > 0).
+    # Fragments no honest sender makes, with more to follow (MF). Odd: a
+    # tiny one (28 bytes, under the 68 every link carries); even: data
+    # that is no multiple of 8 bytes. Whole datagrams in pieces have
+    # tap/ping-3000; overlaps, floods and timeouts have host tests.
     kinds.append(("ipv4-fragments",
-                  [eth(ip(good_udp(64), ident=i, flags_frag=0x2000 | (i % 50) if i % 2 else 1 + i % 50))
+                  [eth(ip(good_udp(0), ident=i, flags_frag=0x2000 | (i % 50)) if i % 2 else
+                       eth(ip(good_udp(65), ident=i, flags_frag=0x2000 | (i % 50))))
                    for i in range(n)],
-                  {"iface.ipv4_fragments": n, "drops": n}))
+                  {"iface.ipv4_fragments": n, "iface.frag_tiny": n // 2, "iface.frag_malformed": n - n // 2,
+                   "drops": n}))
     kinds.append(("ipv4-unknown-protocol", [eth(ip(rng.randbytes(40), protocol=253)) for i in range(n)],
                   {"iface.ipv4_unknown_protocol": n, "drops": n}))
     kinds.append(("ipv4-not-for-us", [eth(ip(good_udp(dst="10.0.3.99"), dst="10.0.3.99")) for i in range(n)],
@@ -374,6 +385,16 @@ def inside(args):
 
         if wanted("tap/ping"):
             check_ping("tap/ping")
+        if wanted("tap/ping-3000"):
+            before = guest.counters()
+            rtts = ping(GUEST_IP, size=3000)
+            after = guest.counters()
+            moved = delta(before, after)["iface"] if before and after else {}
+            ok = all(r is not None for r in rtts) and moved.get("frag_reassembled", 0) >= 3
+            report("tap/ping-3000", ok,
+                   "rtt " + ", ".join("lost" if r is None else f"{r:.1f} ms" for r in rtts)
+                   + f"; guest: {moved.get('ipv4_fragments', 0)} fragments in, "
+                   f"{moved.get('frag_reassembled', 0)} datagrams reassembled")
         if wanted("tap/udp-echo"):
             check_udp("tap/udp-echo")
 

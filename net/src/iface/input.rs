@@ -4,7 +4,8 @@
 //! ```text
 //! frame ─► Ethernet: for our MAC or broadcast?
 //!            ├─ ARP  ─► learn sender ─► request for our IP? ─► reply
-//!            └─ IPv4 ─► valid, for our IP or broadcast, not a fragment?
+//!            └─ IPv4 ─► valid, for our IP or broadcast?
+//!                       a fragment? ─► reassembly ─► whole datagram, or wait
 //!                         ├─ ICMP ─► echo request? reply. echo reply? ping queue
 //!                         ├─ UDP  ─► bound port? socket queue : port unreachable
 //!                         └─ TCP  ─► the TCP table, if attached (tcp.rs)
@@ -17,6 +18,7 @@
 use core::net::Ipv4Addr;
 
 use super::Interface;
+use super::reassembly::Outcome;
 use crate::time::Instant;
 use crate::wire::arp::{ArpOperation, ArpPacket, ArpRepr};
 use crate::wire::ethernet::{EtherType, EthernetFrame};
@@ -118,13 +120,29 @@ impl Interface {
             self.counters.rx_not_for_us += 1;
             return;
         }
-        // RFC 791 §3.2 asks hosts to reassemble; we do not, so we drop every
-        // piece. Senders that care (TCP) avoid fragmentation anyway.
+        let broadcast = link_broadcast || ip_broadcast;
+        // ANCHOR: fragment
+        // RFC 1122 §3.3.2: a host MUST reassemble. The datagram is handled
+        // when its last missing piece arrives.
         if packet.is_fragment() {
             self.counters.ipv4_fragments += 1;
+            if let Outcome::Complete(whole) =
+                self.reassembly.insert(now, &packet, &mut self.counters)
+            {
+                match Ipv4Packet::new_checked(&whole) {
+                    Ok(datagram) => self.deliver_ipv4(now, &datagram, broadcast),
+                    Err(e) => self.counters.count_wire_error(e),
+                }
+            }
             return;
         }
-        let broadcast = link_broadcast || ip_broadcast;
+        // ANCHOR_END: fragment
+        self.deliver_ipv4(now, &packet, broadcast);
+    }
+
+    /// Hands a whole datagram to its protocol.
+    fn deliver_ipv4(&mut self, now: Instant, packet: &Ipv4Packet<'_>, broadcast: bool) {
+        let packet = *packet;
         match packet.protocol() {
             Protocol::Icmp => self.process_icmp(now, &packet, broadcast),
             Protocol::Udp => self.process_udp(now, &packet, broadcast),

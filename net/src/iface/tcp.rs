@@ -81,7 +81,11 @@ impl Interface {
                 self.counters.tx_no_route += 1;
                 return;
             }
-            if self.send_ipv4(now, dst, Protocol::Tcp, segment).is_ok() {
+            // DF: a router that cannot forward it whole says so (RFC 1191).
+            if self
+                .send_datagram(now, dst, Protocol::Tcp, segment, true)
+                .is_ok()
+            {
                 self.counters.tcp_tx += 1;
             }
         });
