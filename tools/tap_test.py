@@ -262,8 +262,7 @@ def malformed_kinds(host_mac, guest_mac, seed):
     # that is no multiple of 8 bytes. Whole datagrams in pieces have
     # tap/ping-3000; overlaps, floods and timeouts have host tests.
     kinds.append(("ipv4-fragments",
-                  [eth(ip(good_udp(0), ident=i, flags_frag=0x2000 | (i % 50)) if i % 2 else
-                       eth(ip(good_udp(65), ident=i, flags_frag=0x2000 | (i % 50))))
+                  [eth(ip(good_udp(0 if i % 2 else 65), ident=i, flags_frag=0x2000 | (i % 50)))
                    for i in range(n)],
                   {"iface.ipv4_fragments": n, "iface.frag_tiny": n // 2, "iface.frag_malformed": n - n // 2,
                    "drops": n}))

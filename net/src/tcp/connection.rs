@@ -126,6 +126,14 @@ pub struct Connection {
     persist_at: Option<Instant>,
     persist_backoff: u32,
     persist_probes: u32,
+    /// Sender SWS avoidance's override timer (RFC 9293 §3.8.6.2.1): runs
+    /// while a window too small to be worth a segment holds data back and
+    /// nothing is in flight; when it fires, `sws_override` lets one short
+    /// segment go.
+    sws_override_at: Option<Instant>,
+    sws_override: bool,
+    /// Overrides since the last full segment: each doubles the next wait.
+    sws_backoff: u32,
     delayed_ack_at: Option<Instant>,
     /// End of TIME-WAIT, or of an orphan's FIN-WAIT-2.
     close_at: Option<Instant>,
@@ -201,6 +209,9 @@ impl Connection {
             persist_at: None,
             persist_backoff: 0,
             persist_probes: 0,
+            sws_override_at: None,
+            sws_override: false,
+            sws_backoff: 0,
             delayed_ack_at: None,
             close_at: None,
             ack_now: false,
@@ -289,6 +300,7 @@ impl Connection {
         }
         self.retransmit_at = None;
         self.persist_at = None;
+        self.sws_override_at = None;
         self.delayed_ack_at = None;
         self.close_at = None;
         self.ack_now = false;
@@ -300,6 +312,7 @@ impl Connection {
         self.close_at = Some(now + self.cfg.time_wait);
         self.retransmit_at = None;
         self.persist_at = None;
+        self.sws_override_at = None;
     }
 
     /// May a SYN with ISN `syn_seq` open a new incarnation of this

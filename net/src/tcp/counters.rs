@@ -40,6 +40,9 @@ pub struct TcpCounters {
     pub reassembly_drops: u64,
     /// Zero-window probes sent (RFC 9293 §3.8.6.1).
     pub window_probes: u64,
+    /// Times the SWS override timer let a short segment go (RFC 9293
+    /// §3.8.6.2.1).
+    pub sws_overrides: u64,
     /// SYN-RECEIVED connections evicted because a listener had too many.
     pub syn_flood_evictions: u64,
     /// SYNs dropped because the accept queue was full.
