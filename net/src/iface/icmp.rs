@@ -150,7 +150,13 @@ impl Interface {
             }
             // A later exercise: tell the UDP socket that sent the datagram.
             Ok(IcmpRepr::DstUnreachable { .. }) => self.counters.icmp_dst_unreachable_rx += 1,
-            Ok(IcmpRepr::FragmentationNeeded { .. }) => self.counters.icmp_dst_unreachable_rx += 1,
+            Ok(IcmpRepr::FragmentationNeeded {
+                next_hop_mtu,
+                original,
+            }) => {
+                self.counters.icmp_dst_unreachable_rx += 1;
+                self.process_frag_needed(now, next_hop_mtu, original);
+            }
             Ok(IcmpRepr::TimeExceeded { .. }) => self.counters.icmp_unsupported += 1,
             Err(_) => self.counters.icmp_unsupported += 1,
         }

@@ -59,7 +59,7 @@ pub const MEMORY_LIMIT: usize = 4 * 64 * 1024;
 pub const TIMEOUT: Duration = Duration(30_000);
 /// RFC 791 §3.2: every link carries 68-byte datagrams, so no sender ever
 /// needs a fragment (other than the last) smaller than this.
-pub const MIN_FRAGMENT_LEN: usize = 68;
+pub const MIN_FRAGMENT_LEN: usize = ipv4::MIN_MTU;
 /// The largest IPv4 packet: the total length field has 16 bits.
 const MAX_PACKET_LEN: usize = 65535;
 

@@ -1,9 +1,10 @@
 //! One TCP connection: the variables of RFC 9293 §3.3.1, how it is created
 //! (active or passive open) and how it ends.
 //!
-//! Its behaviour lives in three child modules: `user` (the calls of RFC
-//! 9293 §3.10.2 – §3.10.6), `input` (a segment arrives, §3.10.7) and
-//! `output` (what to send now, and the timers).
+//! Its behaviour lives in four child modules: `user` (the calls of RFC
+//! 9293 §3.10.2 – §3.10.6), `input` (a segment arrives, §3.10.7),
+//! `output` (what to send now, and the timers) and `path_mtu` (ICMP says
+//! our segments are too big, RFC 1191).
 //!
 //! Invariants, in sequence-space order:
 //! - `snd_una <= snd_nxt <= snd_max`: SND.UNA is the oldest unacknowledged
@@ -19,6 +20,7 @@
 
 mod input;
 mod output;
+mod path_mtu;
 mod user;
 
 use core::net::SocketAddrV4;
@@ -38,7 +40,7 @@ use crate::time::{Duration, Instant};
 pub const DEFAULT_MSS: usize = 536;
 /// We never send segments smaller than this, whatever MSS a peer claims
 /// (a tiny MSS would make us send floods of tiny segments).
-const MIN_MSS: usize = 64;
+pub(super) const MIN_MSS: usize = 64;
 /// RFC 7323 §2.3: the largest window shift.
 const MAX_WINDOW_SHIFT: u8 = 14;
 /// Duplicate ACKs owed at most between two `dispatch`es: one more than

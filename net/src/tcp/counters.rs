@@ -47,6 +47,12 @@ pub struct TcpCounters {
     pub syn_flood_evictions: u64,
     /// SYNs dropped because the accept queue was full.
     pub listen_overflows: u64,
+    /// Times an ICMP "fragmentation needed" lowered a connection's MSS
+    /// (RFC 1191).
+    pub path_mtu_reductions: u64,
+    /// ICMP messages about TCP ignored: no such connection, or the quoted
+    /// sequence number outside SND.UNA..SND.NXT (RFC 5927 §4.1).
+    pub icmp_rejected: u64,
     /// Control segments (RSTs) dropped because their queue was full.
     pub control_queue_drops: u64,
 }

@@ -33,6 +33,8 @@ use super::ethernet::WireError;
 
 /// A header without options.
 pub const HEADER_LEN: usize = 20;
+/// RFC 791: every link must carry datagrams of 68 bytes.
+pub const MIN_MTU: usize = 68;
 
 /// The protocol field (IANA "Assigned Internet Protocol Numbers").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -109,6 +111,41 @@ impl<'a> Ipv4Packet<'a> {
         })
     }
     // ANCHOR_END: ipv4_checks
+
+    /// The start of a datagram quoted in an ICMP error (RFC 792: its
+    /// header and at least 8 bytes of its data). Checks the version and
+    /// that the header fits; the rest is usually cut off, so the total
+    /// length is not checked against the buffer, and neither is the
+    /// checksum (a router quotes the header as it was when it gave up).
+    /// `payload()` is whatever follows the header, at most `total_len`.
+    pub fn new_quoted(buffer: &'a [u8]) -> Result<Self, WireError> {
+        if buffer.len() < HEADER_LEN {
+            return Err(WireError::Truncated);
+        }
+        if buffer[0] >> 4 != 4 {
+            return Err(WireError::BadVersion);
+        }
+        let header_len = usize::from(buffer[0] & 0x0f) * 4;
+        if header_len < HEADER_LEN {
+            return Err(WireError::BadLength);
+        }
+        if header_len > buffer.len() {
+            return Err(WireError::Truncated);
+        }
+        let total_len = usize::from(u16::from_be_bytes([buffer[2], buffer[3]]));
+        if total_len < header_len {
+            return Err(WireError::BadLength);
+        }
+        Ok(Ipv4Packet {
+            buffer: &buffer[..total_len.min(buffer.len())],
+        })
+    }
+
+    /// The total length field itself: for a quoted datagram, the size it
+    /// had on the wire, though only its start is here.
+    pub fn total_len_field(&self) -> usize {
+        usize::from(u16::from_be_bytes([self.buffer[2], self.buffer[3]]))
+    }
 
     pub fn header_len(&self) -> usize {
         usize::from(self.buffer[0] & 0x0f) * 4

@@ -119,6 +119,24 @@ impl TcpTable {
             })
     }
 
+    /// An ICMP "fragmentation needed" about a segment from `local` to
+    /// `remote` with sequence number `seq`: the path's MTU is `mtu`. The
+    /// connection checks it (RFC 5927) before it believes it.
+    pub fn path_mtu_report(
+        &mut self,
+        _now: Instant,
+        local: SocketAddrV4,
+        remote: SocketAddrV4,
+        seq: u32,
+        mtu: usize,
+    ) {
+        let found = self.find_connection(local, remote);
+        match found.and_then(|h| self.connection_and_counters(h)) {
+            Some((conn, counters)) => conn.on_path_mtu(SeqNumber(seq), mtu, counters),
+            None => self.counters.icmp_rejected += 1,
+        }
+    }
+
     // ANCHOR: listen_input
     /// RFC 9293 §3.10.7.2: a segment for a socket in LISTEN.
     fn listener_input(
