@@ -10,7 +10,8 @@
 //! passed (`on_tick`). Without an interrupt line the deadline is "now", so
 //! it polls on every tick. It also kicks itself while frames are left in
 //! the receive ring after a poll (a burst bigger than `RX_BATCH`): their
-//! interrupt has come and gone. It never hogs the CPU for that: the timer
+//! interrupt has come and gone; and while looped-back packets wait (no
+//! interrupt will ever announce those). It never hogs the CPU for that: the timer
 //! preempts it like any other thread.
 //!
 //! The sleep must not lose a kick that comes between the poll and the
@@ -43,7 +44,8 @@ pub extern "C" fn run() {
         stack.polls += 1;
         // More frames than one poll takes: poll again before sleeping (the
         // interrupt that announced them has been acknowledged already).
-        if stack.card.rx_pending() {
+        // So do packets we sent ourselves that one poll did not finish.
+        if stack.card.rx_pending() || stack.iface.loopback_pending() {
             KICKED.store(true, Ordering::SeqCst);
         }
         let deadline = if POLLED.load(Ordering::Relaxed) {

@@ -116,8 +116,11 @@ pub struct Counters {
     pub tx_device_busy: u64,
     /// Packets refused for lack of a route or a usable destination.
     pub tx_no_route: u64,
-    /// Packets refused because they would not fit in one frame.
+    /// Packets refused because they would not fit in a datagram (or, with
+    /// DF, in one frame).
     pub tx_too_long: u64,
+    /// Packets this host sent to itself (its address or 127.0.0.0/8).
+    pub loopback_packets: u64,
 }
 
 impl Counters {
@@ -135,7 +138,7 @@ impl Counters {
     }
 
     /// Every counter with its name, in declaration order, for display.
-    pub fn fields(&self) -> [(&'static str, u64); 47] {
+    pub fn fields(&self) -> [(&'static str, u64); 48] {
         [
             ("rx_frames", self.rx_frames),
             ("rx_bytes", self.rx_bytes),
@@ -184,6 +187,7 @@ impl Counters {
             ("tx_device_busy", self.tx_device_busy),
             ("tx_no_route", self.tx_no_route),
             ("tx_too_long", self.tx_too_long),
+            ("loopback_packets", self.loopback_packets),
         ]
     }
 }

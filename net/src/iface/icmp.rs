@@ -123,10 +123,10 @@ impl Interface {
                 };
                 let mut message = vec![0; reply.buffer_len()];
                 let _ = reply.emit(&mut message); // sized above: cannot fail
-                if self
-                    .send_ipv4(now, ip.src(), Protocol::Icmp, &message)
-                    .is_ok()
-                {
+                // From the address that was pinged (any of 127.0.0.0/8 is).
+                let sent =
+                    self.send_datagram(now, ip.dst(), ip.src(), Protocol::Icmp, &message, false);
+                if sent.is_ok() {
                     self.counters.icmp_echo_replies_tx += 1;
                 }
             }

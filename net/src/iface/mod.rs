@@ -8,7 +8,9 @@
 //! 1. receives up to [`RX_BATCH`] frames and handles each one completely
 //!    (answer ARP, answer ping, queue UDP data on its socket) before the next;
 //! 2. runs the ARP retry timers and abandons overdue reassemblies;
-//! 3. collects what TCP has to send, if a TCP table is attached;
+//! 3. collects what TCP has to send, if a TCP table is attached, and
+//!    delivers the packets this host sent to itself (`loopback`), a few
+//!    rounds of both;
 //! 4. hands the transmit queue to the card.
 //!
 //! Nothing here blocks, allocates without bound, or panics on any input:
@@ -16,7 +18,8 @@
 //!
 //! The code is split by concept: `input` (the receive path), `output`
 //! (routing, ARP resolution, fragmentation and the transmit queue),
-//! `reassembly` (fragments back into datagrams), `udp` and `icmp` (their
+//! `reassembly` (fragments back into datagrams), `loopback` (packets to
+//! ourselves), `udp` and `icmp` (their
 //! sockets and messages), `tcp` (the glue to a `TcpTable`), `arp_cache`,
 //! `counters`, `config`, `device`.
 
@@ -26,6 +29,7 @@ pub mod counters;
 pub mod device;
 pub mod icmp;
 mod input;
+pub mod loopback;
 mod output;
 pub mod reassembly;
 mod tcp;
@@ -74,8 +78,8 @@ pub enum NetError {
     BadHandle,
     /// The destination is off-link and there is no gateway (ENETUNREACH).
     NoRoute,
-    /// The destination cannot be sent to: 0.0.0.0, a multicast address, our
-    /// own address (there is no loopback here), or port 0.
+    /// The destination cannot be sent to: 0.0.0.0, a multicast address, or
+    /// port 0.
     BadAddress,
     /// The packet is larger than the largest IPv4 datagram (EMSGSIZE).
     MessageTooLong,
@@ -92,6 +96,8 @@ pub struct Interface {
     arp: arp_cache::ArpCache,
     /// Complete frames, oldest first, waiting for the card.
     tx_queue: VecDeque<Vec<u8>>,
+    /// IPv4 packets to ourselves, waiting to be received (`loopback.rs`).
+    loopback: VecDeque<Vec<u8>>,
     udp: udp::UdpSockets,
     echo_replies: icmp::EchoReplies,
     /// Fragmented datagrams being put back together.
@@ -109,6 +115,7 @@ impl Interface {
             counters: Counters::default(),
             arp: arp_cache::ArpCache::new(),
             tx_queue: VecDeque::new(),
+            loopback: VecDeque::new(),
             udp: udp::UdpSockets::new(),
             echo_replies: icmp::EchoReplies::new(),
             reassembly: reassembly::Reassembler::new(),
@@ -155,7 +162,13 @@ impl Interface {
         }
         activity |= self.run_arp_timers(now);
         activity |= self.expire_fragments(now);
-        activity |= self.tcp_output(now);
+        for _ in 0..loopback::LOOPBACK_ROUNDS {
+            activity |= self.tcp_output(now);
+            if !self.run_loopback(now) {
+                break;
+            }
+            activity = true;
+        }
         activity |= self.transmit(dev);
         activity
     }
@@ -165,8 +178,9 @@ impl Interface {
     /// only a received frame or a send can create work, `Instant::ZERO` if
     /// frames wait for the card (poll again once it has room), otherwise the
     /// earliest of the next ARP retry, reassembly deadline and TCP timer.
+    /// Looped packets waiting count as frames waiting.
     pub fn poll_at(&self) -> Option<Instant> {
-        if !self.tx_queue.is_empty() {
+        if !self.tx_queue.is_empty() || !self.loopback.is_empty() {
             return Some(Instant::ZERO);
         }
         let tcp = self.tcp.as_ref().and_then(TcpTable::poll_at);

@@ -53,34 +53,40 @@ impl Interface {
         protocol: Protocol,
         payload: &[u8],
     ) -> Result<(), NetError> {
-        self.send_datagram(now, dst, protocol, payload, false)
+        let src = self.source_for(dst);
+        self.send_datagram(now, src, dst, protocol, payload, false)
     }
 
-    /// `send_ipv4`, with the DF bit as asked (TCP sets it, RFC 1191).
+    /// `send_ipv4` from `src` (ours, or 127.0.0.1), with the DF bit as
+    /// asked (TCP sets it, RFC 1191). A packet to ourselves is looped back
+    /// whole: no link, so no MTU and no fragments.
     pub(super) fn send_datagram(
         &mut self,
         now: Instant,
+        src: Ipv4Addr,
         dst: Ipv4Addr,
         protocol: Protocol,
         payload: &[u8],
         dont_fragment: bool,
     ) -> Result<(), NetError> {
+        let local = self.is_local(dst);
         if payload.len() > MAX_DATAGRAM_PAYLOAD
-            || (dont_fragment && payload.len() > MAX_IPV4_PAYLOAD)
+            || (dont_fragment && !local && payload.len() > MAX_IPV4_PAYLOAD)
         {
             self.counters.tx_too_long += 1;
             return Err(NetError::MessageTooLong);
         }
-        if dst.is_unspecified() || dst.is_multicast() || dst == self.config.addr {
+        if dst.is_unspecified() || dst.is_multicast() {
             self.counters.tx_no_route += 1;
             return Err(NetError::BadAddress);
         }
-        let Some(route) = self.config.route(dst) else {
+        let route = if local { None } else { self.config.route(dst) };
+        if route.is_none() && !local {
             self.counters.tx_no_route += 1;
             return Err(NetError::NoRoute);
-        };
+        }
         let repr = Ipv4Repr {
-            src: self.config.addr,
+            src,
             dst,
             protocol,
             ttl: DEFAULT_TTL,
@@ -88,6 +94,11 @@ impl Interface {
             dont_fragment,
         };
         self.next_ident = self.next_ident.wrapping_add(1);
+        let Some(route) = route else {
+            let mut packet = vec![0; ipv4::HEADER_LEN + payload.len()];
+            let _ = repr.emit(&mut packet, payload); // sized above: cannot fail
+            return self.loop_back(packet);
+        };
         // One piece if it fits, else pieces of MAX_FRAGMENT_DATA bytes.
         let piece_len = if payload.len() <= MAX_IPV4_PAYLOAD {
             MAX_IPV4_PAYLOAD

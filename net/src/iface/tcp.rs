@@ -106,15 +106,17 @@ impl Interface {
         let mut sent = false;
         table.poll_output(now, &mut |src, dst, segment| {
             sent = true;
-            // The checksum covers our address (the pseudo-header): a segment
-            // from any other source address would arrive corrupt.
-            if src != self.config.addr {
+            // The checksum covers the source address (the pseudo-header):
+            // a segment from an address that is not ours would arrive
+            // corrupt, or answer somewhere else.
+            let from_us = src == self.config.addr || (src.is_loopback() && self.is_local(dst));
+            if !from_us {
                 self.counters.tx_no_route += 1;
                 return;
             }
             // DF: a router that cannot forward it whole says so (RFC 1191).
             if self
-                .send_datagram(now, dst, Protocol::Tcp, segment, true)
+                .send_datagram(now, src, dst, Protocol::Tcp, segment, true)
                 .is_ok()
             {
                 self.counters.tcp_tx += 1;

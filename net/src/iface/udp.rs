@@ -141,7 +141,8 @@ impl Interface {
         };
         let mut datagram = vec![0; udp::HEADER_LEN + data.len()];
         // Sized above, so emit cannot fail.
-        let _ = repr.emit(&mut datagram, self.config.addr, *dst.ip(), data);
+        let src = self.source_for(*dst.ip());
+        let _ = repr.emit(&mut datagram, src, *dst.ip(), data);
         self.send_ipv4(now, *dst.ip(), Protocol::Udp, &datagram)?;
         self.counters.udp_tx += 1;
         Ok(())
