@@ -13,6 +13,7 @@ pub mod faults;
 mod mem_tests;
 mod net_tests;
 mod trap_tests;
+mod user_memory_tests;
 
 use alloc::string::String;
 
@@ -36,6 +37,14 @@ macro_rules! check {
 
 // ANCHOR: tests
 const TESTS: &[Test] = &[
+    (
+        "mem::user::ranges_that_wrap_or_leave_user_space_are_refused",
+        user_memory_tests::ranges_that_wrap_or_leave_user_space_are_refused,
+    ),
+    (
+        "mem::user::ranges_split_at_page_boundaries",
+        user_memory_tests::ranges_split_at_page_boundaries,
+    ),
     (
         "mem::frame::alloc_free_no_leak",
         mem_tests::frame_alloc_free_no_leak,

@@ -194,5 +194,5 @@ impl Server {
 /// Accepted sockets start blocking; a blocked read would stop the server.
 fn set_nonblocking(fd: usize) -> SysResult<()> {
     let flags = libsys::fcntl(fd, F_GETFL, 0)?;
-    libsys::fcntl(fd, F_SETFL, flags | O_NONBLOCK as usize).map(drop)
+    libsys::fcntl(fd, F_SETFL, flags as u32 | O_NONBLOCK).map(drop)
 }

@@ -43,6 +43,16 @@ macro_rules! check {
 }
 
 /// Runs `body` in a child process; returns the child's exit status.
+/// A system call by number with raw words for arguments: how the tests
+/// hand the kernel the bad pointers, huge lengths and out-of-range values
+/// that the typed wrappers in `libsys` would never let through.
+pub fn syscall(number: usize, args: &[usize]) -> isize {
+    // SAFETY: the tests pass addresses the kernel must refuse (unmapped,
+    // kernel, non-canonical, read-only) or memory of their own that the
+    // call may legitimately write; nothing else is reachable through them.
+    unsafe { libsys::syscall::call(number, args) }
+}
+
 pub fn in_child(body: fn() -> i32) -> Result<i32, String> {
     match libsys::fork() {
         Ok(0) => libsys::exit(body()),

@@ -1,6 +1,7 @@
 //! yield, sleep, uptime, and preemption.
 
-use crate::{TestResult, check};
+use crate::{TestResult, check, syscall};
+use libsys::syscalls::nr;
 
 pub fn yield_returns() -> TestResult {
     for _ in 0..100 {
@@ -102,9 +103,6 @@ pub fn schedinfo_counts() -> TestResult {
         before.ticks,
         after.ticks
     );
-    check!(
-        libsys::syscalls::raw::schedinfo(0xffff_8000_0000_0000)
-            == libsys::Errno::EFAULT.as_return()
-    );
+    check!(syscall(nr::schedinfo, &[0xffff_8000_0000_0000]) == libsys::Errno::EFAULT.as_return());
     Ok(())
 }
