@@ -43,8 +43,12 @@ pub struct TcpConfig {
     /// Offer window scaling (RFC 7323 §2) in our SYN.
     pub window_scaling: bool,
     /// Connections per listener that may sit in SYN-RECEIVED. Beyond it,
-    /// the oldest is dropped: a SYN flood cannot exhaust memory.
+    /// SYNs are answered with SYN cookies (if `syn_cookies`), or the oldest
+    /// is dropped: either way a SYN flood cannot exhaust memory.
     pub max_half_open: usize,
+    /// Answer SYNs with SYN cookies (RFC 4987 §3.6) when the half-open
+    /// queue is full, instead of evicting its oldest entry.
+    pub syn_cookies: bool,
     /// Holes the reassembly queue may track per connection.
     pub max_reassembly_holes: usize,
 }
@@ -65,6 +69,7 @@ impl Default for TcpConfig {
             nagle: false,
             window_scaling: true,
             max_half_open: 64,
+            syn_cookies: true,
             max_reassembly_holes: 16,
         }
     }

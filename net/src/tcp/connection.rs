@@ -251,6 +251,35 @@ impl Connection {
         conn
     }
 
+    /// A connection whose SYN+ACK carried a SYN cookie (`syn_cookie.rs`):
+    /// created only now that the handshake's ACK brought the cookie back,
+    /// in SYN-RECEIVED with the SYN+ACK counted as sent, so that
+    /// processing that ACK (`process`) establishes it. What the cookie
+    /// could not keep is lost: window scaling is off.
+    pub(super) fn from_cookie(
+        cfg: TcpConfig,
+        local: SocketAddrV4,
+        remote: SocketAddrV4,
+        iss: SeqNumber,
+        client_isn: SeqNumber,
+        mss: usize,
+        listener: SocketHandle,
+    ) -> Connection {
+        let owner = Owner::Listener(listener);
+        let mut conn = Connection::new(cfg, local, remote, iss, State::SynReceived, owner);
+        conn.irs = client_isn;
+        conn.rcv_nxt = client_isn + 1;
+        conn.rcv_adv = conn.rcv_nxt + cfg.recv_buffer.min(usize::from(u16::MAX));
+        conn.snd_nxt = iss + 1;
+        conn.snd_max = iss + 1;
+        conn.snd_wl1 = client_isn;
+        conn.snd_mss = mss.max(MIN_MSS).min(usize::from(cfg.mss));
+        conn.window_scaling = false;
+        conn.rcv_shift = 0;
+        conn.cc = Congestion::new(conn.snd_mss, iss);
+        conn
+    }
+
     /// Learns what the peer's SYN tells: its ISN, MSS and window scale.
     fn synchronize(&mut self, syn: &super::segment::Segment<'_>) {
         self.irs = syn.seq;

@@ -45,6 +45,10 @@ pub struct TcpCounters {
     pub sws_overrides: u64,
     /// SYN-RECEIVED connections evicted because a listener had too many.
     pub syn_flood_evictions: u64,
+    /// SYN+ACKs sent with a SYN cookie, the half-open queue being full.
+    pub syn_cookies_sent: u64,
+    /// Connections opened by an ACK that brought a valid cookie back.
+    pub syn_cookies_accepted: u64,
     /// SYNs dropped because the accept queue was full.
     pub listen_overflows: u64,
     /// Times an ICMP "fragmentation needed" lowered a connection's MSS
