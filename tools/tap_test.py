@@ -28,6 +28,9 @@ and `netstat` when asked.
 - tap/connections-200: 200 connections open at the same time, each echoing some
   bytes and closing; then tap/no-leaked-sockets: after TIME-WAIT (2 s here)
   the guest's `netstat` lists only listeners.
+- tap/syn-flood: 4000 SYNs from forged addresses while a real client
+  opens connections to `tcpecho` one after another: all are served, and the guest's
+  SYN+ACKs seen on tap0 show SYN cookies once its half-open queue is full.
 - tap/no-crash: no kernel panic or trap on the console.
 
 Needs root and /dev/net/tun; without them it prints why and reports
@@ -343,6 +346,86 @@ def check_kind(guest, net, frames, expected):
     return not wrong, detail
 
 
+# --- SYN flood ------------------------------------------------------------------
+
+FLOOD_NET = "198.51.100."  # TEST-NET-2: forged sources, routed via the host
+
+
+def tcp_syn(src, dst, sport, dport, seq):
+    """A SYN with MSS and window-scale options, checksum included."""
+    header = struct.pack("!HHIIBBHHH", sport, dport, seq, 0, 7 << 4, 0x02, 65535, 0, 0)
+    segment = header + struct.pack("!BBHBBBB", 2, 4, 1460, 1, 3, 3, 7)
+    pseudo = socket.inet_aton(src) + socket.inet_aton(dst) + struct.pack("!BBH", 0, 6, len(segment))
+    checksum = tapnet.ip_checksum(pseudo + segment)
+    return segment[:16] + struct.pack("!H", checksum) + segment[18:]
+
+
+def syn_acks_seen(sock, until):
+    """Counts the guest's SYN+ACKs to forged sources on tap0 until `until`:
+    (with a window-scale option: from a half-open child; without: a SYN
+    cookie, which cannot remember one), each client counted once: a
+    child's SYN+ACK is retransmitted while its handshake waits."""
+    children, cookies = set(), set()
+    while time.monotonic() < until:
+        sock.settimeout(max(0.01, until - time.monotonic()))
+        try:
+            frame = sock.recv(2048)
+        except socket.timeout:
+            break
+        ip = frame[14:]
+        if len(ip) < 40 or ip[9] != 6 or not socket.inet_ntoa(ip[16:20]).startswith(FLOOD_NET):
+            continue
+        tcp = ip[(ip[0] & 0x0F) * 4:]
+        if tcp[13] & 0x12 != 0x12:
+            continue
+        options = tcp[20:(tcp[12] >> 4) * 4]
+        client = (ip[16:20], tcp[2:4])
+        (children if b"\x01\x03\x03" in options else cookies).add(client)
+    return len(children), len(cookies)
+
+
+def check_syn_flood(guest, net, report):
+    """tap/syn-flood: 4000 SYNs from forged addresses while a real Linux
+    client opens connections to tcpecho and echoes data, one after
+    another while the flood lasts; every real connection must be served,
+    and once the half-open queue (256 in the kernel) is full the guest must
+    answer with SYN cookies."""
+    g, h = tapnet.mac_bytes(tapnet.GUEST_MAC), tapnet.mac_bytes(host_mac())
+    rng = random.Random(7)
+    frames = []
+    for i in range(4000):
+        src = FLOOD_NET + str(1 + i % 250)
+        segment = tcp_syn(src, GUEST_IP, 1024 + rng.randrange(60000), ECHO_PORT, rng.randrange(1 << 32))
+        frames.append(tapnet.ethernet(g, h, 0x0800, tapnet.ipv4(src, GUEST_IP, 6, segment)))
+    capture = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0800))
+    capture.bind((tapnet.TAP, 0))
+    flooding = threading.Thread(target=lambda: net.inject(frames), daemon=True)
+    served = tried = 0
+    errors = []
+    started = time.monotonic()
+    flooding.start()
+    # Real connections, one after another, for as long as the flood lasts.
+    while tried < 20 or flooding.is_alive():
+        payload = random.Random(tried).randbytes(500 + 97 * (tried % 20))
+        tried += 1
+        try:
+            if echo_exchange(payload, time.monotonic() + 20) == payload:
+                served += 1
+        except OSError as e:
+            errors.append(repr(e))
+        if time.monotonic() > started + 120:
+            break
+    flooding.join(timeout=60)
+    seconds = time.monotonic() - started
+    children, cookies = syn_acks_seen(capture, time.monotonic() + 2)
+    capture.close()
+    ok = served == tried and cookies > 0 and children <= 256
+    report("tap/syn-flood", ok,
+           f"{served}/{tried} real connections served in {seconds:.1f} s during a {len(frames)}-SYN flood; "
+           f"guest answered {children} SYNs with a half-open child and {cookies} with a SYN cookie "
+           f"(distinct clients seen on tap0)" + (f"; errors {errors[:3]}" if errors else ""))
+
+
 # --- the tests, run inside the namespace ---------------------------------------
 
 def inside(args):
@@ -499,6 +582,9 @@ def inside(args):
             ok = rows is not None and not busy and any(r.endswith(f":{ECHO_PORT}") for r in listeners)
             report("tap/no-leaked-sockets", ok,
                    f"listeners {listeners}" if ok else f"netstat:\n{listing}")
+
+        if wanted("tap/syn-flood"):
+            check_syn_flood(guest, net, report)
 
         crash = re.search(r"KERNEL (PANIC|TRAP).*", qemu.text())
         report("tap/no-crash", crash is None, "" if crash is None else qemu.text()[-2000:])
