@@ -100,7 +100,8 @@ pub struct Counters {
     pub udp_tx: u64,
     /// Datagrams for a port nobody is bound to.
     pub udp_no_socket: u64,
-    /// Datagrams dropped because the socket's receive queue was full.
+    /// Datagrams dropped because the socket's receive queue was full, or
+    /// all sockets' queues together held `udp::MAX_RX_MEMORY` bytes.
     pub udp_queue_overflow: u64,
 
     // --- TCP (its own statistics are in `TcpTable::counters`) ---

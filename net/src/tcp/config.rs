@@ -51,6 +51,12 @@ pub struct TcpConfig {
     pub syn_cookies: bool,
     /// Holes the reassembly queue may track per connection.
     pub max_reassembly_holes: usize,
+    /// Bytes all connections' receive buffers may hold together. Each
+    /// buffer is bounded by `recv_buffer`, but a thousand connections
+    /// whose programs do not read would hold a thousand of them; beyond
+    /// this, arriving data is dropped (and counted) until programs read,
+    /// and the peers send it again.
+    pub max_recv_memory: usize,
 }
 
 impl Default for TcpConfig {
@@ -71,6 +77,7 @@ impl Default for TcpConfig {
             max_half_open: 64,
             syn_cookies: true,
             max_reassembly_holes: 16,
+            max_recv_memory: 8 * 1024 * 1024,
         }
     }
 }

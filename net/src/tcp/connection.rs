@@ -383,6 +383,10 @@ impl Connection {
     pub fn recv_queue(&self) -> usize {
         self.rx.len()
     }
+    /// Bytes its receive buffer holds, early pieces included.
+    pub fn recv_memory(&self) -> usize {
+        self.rx.memory()
+    }
     pub fn rto(&self) -> Duration {
         self.rtt.rto()
     }

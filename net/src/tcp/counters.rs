@@ -38,6 +38,9 @@ pub struct TcpCounters {
     pub out_of_order: u64,
     /// Early data dropped because the reassembly queue had too many holes.
     pub reassembly_drops: u64,
+    /// Segments whose data was dropped because all receive buffers
+    /// together held `max_recv_memory` bytes.
+    pub recv_memory_drops: u64,
     /// Zero-window probes sent (RFC 9293 §3.8.6.1).
     pub window_probes: u64,
     /// Times the SWS override timer let a short segment go (RFC 9293

@@ -172,6 +172,12 @@ impl TcpTable {
         })
     }
 
+    /// Bytes held by every connection's receive buffer together (at most
+    /// `max_recv_memory`).
+    pub fn recv_memory(&self) -> usize {
+        self.connections().map(Connection::recv_memory).sum()
+    }
+
     /// Is `local`'s port in use by a socket on an overlapping address? For
     /// the kernel's `bind`.
     pub fn port_in_use(&self, local: SocketAddrV4) -> bool {

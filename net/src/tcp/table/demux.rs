@@ -40,7 +40,18 @@ impl TcpTable {
             return;
         }
         let repr = TcpRepr::parse(&packet);
-        let seg = Segment::new(&repr, packet.payload());
+        let mut seg = Segment::new(&repr, packet.payload());
+        // ANCHOR: recv_memory
+        // The global bound on receive buffers: data that would pass it is
+        // dropped; the rest of the segment (its ACK, its window) still
+        // counts. The peer sends the data again after its timeout.
+        if !seg.payload.is_empty()
+            && self.recv_memory() + seg.payload.len() > self.config.max_recv_memory
+        {
+            self.counters.recv_memory_drops += 1;
+            seg = seg.without_data();
+        }
+        // ANCHOR_END: recv_memory
         let local = SocketAddrV4::new(dst, repr.dst_port);
         let remote = SocketAddrV4::new(src, repr.src_port);
 
