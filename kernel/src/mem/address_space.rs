@@ -111,14 +111,24 @@ impl AddressSpace {
         self.map_zeroed(USER_STACK_BOTTOM, USER_STACK_TOP, WRITABLE | NO_EXECUTE)
     }
 
-    // ANCHOR: sbrk
-    /// Moves the break by `increment` bytes; returns the old break.
-    pub fn sbrk(&mut self, increment: i64) -> Result<u64, Errno> {
-        let old = self.brk;
-        let new = old.checked_add_signed(increment).ok_or(Errno::ENOMEM)?;
+    /// Checks that the break may move by `increment` (memory aside);
+    /// returns the current break.
+    pub fn check_break_move(&self, increment: i64) -> Result<u64, Errno> {
+        let new = self
+            .brk
+            .checked_add_signed(increment)
+            .ok_or(Errno::ENOMEM)?;
         if new < self.heap_start || new > HEAP_LIMIT {
             return Err(Errno::ENOMEM);
         }
+        Ok(self.brk)
+    }
+
+    // ANCHOR: sbrk
+    /// Moves the break by `increment` bytes; returns the old break.
+    pub fn sbrk(&mut self, increment: i64) -> Result<u64, Errno> {
+        let old = self.check_break_move(increment)?;
+        let new = old.wrapping_add_signed(increment); // checked just above
         let (old_end, new_end) = (align_up(old, PAGE_SIZE), align_up(new, PAGE_SIZE));
         if new_end > old_end {
             self.map_zeroed(old_end, new_end, WRITABLE | NO_EXECUTE)?;

@@ -14,17 +14,20 @@
 //! debug build and a release build alike (the release profile keeps
 //! overflow checks on, so a miss elsewhere is a loud bug, not a wrap).
 
+// `new` is the one place that computes with unchecked user numbers, and it
+// uses `checked_add`; `clippy` refuses any other bare arithmetic here, so
+// each use below says why it cannot overflow.
+#![deny(clippy::arithmetic_side_effects)]
+
 use core::marker::PhantomData;
 use libsys::Errno;
 use libsys::abi::{USER_BASE, USER_TOP};
 
-// ANCHOR: user_ptr
 /// The user address of a `T` (or of the first of several), unchecked.
 pub struct UserPtr<T> {
     address: u64,
     _points_to: PhantomData<*const T>,
 }
-// ANCHOR_END: user_ptr
 
 // Manual impls: derives would require `T: Copy`.
 impl<T> Clone for UserPtr<T> {
@@ -92,6 +95,7 @@ impl UserRange {
 
     /// The part `[offset, offset + len)` of this range, clamped to it (so
     /// it is inside user space too, and the sums cannot overflow).
+    #[allow(clippy::arithmetic_side_effects)] // offset <= len, start + len <= USER_TOP
     pub fn part(self, offset: usize, len: usize) -> UserRange {
         let offset = (offset as u64).min(self.len);
         let len = (len as u64).min(self.len - offset);
@@ -103,6 +107,7 @@ impl UserRange {
 
     /// The range cut at page boundaries: `(address, bytes)` pieces, each
     /// within one page, in order.
+    #[allow(clippy::arithmetic_side_effects)] // every address is <= USER_TOP
     pub fn pieces(self) -> impl Iterator<Item = (u64, usize)> {
         let end = self.start + self.len; // <= USER_TOP: checked in `new`
         let mut at = self.start;

@@ -9,9 +9,10 @@
 //! taking the lock for each chunk; between chunks interrupts are on, the
 //! timer ticks, and the scheduler may run someone else.
 //!
-//! It stays all-or-nothing: if a chunk fails (no memory left, or the heap
-//! would reach the stack), the chunks already mapped are given back, and
-//! the caller sees the break where it was.
+//! Shrinking is done in chunks too: unmapping and freeing 16,384 frames
+//! takes as long. It stays all-or-nothing: the move is checked before the
+//! first chunk, and if a chunk cannot be mapped (no memory left), the chunks
+//! already mapped are given back and the caller sees the break where it was.
 
 use crate::mem::PAGE_SIZE;
 use crate::proc::{lifecycle, with_my_space};
@@ -24,20 +25,21 @@ const CHUNK: i64 = 16 * PAGE_SIZE as i64;
 // ANCHOR: sbrk
 /// Moves the break by `increment` bytes; returns the old break.
 pub fn sbrk(increment: i64) -> SysResult {
-    if increment <= CHUNK {
+    if increment.unsigned_abs() <= CHUNK as u64 {
         return with_my_space(|space| space.sbrk(increment));
     }
-    let old_break = with_my_space(|space| space.sbrk(0))?;
+    // Check the whole move first, so a shrink never stops halfway.
+    let old_break = with_my_space(|space| space.check_break_move(increment))?;
     let mut done: i64 = 0;
-    while done < increment {
-        let step = (increment - done).min(CHUNK);
+    while done != increment {
+        let step = (increment - done).clamp(-CHUNK, CHUNK);
         let result = if lifecycle::killed() {
             Err(Errno::EINTR) // no point mapping memory for a process that is dying
         } else {
             with_my_space(|space| space.sbrk(step))
         };
         if let Err(e) = result {
-            // Shrinking only unmaps, and cannot fail.
+            // Only growing can fail; shrinking back only unmaps.
             let _ = with_my_space(|space| space.sbrk(-done));
             return Err(e);
         }

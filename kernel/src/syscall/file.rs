@@ -33,10 +33,16 @@ fn buffer(len: usize) -> Result<Vec<u8>, Errno> {
     Ok(buffer)
 }
 
-/// A path argument, made absolute and normalized.
+/// A path argument, made absolute and normalized. The result is held to
+/// `MAX_PATH` too: a relative path joined to a long working directory
+/// could otherwise grow without bound (`chdir("a")` again and again).
 fn path_argument(path: UserPtr<u8>, len: usize) -> Result<String, Errno> {
     let raw = with_my_space(|space| space.read_string(path, len, MAX_PATH))?;
-    path::normalize(&mine().cwd, &raw)
+    let absolute = path::normalize(&mine().cwd, &raw)?;
+    if absolute.len() > MAX_PATH {
+        return Err(Errno::ENAMETOOLONG);
+    }
+    Ok(absolute)
 }
 
 // ANCHOR: read_write
@@ -59,11 +65,11 @@ pub fn write(fd: usize, buffer_in: UserPtr<u8>, length: usize) -> SysResult {
     let mut kernel_buffer = buffer(length.min(CHUNK))?;
     let mut done = 0;
     while done < length {
-        let n = (length - done).min(CHUNK);
+        let n = length.saturating_sub(done).min(CHUNK); // done < length
         with_my_space(|space| space.copy_in(&mut kernel_buffer[..n], source.part(done, n)))?;
         match file.write(&kernel_buffer[..n]) {
             Ok(written) => {
-                done += written;
+                done = done.saturating_add(written); // written <= n
                 if written < n {
                     break; // a short write (a pipe's reader left): report it
                 }
@@ -89,13 +95,17 @@ pub fn open(path: UserPtr<u8>, path_len: usize, flags: u32) -> SysResult {
     match &*node {
         Node::Directory(_) if writable => return Err(Errno::EISDIR),
         Node::InitrdFile(_) if writable => return Err(Errno::EROFS),
-        Node::RamFile(contents) if writable && flags & O_TRUNC != 0 => contents.lock().clear(),
+        Node::RamFile(contents) if writable && flags & O_TRUNC != 0 => {
+            let mut contents = contents.lock();
+            tree::uncharge_tmp(contents.len());
+            contents.clear();
+        }
         _ => {}
     }
     let mut file = File::new(FileObject::Node(node), readable, writable);
     file.append = flags & O_APPEND != 0;
     file.set_nonblocking(flags & O_NONBLOCK != 0);
-    Ok(install(Arc::new(file))? as u64)
+    Ok(install(file.into_shared()?)? as u64)
 }
 // ANCHOR_END: open
 
@@ -126,8 +136,8 @@ pub fn dup2(fd: usize, new_fd: usize) -> SysResult {
 pub fn pipe(fds_out: UserPtr<[i32; 2]>) -> SysResult {
     with_my_space(|space| space.check(fds_out.range(1)?, true))?;
     let pipe = Arc::new(Pipe::new()?);
-    let reader = Arc::new(File::new(FileObject::PipeReader(pipe.clone()), true, false));
-    let writer = Arc::new(File::new(FileObject::PipeWriter(pipe), false, true));
+    let reader = File::new(FileObject::PipeReader(pipe.clone()), true, false).into_shared()?;
+    let writer = File::new(FileObject::PipeWriter(pipe), false, true).into_shared()?;
     let read_fd = install(reader)?;
     let write_fd = match install(writer) {
         Ok(fd) => fd,
@@ -188,7 +198,6 @@ pub fn unlink(path: UserPtr<u8>, path_len: usize) -> SysResult {
     tree::remove(&path_argument(path, path_len)?).map(|()| 0)
 }
 
-// ANCHOR: poll
 /// poll(fds, count, timeout_ms): fills each entry's `revents`, sleeping
 /// until at least one is non-zero or the timeout passes (-1: no timeout).
 pub fn poll(fds_inout: UserPtr<PollFd>, count: usize, timeout_ms: i64) -> SysResult {
@@ -209,7 +218,6 @@ pub fn poll(fds_inout: UserPtr<PollFd>, count: usize, timeout_ms: i64) -> SysRes
         .map(|ms| crate::time::nanoseconds().saturating_add(ms.saturating_mul(1_000_000)));
     let ready = crate::fs::poll::wait(deadline, || {
         let table = mine();
-        let mut ready = 0;
         for entry in fds.iter_mut() {
             entry.revents = match table.get(entry.fd as usize) {
                 Ok(file) if entry.fd >= 0 => {
@@ -218,14 +226,12 @@ pub fn poll(fds_inout: UserPtr<PollFd>, count: usize, timeout_ms: i64) -> SysRes
                 }
                 _ => POLLNVAL,
             };
-            ready += (entry.revents != 0) as usize;
         }
-        Ok(ready)
+        Ok(fds.iter().filter(|entry| entry.revents != 0).count())
     })?;
     with_my_space(|space| space.write_slice(fds_inout, &fds))?;
     Ok(ready as u64)
 }
-// ANCHOR_END: poll
 
 /// fcntl(fd, F_GETFL) and fcntl(fd, F_SETFL, flags): only `O_NONBLOCK` can
 /// be changed.

@@ -17,6 +17,10 @@
 //! To add a system call: a line in `libsys/src/syscalls.rs` and a `pub fn`
 //! of the same name and argument types in one of the handler files here.
 
+// Arithmetic with what a user program passed must be checked: `clippy`
+// refuses a bare `+`, `-` or `*` anywhere under syscall/ (`make check`).
+#![deny(clippy::arithmetic_side_effects)]
+
 pub mod entry;
 pub mod file;
 pub mod net;

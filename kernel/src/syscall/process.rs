@@ -194,8 +194,8 @@ pub fn meminfo(info_out: UserPtr<MemInfo>) -> SysResult {
     let heap = crate::mem::heap::stats();
     let page = crate::mem::PAGE_SIZE;
     let info = MemInfo {
-        frames_total: crate::mem::frame::total_count() as u64 * page,
-        frames_free: crate::mem::frame::free_count() as u64 * page,
+        frames_total: (crate::mem::frame::total_count() as u64).saturating_mul(page),
+        frames_free: (crate::mem::frame::free_count() as u64).saturating_mul(page),
         heap_total: heap.total as u64,
         heap_used: heap.allocated as u64,
         page_size: page,

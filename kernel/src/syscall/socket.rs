@@ -10,7 +10,6 @@ use crate::fs::file::{File, FileObject};
 use crate::mem::user::UserPtr;
 use crate::proc::with_my_space;
 use crate::socket::{Socket, tcp, udp};
-use alloc::sync::Arc;
 use core::net::{Ipv4Addr, SocketAddrV4};
 use libsys::Errno;
 use libsys::abi::{
@@ -58,7 +57,7 @@ pub fn socket(domain: u32, kind: u32, flags: u32) -> SysResult {
     };
     let file = File::new(FileObject::Socket(socket), true, true);
     file.set_nonblocking(flags & O_NONBLOCK != 0);
-    Ok(install(Arc::new(file))? as u64)
+    Ok(install(file.into_shared()?)? as u64)
 }
 
 pub fn bind(fd: usize, address: UserPtr<SocketAddr>) -> SysResult {
@@ -93,7 +92,7 @@ pub fn accept(fd: usize, address_out: UserPtr<SocketAddr>) -> SysResult {
         with_my_space(|space| space.check(address_out.range(1)?, true))?;
     }
     let (socket, peer) = tcp::accept(listener, file.is_nonblocking())?;
-    let new_file = Arc::new(File::new(FileObject::Socket(socket), true, true));
+    let new_file = File::new(FileObject::Socket(socket), true, true).into_shared()?;
     let fd = install(new_file)?;
     write_address(address_out, peer)?;
     Ok(fd as u64)

@@ -64,7 +64,6 @@ impl E1000 {
     }
     // ANCHOR_END: rx_interrupts
 
-    // ANCHOR: service
     /// Acts on the causes the interrupt handler collected. Called by the
     /// network thread before it polls; frames themselves need nothing here
     /// (the poll finds them by their DD bits).
@@ -89,7 +88,6 @@ impl E1000 {
             }
         }
     }
-    // ANCHOR_END: service
 }
 
 // ANCHOR: acknowledge

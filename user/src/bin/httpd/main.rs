@@ -145,7 +145,6 @@ impl Server {
         self.connections.len() < CAPACITY + REFUSAL_SLOTS
     }
 
-    // ANCHOR: accept
     /// Takes the connections waiting on the listener.
     fn accept(&mut self, now: u64) {
         while self.accepting() {
@@ -177,7 +176,6 @@ impl Server {
             }
         }
     }
-    // ANCHOR_END: accept
 
     /// Handles every connection whose deadline has passed.
     fn expire(&mut self, now: u64) {
