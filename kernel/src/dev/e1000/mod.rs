@@ -73,6 +73,9 @@ pub struct E1000 {
     irq: Option<u8>,
     /// TXDW is unmasked while the transmit ring is full (see `transmit`).
     tx_interrupt_armed: bool,
+    /// RXT0 is masked while the network thread has a backlog
+    /// (`set_rx_interrupt`).
+    rx_interrupt_on: bool,
     counters: DriverCounters,
     hardware: HardwareCounters,
 }
