@@ -4,7 +4,7 @@
 #   make qemu BOOT=limine [FIRMWARE=uefi]   boot the Limine ISO instead
 #   make qemu-gdb      the same, stopped at the first instruction, waiting for gdb
 #   make gdb           attach gdb (in a second terminal) with kernel symbols
-#   make test          host unit tests + QEMU integration tests
+#   make test          host unit tests + QEMU integration tests (CPUS=N: -smp N, default 2)
 #   make bench         release build, benchmarks in QEMU beside the host's Linux
 #   make check         rustfmt and clippy on every crate
 #   make iso           the hybrid BIOS/UEFI Limine ISO
@@ -20,6 +20,8 @@ ISO        := $(BUILD)/oxv6.iso
 PROFILE    ?= dev
 ACCEL      ?= tcg
 MEMORY     ?= 128M
+# CPUs QEMU gives the guest (-smp): `make qemu CPUS=4`, `make test CPUS=1`.
+CPUS       ?= 2
 BOOT       ?= pvh
 FIRMWARE   ?= bios
 CMDLINE    ?=
@@ -41,7 +43,7 @@ endif
 # QEMU's user network; the host's 127.0.0.1:8080 reaches the httpd's port 80.
 HTTP_PORT  ?= 8080
 NET_FLAGS  ?= -netdev user,id=n0,hostfwd=tcp:127.0.0.1:$(HTTP_PORT)-:80 -device e1000,netdev=n0
-QEMU_FLAGS := -accel $(ACCEL) -m $(MEMORY) -nographic -no-reboot \
+QEMU_FLAGS := -accel $(ACCEL) -m $(MEMORY) -smp $(CPUS) -nographic -no-reboot \
               -device isa-debug-exit,iobase=0xf4,iosize=0x04 $(NET_FLAGS)
 
 .PHONY: all setup kernel user initrd qemu qemu-gdb gdb test bench check iso docs clean symbolize
@@ -77,7 +79,7 @@ else
 endif
 
 qemu: $(BOOT_DEPS)
-	@echo "Booting oxv6 ($(BOOT), $(ACCEL)). Quit with Ctrl-A X."
+	@echo "Booting oxv6 ($(BOOT), $(ACCEL), $(CPUS) CPUs). Quit with Ctrl-A X."
 	qemu-system-x86_64 $(QEMU_FLAGS) $(BOOT_FLAGS)
 
 qemu-gdb: $(BOOT_DEPS)
@@ -89,7 +91,7 @@ gdb:
 
 test: kernel initrd
 	@tools/setup.sh --test
-	python3 tools/test.py --kernel $(KERNEL_ELF) --initrd $(INITRD) --accel $(ACCEL)
+	python3 tools/test.py --kernel $(KERNEL_ELF) --initrd $(INITRD) --accel $(ACCEL) --cpus $(CPUS) $(TEST_FLAGS)
 
 # Benchmarks (tools/bench.py, user/src/bin/bench.rs): a release build of its
 # own in $(BUILD)/release, so it does not overwrite the debug build that

@@ -67,11 +67,13 @@ class Qemu:
     """
 
     initrd = None  # set from the command line in main()
+    cpus = 2  # -smp; `--cpus` (make test CPUS=N) changes it for every boot
 
-    def __init__(self, kernel, accel, cmdline="", memory="128M", extra=()):
+    def __init__(self, kernel, accel, cmdline="", memory="128M", extra=(), cpus=None):
         self.started = time.monotonic()
         args = [
             "qemu-system-x86_64", "-accel", accel, "-m", memory,
+            "-smp", str(cpus or Qemu.cpus),
             "-nographic", "-no-reboot", "-monitor", "none",
             "-serial", "stdio",
             "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
@@ -204,6 +206,10 @@ FAULTS = {
     "invalid_opcode": [r"KERNEL TRAP: invalid opcode \(vector 6"],
     "stack_overflow": [r"KERNEL TRAP: double fault \(vector 8"],
     "panic": [r"KERNEL PANIC: deliberate panic", r"at kernel/src/ktest/faults.rs:\d+", r"backtrace:"],
+    # The lock-order checker (sync/lockdep.rs): each rule names the locks.
+    "lock_order": [r"KERNEL PANIC: lock order: CPU \d takes 'test_outer' while holding 'test_inner'"],
+    "sleep_holding_lock": [r"KERNEL PANIC: sleep while holding lock 'test_inner' \(this CPU holds 'test_inner', 'procs'\)"],
+    "spin_timeout": [r"KERNEL PANIC: spinlock 'test_outer': CPU \d spun for over 1 s with interrupts off"],
 }
 
 
@@ -304,8 +310,11 @@ def main():
     parser.add_argument("--timeout", type=int, default=120, help="seconds per QEMU boot")
     parser.add_argument("--only", default="", help="run only tests whose name contains this")
     parser.add_argument("--no-host", action="store_true", help="skip host cargo tests")
+    parser.add_argument("--cpus", type=int, default=2, help="CPUs for every QEMU boot (-smp)")
     args = parser.parse_args()
     Qemu.initrd = args.initrd
+    Qemu.cpus = args.cpus
+    print(f"QEMU tests with {args.cpus} CPU(s) (-smp {args.cpus})", flush=True)
 
     if not args.no_host:
         run_host_tests(args.only)

@@ -178,10 +178,19 @@ pub fn kernel_stack_top(slot: usize) -> u64 {
     KERNEL_STACKS_BASE + (slot as u64 + 1) * KERNEL_STACK_STRIDE
 }
 
-/// Maps every slot's kernel stack. Called once at boot.
+/// The stack CPU `cpu` runs its scheduler on: the windows after the
+/// processes' (the first CPU keeps the boot stack, so its window is unused).
+pub fn cpu_stack_top(cpu: usize) -> u64 {
+    kernel_stack_top(NPROC + cpu)
+}
+
+/// Maps every slot's kernel stack, and the other CPUs' scheduler stacks.
+/// Called once at boot.
 pub fn init() {
-    for slot in 0..NPROC {
-        let top = kernel_stack_top(slot);
+    let tops = (0..NPROC)
+        .map(kernel_stack_top)
+        .chain((1..crate::arch::cpu::MAX_CPUS).map(cpu_stack_top));
+    for top in tops {
         crate::mem::kernel_map::map_kernel_range(top - KERNEL_STACK_SIZE, top);
     }
 }
