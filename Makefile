@@ -16,7 +16,9 @@
 BUILD      := build
 KERNEL_ELF := $(BUILD)/kernel.elf
 INITRD     := $(BUILD)/initrd.tar
-ISO        := $(BUILD)/oxv6.iso
+ISO        ?= $(BUILD)/oxv6.iso
+# The Limine configuration the ISO boots with (the tests give their own).
+LIMINE_CONF ?= limine.conf
 PROFILE    ?= dev
 ACCEL      ?= tcg
 MEMORY     ?= 128M
@@ -96,11 +98,13 @@ test: kernel initrd
 # Benchmarks (tools/bench.py, user/src/bin/bench.rs): a release build of its
 # own in $(BUILD)/release, so it does not overwrite the debug build that
 # `make test` uses; `make bench ACCEL=kvm` runs the guest under KVM. Then
+# the SMP scaling figures (tools/scaling_bench.py: 1, 2 and 4 CPUs), and
 # the network benchmarks against the host's Linux through a tap device
 # (tools/net_bench.py: needs root, skipped otherwise).
 bench: setup
 	$(MAKE) kernel initrd PROFILE=release BUILD=$(BUILD)/release
 	python3 tools/bench.py --kernel $(BUILD)/release/kernel.elf --initrd $(BUILD)/release/initrd.tar --accel $(ACCEL)
+	python3 tools/scaling_bench.py --kernel $(BUILD)/release/kernel.elf --initrd $(BUILD)/release/initrd.tar --accel $(ACCEL)
 	python3 tools/net_bench.py --kernel $(BUILD)/release/kernel.elf --initrd $(BUILD)/release/initrd.tar --accel $(ACCEL)
 
 check: setup
@@ -127,7 +131,7 @@ iso: kernel initrd $(LIMINE_DIR)/limine
 	mkdir -p $(BUILD)/iso_root/boot/limine $(BUILD)/iso_root/EFI/BOOT
 	cp $(KERNEL_ELF) $(BUILD)/iso_root/boot/kernel.elf
 	cp $(INITRD) $(BUILD)/iso_root/boot/initrd.tar
-	cp limine.conf $(BUILD)/iso_root/boot/limine/
+	cp $(LIMINE_CONF) $(BUILD)/iso_root/boot/limine/limine.conf
 	cp $(LIMINE_DIR)/limine-bios.sys $(LIMINE_DIR)/limine-bios-cd.bin \
 	   $(LIMINE_DIR)/limine-uefi-cd.bin $(BUILD)/iso_root/boot/limine/
 	cp $(LIMINE_DIR)/BOOTX64.EFI $(BUILD)/iso_root/EFI/BOOT/
