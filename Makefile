@@ -7,8 +7,9 @@
 #   make test          host unit tests + QEMU integration tests (CPUS=N: -smp N, default 2)
 #   make bench         release build, benchmarks in QEMU beside the host's Linux
 #   make check         rustfmt and clippy on every crate
+#   make fuzz-syscalls random system calls against the kernel, many seeds
 #   make iso           the hybrid BIOS/UEFI Limine ISO
-#   make docs          the mdBook in docs/ (installs mdbook if missing)
+#   make docs          the book, in docs/book/index.html (installs the pinned mdbook)
 #
 # Every target that needs tools first runs `setup`, which installs what is
 # missing (apt packages, the pinned Rust toolchain and target) and says so.
@@ -48,7 +49,7 @@ NET_FLAGS  ?= -netdev user,id=n0,hostfwd=tcp:127.0.0.1:$(HTTP_PORT)-:80 -device 
 QEMU_FLAGS := -accel $(ACCEL) -m $(MEMORY) -smp $(CPUS) -nographic -no-reboot \
               -device isa-debug-exit,iobase=0xf4,iosize=0x04 $(NET_FLAGS)
 
-.PHONY: all setup kernel user initrd qemu qemu-gdb gdb test bench check iso docs clean symbolize
+.PHONY: all setup kernel user initrd qemu qemu-gdb gdb test bench check iso docs clean symbolize fuzz-syscalls
 
 all: kernel initrd
 
@@ -80,13 +81,18 @@ else
   BOOT_DEPS = kernel initrd
 endif
 
+# QEMU's isa-debug-exit device turns the kernel's exit code into QEMU's
+# status (code << 1) | 1: 33 when the guest reports success (init's program
+# exited 0, or every ktest passed), 35 on failure. tools/qemu-status maps
+# those to 0 and 1, so `make qemu CMDLINE="-- usertests"` succeeds exactly
+# when usertests did; any other status (Ctrl-A X gives 0) passes through.
 qemu: $(BOOT_DEPS)
 	@echo "Booting oxv6 ($(BOOT), $(ACCEL), $(CPUS) CPUs). Quit with Ctrl-A X."
-	qemu-system-x86_64 $(QEMU_FLAGS) $(BOOT_FLAGS)
+	tools/qemu-status qemu-system-x86_64 $(QEMU_FLAGS) $(BOOT_FLAGS)
 
 qemu-gdb: $(BOOT_DEPS)
 	@echo "QEMU waits for gdb on port $(GDB_PORT): run 'make gdb' in another terminal."
-	qemu-system-x86_64 $(QEMU_FLAGS) $(BOOT_FLAGS) -gdb tcp::$(GDB_PORT) -S
+	tools/qemu-status qemu-system-x86_64 $(QEMU_FLAGS) $(BOOT_FLAGS) -gdb tcp::$(GDB_PORT) -S
 
 gdb:
 	gdb -q -x tools/gdbinit $(KERNEL_ELF)
@@ -94,6 +100,15 @@ gdb:
 test: kernel initrd
 	@tools/setup.sh --test
 	python3 tools/test.py --kernel $(KERNEL_ELF) --initrd $(INITRD) --accel $(ACCEL) --cpus $(CPUS) $(TEST_FLAGS)
+
+# The randomized system-call tester for longer than `make test` runs it:
+#   make fuzz-syscalls [FUZZ_CALLS=50000] [FUZZ_SEEDS=20] [FUZZ_FIRST_SEED=1]
+FUZZ_CALLS      ?= 50000
+FUZZ_SEEDS      ?= 20
+FUZZ_FIRST_SEED ?= 1
+fuzz-syscalls: kernel initrd
+	python3 tools/fuzz_test.py --kernel $(KERNEL_ELF) --initrd $(INITRD) --accel $(ACCEL) \
+	  --calls $(FUZZ_CALLS) --seeds $(FUZZ_SEEDS) --first-seed $(FUZZ_FIRST_SEED)
 
 # Benchmarks (tools/bench.py, user/src/bin/bench.rs): a release build of its
 # own in $(BUILD)/release, so it does not overwrite the debug build that
@@ -142,9 +157,12 @@ iso: kernel initrd $(LIMINE_DIR)/limine
 	  $(BUILD)/iso_root -o $(ISO)
 	$(LIMINE_DIR)/limine bios-install $(ISO)
 
+# The book, built with the mdbook version pinned in tools/setup.sh; open
+# docs/book/index.html.
+MDBOOK_VERSION := $(shell sed -n 's/^MDBOOK_VERSION=//p' tools/setup.sh)
 docs:
-	@command -v mdbook >/dev/null || { echo "Installing mdbook (cargo install)"; cargo install mdbook --locked; }
-	mdbook build docs
+	@tools/setup.sh --docs
+	.tools/mdbook-$(MDBOOK_VERSION)/bin/mdbook build docs
 
 clean:
 	cargo clean

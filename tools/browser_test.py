@@ -14,9 +14,14 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.request
+
+import harness
+
+NAMES = ["browser/chromium-installed", "browser/proc-page", "browser/screenshot"]
 
 CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -30,17 +35,13 @@ def chromium(args, timeout=60):
                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, timeout=timeout)
 
 
-def run_browser_tests(kernel, initrd, accel, timeout, report, only=""):
-    if only and "browser/" not in only:
-        return
-    from test import Qemu, free_port
+def run(tests):
+    report, timeout = tests.report, tests.timeout
     if shutil.which("chromium") is None:
-        report("browser/chromium-installed", False, "chromium is missing: run tools/setup.sh --test")
+        report("browser/chromium-installed", False, "chromium is missing: run tools/setup.sh --test", always=True)
         return
-    Qemu.initrd = initrd
-    port = free_port()
-    qemu = Qemu(kernel, accel, "", extra=["-netdev", f"user,id=n0,hostfwd=tcp:127.0.0.1:{port}-:80",
-                                         "-device", "e1000,netdev=n0"])
+    port = harness.free_port()
+    qemu = tests.boot("", extra=harness.user_net(port))
     try:
         if not qemu.wait_for(r"httpd: serving", timeout):
             report("browser/proc-page", False, "httpd did not start:\n" + qemu.text()[-800:])
@@ -60,7 +61,7 @@ def run_browser_tests(kernel, initrd, accel, timeout, report, only=""):
         ok = "<table" in dom and len(names) == 3
         report("browser/proc-page", ok, f"table with {names}" if ok else dom[-800:] or "empty DOM")
 
-        shot = os.path.join(os.path.dirname(os.path.abspath(kernel)), "index-screenshot.png")
+        shot = os.path.join(os.path.dirname(os.path.abspath(tests.kernel)), "index-screenshot.png")
         if os.path.exists(shot):
             os.remove(shot)
         chromium(["--window-size=1024,768", f"--screenshot={shot}", base + "/"])
@@ -70,3 +71,7 @@ def run_browser_tests(kernel, initrd, accel, timeout, report, only=""):
         report("browser/screenshot", header == b"\x89PNG\r\n\x1a\n" and size > 5000, f"{shot}, {size} bytes")
     finally:
         qemu.kill()
+
+
+if __name__ == "__main__":
+    harness.main(sys.modules[__name__])

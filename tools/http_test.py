@@ -22,13 +22,57 @@ import re
 import shutil
 import subprocess
 import threading
+import sys
 import time
 
+import harness
 from http_client import Client, api, live_sockets, raw_status, wait_until_serving
 from mkinitrd import big_www_file
-from test import Qemu, free_port
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = harness.ROOT
+
+# One boot serves every check, so --only picks results, not boots.
+NAMES = [f"http/{n}" for n in (
+    "serving",
+    "reachable",
+    "200-index",
+    "content-types",
+    "head",
+    "400-nul-in-path",
+    "304",
+    "404",
+    "403",
+    "405",
+    "405-keeps-connection",
+    "206",
+    "416",
+    "api-json",
+    "400-bad-request-line",
+    "400-header-injection",
+    "413",
+    "431-long-head",
+    "431-many-headers",
+    "501",
+    "505",
+    "live-pages-html",
+    "api-proc",
+    "api-sched",
+    "api-net",
+    "live-pages",
+    "keep-alive-100",
+    "pipelining",
+    "big-file-sha256",
+    "curl",
+    "curl-status-codes",
+    "curl-big-file",
+    "concurrent-64x100",
+    "408-slowloris",
+    "slowloris-others-served",
+    "503-over-capacity",
+    "sockets-back-to-idle",
+    "memory-back-to-idle",
+    "no-crash",
+)]
 
 
 def www(name):
@@ -326,13 +370,10 @@ def kernel_memory(port):
         client.close()
 
 
-def run_http_tests(kernel, initrd, accel, timeout, report):
-    port = free_port()
-    Qemu.initrd = initrd
-    qemu = Qemu(kernel, accel, "-- httpd", extra=[
-        "-netdev", f"user,id=n0,hostfwd=tcp:127.0.0.1:{port}-:80",
-        "-device", "e1000,netdev=n0",
-    ])
+def run(tests):
+    report, timeout = tests.report, tests.timeout
+    port = harness.free_port()
+    qemu = tests.boot("-- httpd", extra=harness.user_net(port))
     try:
         banner = qemu.wait_for(r"httpd: serving /www on port 80", timeout)
         report("http/serving", banner is not None, "" if banner else qemu.text()[-800:])
@@ -381,11 +422,5 @@ def run_http_tests(kernel, initrd, accel, timeout, report):
         qemu.kill()
 
 
-def main():
-    import standalone
-    args = standalone.arguments(__doc__.splitlines()[0])
-    standalone.run(lambda report: run_http_tests(args.kernel, args.initrd, args.accel, args.timeout, report))
-
-
 if __name__ == "__main__":
-    main()
+    harness.main(sys.modules[__name__])

@@ -211,10 +211,8 @@ def big_file(runs):
 
 
 def inside(args):
-    from test import Qemu
-    Qemu.initrd = args.initrd
     with tapnet.TapNet() as net:
-        qemu = net.boot(args.kernel, args.accel, tapnet.GUEST_CMDLINE)
+        qemu = net.boot(args.kernel, args.accel, tapnet.GUEST_CMDLINE, initrd=args.initrd)
         guest = Guest(qemu)
         ready = qemu.wait_for(r"httpd: serving", args.timeout) and qemu.wait_for(r"(^|\n)\$ ", 30)
         for command, banner in [(f"tcpecho {ECHO_PORT} &", "tcpecho: listening"),

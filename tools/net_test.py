@@ -22,30 +22,17 @@ which powers off with the program's status: 33 for 0, 35 otherwise.
 - net/no-card: without a card the kernel boots and ping fails cleanly.
 """
 
-import importlib.util
-import os
 import re
+import sys
 
-TOOLS = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(TOOLS)
-
-# The QEMU arguments for one e1000 on the user network.
-NET_ARGS = ["-netdev", "user,id=n0", "-device", "e1000,netdev=n0"]
+import harness as h
+from harness import NET_ARGS
 
 
-def _harness():
-    """tools/test.py, loaded by path (the name `test` would find Python's
-    own `test` package first on some installations)."""
-    spec = importlib.util.spec_from_file_location("oxv6_test_harness", os.path.join(TOOLS, "test.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def _boot(h, kernel, accel, timeout, cmdline, extra):
+def _boot(tests, cmdline, extra):
     """Boots, waits for QEMU to exit; returns (status, output)."""
-    qemu = h.Qemu(kernel, accel, cmdline, extra=extra)
-    status = qemu.wait_exit(timeout)
+    qemu = tests.boot(cmdline, extra=extra)
+    status = qemu.wait_exit(tests.timeout)
     return status, qemu.text()
 
 
@@ -53,8 +40,9 @@ def _tail(out, n=1200):
     return out[-n:]
 
 
-def check_ping(h, kernel, accel, timeout, report):
-    status, out = _boot(h, kernel, accel, timeout, "-- ping -c 3 10.0.2.2", NET_ARGS)
+def check_ping(tests):
+    report = tests.report
+    status, out = _boot(tests, "-- ping -c 3 10.0.2.2", NET_ARGS)
     replies = re.findall(r"^64 bytes from 10\.0\.2\.2: seq=(\d+) time=([\d.]+) ms$", out, re.M)
     seqs = [int(s) for s, _ in replies]
     summary = re.search(r"^3 packets transmitted, 3 received, 0% packet loss$", out, re.M)
@@ -70,8 +58,9 @@ def check_ping(h, kernel, accel, timeout, report):
            f"IRQ {irq.group(1)}" if irq else _tail(out))
 
 
-def check_ifconfig(h, kernel, accel, timeout, report):
-    status, out = _boot(h, kernel, accel, timeout, "-- ifconfig", NET_ARGS)
+def check_ifconfig(tests):
+    report = tests.report
+    status, out = _boot(tests, "-- ifconfig", NET_ARGS)
     expected = [r"eth0: e1000, link up", r"inet 10\.0\.2\.15/24  netmask 255\.255\.255\.0  gateway 10\.0\.2\.2",
                 r"ether 52:54:00:12:34:56", r"interrupt: IRQ \d+", r"ARP cache: 0 entries"]
     missing = [p for p in expected if not re.search(p, out)]
@@ -80,32 +69,34 @@ def check_ifconfig(h, kernel, accel, timeout, report):
 
     # The MAC comes from the card, the address from the kernel command line.
     extra = ["-netdev", "user,id=n0", "-device", "e1000,netdev=n0,mac=52:54:00:ab:cd:ef"]
-    status, out = _boot(h, kernel, accel, timeout, "ip=10.0.2.20/24 gw=none -- ifconfig", extra)
+    status, out = _boot(tests, "ip=10.0.2.20/24 gw=none -- ifconfig", extra)
     expected = [r"inet 10\.0\.2\.20/24  netmask 255\.255\.255\.0  gateway 0\.0\.0\.0", r"ether 52:54:00:ab:cd:ef"]
     missing = [p for p in expected if not re.search(p, out)]
     report("net/ifconfig-settings", status == h.QEMU_SUCCESS and not missing,
            f"exit status {status}, missing {missing}; output:\n{_tail(out)}" if missing or status != h.QEMU_SUCCESS else "")
 
 
-def check_ping_errors(h, kernel, accel, timeout, report):
-    status, out = _boot(h, kernel, accel, timeout, "-- ping -c 2 -W 500 10.0.2.99", NET_ARGS)
+def check_ping_errors(tests):
+    report = tests.report
+    status, out = _boot(tests, "-- ping -c 2 -W 500 10.0.2.99", NET_ARGS)
     lost = re.findall(r"^no reply from 10\.0\.2\.99: seq=\d+$", out, re.M)
     summary = re.search(r"2 packets transmitted, 0 received, 100% packet loss", out)
     exited = re.search(r"init: ping exited with status 1$", out, re.M)
     ok = status == h.QEMU_FAILURE and len(lost) == 2 and summary and exited
     report("net/ping-timeout", bool(ok), "" if ok else f"exit status {status}; output:\n{_tail(out)}")
 
-    status, out = _boot(h, kernel, accel, timeout, "gw=none -- ping -c 1 192.168.1.1", NET_ARGS)
+    status, out = _boot(tests, "gw=none -- ping -c 1 192.168.1.1", NET_ARGS)
     said = re.search(r"ping: 192\.168\.1\.1: network unreachable", out)
     exited = re.search(r"init: ping exited with status 2$", out, re.M)
     ok = status == h.QEMU_FAILURE and said and exited
     report("net/ping-unreachable", bool(ok), "" if ok else f"exit status {status}; output:\n{_tail(out)}")
 
 
-def check_bridge(h, kernel, accel, timeout, report):
+def check_bridge(tests):
+    report = tests.report
     extra = ["-netdev", "user,id=n0", "-device", "pci-bridge,id=br0,chassis_nr=1",
              "-device", "e1000,netdev=n0,bus=br0,addr=2"]
-    status, out = _boot(h, kernel, accel, timeout, "-- ping -c 2 10.0.2.2", extra)
+    status, out = _boot(tests, "-- ping -c 2 10.0.2.2", extra)
     bridge = re.search(r"\[0604\] PCI bridge", out)
     card = re.search(r"01:02\.0 8086:100e \[0200\] Ethernet controller\s+e1000$", out, re.M)
     replies = re.findall(r"^64 bytes from 10\.0\.2\.2: seq=\d+", out, re.M)
@@ -114,34 +105,31 @@ def check_bridge(h, kernel, accel, timeout, report):
            f"exit status {status}, bridge {bool(bridge)}, card {bool(card)}, replies {len(replies)}; output:\n{_tail(out, 2500)}")
 
 
-def check_no_card(h, kernel, accel, timeout, report):
-    status, out = _boot(h, kernel, accel, timeout, "-- ping -c 1 10.0.2.2", ["-nic", "none"])
+def check_no_card(tests):
+    report = tests.report
+    status, out = _boot(tests, "-- ping -c 1 10.0.2.2", ["-nic", "none"])
     logged = re.search(r"net: no e1000 found: running without a network", out)
     failed = re.search(r"ping: 10\.0\.2\.2: network is down", out)
     ok = status == h.QEMU_FAILURE and logged and failed and "KERNEL" not in out
     report("net/no-card", bool(ok), "" if ok else f"exit status {status}; output:\n{_tail(out)}")
 
 
-def run_net_tests(kernel, initrd, accel, timeout, report, only=""):
-    """Runs every network test whose name contains `only`; each result goes
-    to `report(name, passed, detail)`."""
-    h = _harness()
-    h.Qemu.initrd = initrd
-    checks = [("net/ping", check_ping), ("net/ping-errors", check_ping_errors),
-              ("net/ifconfig", check_ifconfig),
-              ("net/behind-bridge", check_bridge), ("net/no-card", check_no_card)]
-    for name, check in checks:
-        if only and only not in name and only not in "net/":
-            continue
-        check(h, kernel, accel, timeout, report)
+# Each boot and the results it reports.
+CHECKS = [
+    (check_ping, ["net/ping", "net/lspci", "net/interrupt-routed"]),
+    (check_ping_errors, ["net/ping-timeout", "net/ping-unreachable"]),
+    (check_ifconfig, ["net/ifconfig", "net/ifconfig-settings"]),
+    (check_bridge, ["net/behind-bridge"]),
+    (check_no_card, ["net/no-card"]),
+]
+NAMES = [name for _, names in CHECKS for name in names]
 
 
-def main():
-    import standalone
-    args = standalone.arguments(__doc__.splitlines()[0])
-    standalone.run(lambda report: run_net_tests(args.kernel, args.initrd, args.accel, args.timeout,
-                                                report, args.only))
+def run(tests):
+    for check, names in CHECKS:
+        if tests.any_selected(names):
+            check(tests)
 
 
 if __name__ == "__main__":
-    main()
+    h.main(sys.modules[__name__])

@@ -18,10 +18,11 @@ import argparse
 import os
 import re
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import Qemu, free_port, user_net  # noqa: E402
 from http_client import wait_until_serving  # noqa: E402
-from test import Qemu, free_port  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CPU_COUNTS = (1, 2, 4)
@@ -29,8 +30,9 @@ WORKERS = 4
 MILLIONS = 40
 
 
-def cpu_run(kernel, accel, cpus, timeout):
-    qemu = Qemu(kernel, accel, f"-- cpuwork {WORKERS} {MILLIONS}", cpus=cpus, extra=["-nic", "none"])
+def cpu_run(kernel, initrd, accel, cpus, timeout):
+    qemu = Qemu(kernel, accel, f"-- cpuwork {WORKERS} {MILLIONS}", initrd=initrd, cpus=cpus,
+                extra=["-nic", "none"])
     try:
         qemu.wait_exit(timeout)
         m = re.search(r"cpuwork: .* in (\d+) ms", qemu.text())
@@ -39,13 +41,13 @@ def cpu_run(kernel, accel, cpus, timeout):
         qemu.kill()
 
 
-def http_run(kernel, accel, cpus, timeout):
+def http_run(kernel, initrd, accel, cpus, timeout):
     from http_test import check_concurrency
     port = free_port()
-    qemu = Qemu(kernel, accel, "-- httpd", cpus=cpus, extra=[
-        "-netdev", f"user,id=n0,hostfwd=tcp:127.0.0.1:{port}-:80", "-device", "e1000,netdev=n0"])
+    qemu = Qemu(kernel, accel, "-- httpd", initrd=initrd, cpus=cpus, extra=user_net(port))
     try:
-        if not qemu.wait_for(r"httpd: serving", timeout) or not wait_until_serving(port, timeout):
+        serving = qemu.wait_for(r"httpd: serving", timeout)
+        if not serving or not wait_until_serving(port, time.monotonic() + timeout):
             return None
         found = {}
         check_concurrency(port, lambda name, ok, detail="": found.update(ok=ok, detail=detail),
@@ -63,13 +65,12 @@ def main():
     parser.add_argument("--accel", default="tcg", choices=["tcg", "kvm"])
     parser.add_argument("--timeout", type=int, default=300)
     args = parser.parse_args()
-    Qemu.initrd = args.initrd
 
     rows = []
     for cpus in CPU_COUNTS:
         print(f"scaling: {cpus} CPU(s)...", flush=True)
-        rows.append((cpus, cpu_run(args.kernel, args.accel, cpus, args.timeout),
-                     http_run(args.kernel, args.accel, cpus, args.timeout)))
+        rows.append((cpus, cpu_run(args.kernel, args.initrd, args.accel, cpus, args.timeout),
+                     http_run(args.kernel, args.initrd, args.accel, cpus, args.timeout)))
     base_ms, base_rps = rows[0][1], rows[0][2]
     print()
     print(f"{'CPUs':>4}  {'cpuwork ms':>10}  {'speed-up':>8}  {'http req/s':>10}  {'speed-up':>8}")

@@ -3,10 +3,18 @@
 #   - apt packages: qemu-system-x86, xorriso, mtools, ovmf, gdb, python3
 #   - the Rust toolchain pinned in rust-toolchain.toml, with its target and
 #     components (RUSTUP_AUTO_INSTALL=0 machines do not fetch it by themselves)
-#   - with --test: what the tests need besides (chromium)
+#   - with --test: what the tests need besides (chromium), and the book's
+#     mdbook (as with --docs)
+#   - with --docs: mdbook, the pinned version, built from crates.io into
+#     .tools/mdbook-VERSION (about 2.5 minutes on two cores; only once)
 # Says what it installs; silent when everything is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# The book is checked against this mdbook's output (tools/check_docs.py), so
+# every machine builds it with the same one. Without its serve and watch
+# features: they pull in a web server the checks do not need.
+MDBOOK_VERSION=0.5.4
 
 packages=()
 need() { command -v "$1" >/dev/null 2>&1 || packages+=("$2"); }
@@ -46,4 +54,13 @@ if ! rustup target list --installed --toolchain "$toolchain" 2>/dev/null | grep 
     echo "setup: installing Rust $toolchain with target x86_64-unknown-none, rustfmt, clippy"
     rustup toolchain install "$toolchain" --profile minimal \
         --target x86_64-unknown-none --component rustfmt,clippy >/dev/null
+fi
+
+if [ "${1:-}" = "--test" ] || [ "${1:-}" = "--docs" ]; then
+    mdbook_root=".tools/mdbook-$MDBOOK_VERSION"
+    if [ ! -x "$mdbook_root/bin/mdbook" ]; then
+        echo "setup: building mdbook $MDBOOK_VERSION into $mdbook_root (cargo install, a few minutes)"
+        cargo install mdbook --version "$MDBOOK_VERSION" --locked --quiet \
+            --no-default-features --features search --root "$mdbook_root"
+    fi
 fi

@@ -11,9 +11,10 @@ them with the other QEMU tests. To run only these:
 
 import os
 import re
+import sys
 import time
 
-from test import Qemu
+import harness
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # The shell's prompt, at the start of a line.
@@ -76,12 +77,18 @@ def check(report, name, output, pattern):
     return found
 
 
-def run_shell_tests(kernel, initrd, accel, timeout, report):
-    Qemu.initrd = initrd
+NAMES = [f"shell/{n}" for n in (
+    "prompt", "pipe-echo-wc", "redirect-output", "redirect-input", "ls-bin", "motd-wc", "pipeline-3",
+    "background", "background-done", "cd-pwd", "exit-status", "syntax-error", "not-found",
+    "after-not-found", "ps", "ctrl-c", "after-ctrl-c")]
+
+
+def run(tests):
+    report, timeout = tests.report, tests.timeout
     # `-- sh`: init runs only the shell, so nothing else writes to the
-    # console (the default boot also starts httpd; tools/test.py's console
+    # console (the default boot also starts httpd; tools/console_test.py's
     # tests cover that one).
-    qemu = Qemu(kernel, accel, "-- sh")
+    qemu = tests.boot("-- sh")
     try:
         shell = Shell(qemu)
         output = shell.wait_prompt(0, timeout)
@@ -152,11 +159,5 @@ def run_shell_tests(kernel, initrd, accel, timeout, report):
         qemu.kill()
 
 
-def main():
-    import standalone
-    args = standalone.arguments(__doc__.splitlines()[0])
-    standalone.run(lambda report: run_shell_tests(args.kernel, args.initrd, args.accel, args.timeout, report))
-
-
 if __name__ == "__main__":
-    main()
+    harness.main(sys.modules[__name__])

@@ -15,7 +15,7 @@ the Limine door starting every CPU under BIOS and UEFI.
   in-kernel tests; the boot log must show both CPUs. Skipped, with a line
   saying so, where that folder is absent.
 
-Usage: tools/smp_test.py [--kernel build/kernel.elf] [--only SUBSTRING]
+Usage: tools/smp_test.py [--kernel build/kernel.elf] [--only TEXT]
 """
 
 import json
@@ -24,14 +24,28 @@ import re
 import shutil
 import socket
 import subprocess
+import sys
 import threading
+import time
 
+import harness
+from harness import QEMU_SUCCESS, ROOT, Qemu
 from http_client import Client, wait_until_serving
-from test import QEMU_SUCCESS, Qemu, free_port
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 STRESS_SECONDS = 60
 STRESS_WORKERS = 8
+
+NAMES = [
+    "smp/stress-4cpu-started",
+    "smp/stress",
+    "smp/http-serving",
+    "smp/http-4cpu-concurrent-64x100",
+    "smp/http-4cpu-sched-counters",
+    "smp/http-4cpu-no-crash",
+    "limine/iso",
+    "limine/bios-2cpu-ktest",
+    "limine/uefi-2cpu-ktest",
+]
 
 
 class EchoServer:
@@ -68,11 +82,11 @@ class EchoServer:
         self.listener.close()
 
 
-def run_stress(kernel, accel, timeout, report):
+def run_stress(tests):
+    report, timeout = tests.report, tests.timeout
     server = EchoServer()
     cmdline = f"-- stress {STRESS_SECONDS} {STRESS_WORKERS} 10.0.2.2 {server.port}"
-    qemu = Qemu(kernel, accel, cmdline, cpus=4,
-                extra=["-netdev", "user,id=n0", "-device", "e1000,netdev=n0"])
+    qemu = tests.boot(cmdline, cpus=4, extra=harness.NET_ARGS)
     try:
         # Boot, then a minute of guest time: TCG with four CPUs on a busy
         # host runs the guest clock slower than the wall's.
@@ -100,13 +114,14 @@ def run_stress(kernel, accel, timeout, report):
         server.close()
 
 
-def run_http_load(kernel, accel, timeout, report):
+def run_http_load(tests):
     from http_test import check_concurrency
-    port = free_port()
-    qemu = Qemu(kernel, accel, "-- httpd", cpus=4, extra=[
-        "-netdev", f"user,id=n0,hostfwd=tcp:127.0.0.1:{port}-:80", "-device", "e1000,netdev=n0"])
+    report, timeout = tests.report, tests.timeout
+    port = harness.free_port()
+    qemu = tests.boot("-- httpd", cpus=4, extra=harness.user_net(port))
     try:
-        if not qemu.wait_for(r"httpd: serving", timeout) or not wait_until_serving(port, timeout):
+        serving = qemu.wait_for(r"httpd: serving", timeout)
+        if not serving or not wait_until_serving(port, time.monotonic() + timeout):
             report("smp/http-serving", False, qemu.text()[-800:])
             return
         check_concurrency(port, lambda name, ok, detail="": report(name.replace("http/", "smp/http-4cpu-"),
@@ -135,7 +150,7 @@ def limine_source():
     return explicit or os.path.join(ROOT, "..", "shared", "limine")
 
 
-def build_test_iso(kernel, initrd):
+def build_test_iso():
     """A copy of the Limine release in build/, its host tool built, and an
     ISO whose command line runs the in-kernel tests. Returns the ISO path."""
     build = os.path.join(ROOT, "build")
@@ -155,25 +170,26 @@ def build_test_iso(kernel, initrd):
     return iso
 
 
-def run_limine(kernel, initrd, accel, timeout, report, only):
+def run_limine(tests):
+    report, timeout = tests.report, tests.timeout
     if not os.path.isdir(limine_source()):
         print(f"limine tests skipped: no Limine release at {os.path.normpath(limine_source())} "
               f"(set OXV6_LIMINE to one)", flush=True)
         return
     try:
-        iso = build_test_iso(kernel, initrd)
+        iso = build_test_iso()
     except subprocess.CalledProcessError as e:
         report("limine/iso", False, (e.stdout or b"").decode()[-800:] + (e.stderr or b"").decode()[-800:])
         return
     ovmf = "/usr/share/ovmf/OVMF.fd"
     for firmware, extra in [("bios", []), ("uefi", ["-bios", ovmf])]:
         name = f"limine/{firmware}"
-        if only and only not in name:
+        if not tests.selected(f"{name}-2cpu-ktest"):
             continue
         if firmware == "uefi" and not os.path.exists(ovmf):
             print(f"{name} skipped: no {ovmf}", flush=True)
             continue
-        qemu = Qemu(None, accel, cpus=2,
+        qemu = Qemu(None, tests.accel, cpus=2,
                     extra=["-cdrom", iso, *extra, "-netdev", "user,id=n0", "-device", "e1000,netdev=n0"])
         try:
             status = qemu.wait_exit(timeout * 2)
@@ -189,22 +205,14 @@ def run_limine(kernel, initrd, accel, timeout, report, only):
             qemu.kill()
 
 
-def run_smp_tests(kernel, initrd, accel, timeout, report, only=""):
-    Qemu.initrd = initrd
-    if not only or "smp/stress" in only or only == "smp/":
-        run_stress(kernel, accel, timeout, report)
-    if not only or "smp/http" in only or only == "smp/":
-        run_http_load(kernel, accel, timeout, report)
-    if not only or "limine/" in only:
-        run_limine(kernel, initrd, accel, timeout, report, only)
-
-
-def main():
-    import standalone
-    args = standalone.arguments(__doc__.splitlines()[0])
-    standalone.run(lambda report: run_smp_tests(args.kernel, args.initrd, args.accel, args.timeout, report,
-                                                args.only))
+def run(tests):
+    if tests.any_selected(n for n in NAMES if n.startswith("smp/stress")):
+        run_stress(tests)
+    if tests.any_selected(n for n in NAMES if n.startswith("smp/http")):
+        run_http_load(tests)
+    if tests.any_selected(n for n in NAMES if n.startswith("limine/")):
+        run_limine(tests)
 
 
 if __name__ == "__main__":
-    main()
+    harness.main(sys.modules[__name__])

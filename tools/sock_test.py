@@ -14,7 +14,7 @@ interoperates with one, not just with itself.
 - sockets/wget-from-host: the guest's `wget` fetches 1 MiB from an HTTP
   server on the host; the byte count must match.
 
-Run by tools/test.py; also on its own: tools/sock_test.py [--kernel K --initrd I].
+Run by tools/test.py; also on its own: tools/sock_test.py [--kernel K --initrd I] [--only sockets/udp].
 """
 
 import hashlib
@@ -27,20 +27,17 @@ import sys
 import threading
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness
+
+NAMES = ["sockets/udp-echo", "sockets/tcp-echo-1mib", "sockets/tcp-echo-concurrent",
+         "sockets/kernel-survived", "sockets/wget-from-host"]
 
 
-def _harness():
-    """tools/test.py's pieces, imported late: test.py imports this module."""
-    import test
-    return test.Qemu, test.QEMU_SUCCESS, test.free_port
-
-
-def udp_echo(kernel, accel, timeout, report):
-    Qemu, QEMU_SUCCESS, free_port = _harness()
-    port = free_port()
+def udp_echo(tests):
+    report, timeout = tests.report, tests.timeout
+    port = harness.free_port()
     count = 5
-    qemu = Qemu(kernel, accel, "-- udpecho 7",
+    qemu = tests.boot("-- udpecho 7",
                 extra=["-netdev", f"user,id=n0,hostfwd=udp:127.0.0.1:{port}-:7", "-device", "e1000,netdev=n0"])
     try:
         if not qemu.wait_for(r"udpecho: listening", timeout):
@@ -68,7 +65,6 @@ def udp_echo(kernel, accel, timeout, report):
 
 
 def connect(port, deadline):
-    Qemu, QEMU_SUCCESS, free_port = _harness()
     while time.monotonic() < deadline:
         try:
             return socket.create_connection(("127.0.0.1", port), timeout=30)
@@ -95,10 +91,10 @@ def echo_exchange(port, payload, deadline):
         return bytes(received)
 
 
-def tcp_echo(kernel, accel, timeout, report):
-    Qemu, QEMU_SUCCESS, free_port = _harness()
-    port = free_port()
-    qemu = Qemu(kernel, accel, "-- tcpecho 7",
+def tcp_echo(tests):
+    report, timeout = tests.report, tests.timeout
+    port = harness.free_port()
+    qemu = tests.boot("-- tcpecho 7",
                 extra=["-netdev", f"user,id=n0,hostfwd=tcp:127.0.0.1:{port}-:7", "-device", "e1000,netdev=n0"])
     try:
         if not qemu.wait_for(r"tcpecho: listening", timeout):
@@ -142,8 +138,8 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def wget_from_host(kernel, accel, timeout, report, workdir):
-    Qemu, QEMU_SUCCESS, free_port = _harness()
+def wget_from_host(tests, workdir):
+    report, timeout = tests.report, tests.timeout
     size = 1 << 20
     with open(os.path.join(workdir, "blob.bin"), "wb") as f:
         f.write(random.Random(3).randbytes(size))
@@ -152,13 +148,13 @@ def wget_from_host(kernel, accel, timeout, report, workdir):
     port = server.server_address[1]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    qemu = Qemu(kernel, accel, f"-- wget http://10.0.2.2:{port}/blob.bin -O /tmp/blob",
+    qemu = tests.boot(f"-- wget http://10.0.2.2:{port}/blob.bin -O /tmp/blob",
                 extra=["-netdev", "user,id=n0", "-device", "e1000,netdev=n0"])
     try:
         status = qemu.wait_exit(timeout)
         out = qemu.text()
         m = re.search(r"status (\d+), (\d+) bytes in (\d+) ms", out)
-        ok = status == QEMU_SUCCESS and m and m.group(1) == "200" and int(m.group(2)) == size
+        ok = status == harness.QEMU_SUCCESS and m and m.group(1) == "200" and int(m.group(2)) == size
         detail = m.group(0) if m else out[-800:]
         report("sockets/wget-from-host", bool(ok), detail)
     finally:
@@ -166,20 +162,16 @@ def wget_from_host(kernel, accel, timeout, report, workdir):
         server.shutdown()
 
 
-def run_sock_tests(kernel, initrd, accel, timeout, report, only=""):
-    if only and "sockets/" not in only:
-        return
-    Qemu, _, _ = _harness()
-    Qemu.initrd = initrd
-    udp_echo(kernel, accel, timeout, report)
-    tcp_echo(kernel, accel, timeout, report)
-    workdir = os.path.join(os.path.dirname(os.path.abspath(kernel)), "sock-test")
-    os.makedirs(workdir, exist_ok=True)
-    wget_from_host(kernel, accel, timeout, report, workdir)
+def run(tests):
+    if tests.any_selected(["sockets/udp-echo"]):
+        udp_echo(tests)
+    if tests.any_selected(["sockets/tcp-echo-1mib", "sockets/tcp-echo-concurrent", "sockets/kernel-survived"]):
+        tcp_echo(tests)
+    if tests.selected("sockets/wget-from-host"):
+        workdir = os.path.join(os.path.dirname(os.path.abspath(tests.kernel)), "sock-test")
+        os.makedirs(workdir, exist_ok=True)
+        wget_from_host(tests, workdir)
 
 
 if __name__ == "__main__":
-    import standalone
-    args = standalone.arguments(__doc__.splitlines()[0])
-    standalone.run(lambda report: run_sock_tests(args.kernel, args.initrd, args.accel, args.timeout,
-                                                 report, args.only))
+    harness.main(sys.modules[__name__])

@@ -51,6 +51,7 @@ TOOLS = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(TOOLS)
 sys.path.insert(0, TOOLS)
 
+import harness  # noqa: E402
 import tapnet  # noqa: E402
 from tapnet import GUEST_IP, HOST_IP  # noqa: E402
 
@@ -335,19 +336,28 @@ def check_kind(guest, net, frames, expected):
 
 # --- the tests, run inside the namespace ---------------------------------------
 
-def inside(args):
-    from test import Qemu
-    Qemu.initrd = args.initrd
-    only = args.only if args.only and args.only not in "tap/" else ""
+# The results each part of the run reports; --only picks the parts.
+MALFORMED = [f"tap/malformed/{name}" for name, _, _ in malformed_kinds("00:00:00:00:00:00", "00:00:00:00:00:00", 1)]
+PARTS = {
+    "ping": ["tap/ping"],
+    "udp-echo": ["tap/udp-echo"],
+    "malformed": MALFORMED + ["tap/after-malformed-ping", "tap/after-malformed-udp"],
+    "tcp-loss": ["tap/tcp-loss-4mib"],
+    "connections": ["tap/connections-200"],
+    "leaks": ["tap/no-leaked-sockets"],
+}
+NAMES = [name for names in PARTS.values() for name in names] + ["tap/boot", "tap/no-crash", "tap/setup", "tap/suite"]
 
+
+def inside(args):
     def report(name, passed, detail=""):
         print(RESULT + json.dumps({"name": name, "passed": bool(passed), "detail": detail}), flush=True)
 
-    def wanted(name):
-        return not only or only in name
+    def wanted(part):
+        return any(args.only in name for name in PARTS[part])
 
     with tapnet.TapNet(seed=args.seed) as net:
-        qemu = net.boot(args.kernel, args.accel, tapnet.GUEST_CMDLINE)
+        qemu = net.boot(args.kernel, args.accel, tapnet.GUEST_CMDLINE, initrd=args.initrd)
         guest = Guest(qemu)
         # init starts httpd and the shell; each prints a banner. Wait for
         # both, start the echo servers, then ask for a fresh prompt: a
@@ -372,12 +382,12 @@ def inside(args):
             report(name, intact == len(sizes),
                    f"{intact}/{len(sizes)} datagrams of {sizes[0]}..{sizes[-1]} bytes echoed intact, {resent} resent")
 
-        if wanted("tap/ping"):
+        if wanted("ping"):
             check_ping("tap/ping")
-        if wanted("tap/udp-echo"):
+        if wanted("udp-echo"):
             check_udp("tap/udp-echo")
 
-        if wanted("tap/malformed"):
+        if wanted("malformed"):
             ping(GUEST_IP, count=1)  # Linux and the guest know each other first
             total = 0
             started = time.monotonic()
@@ -391,7 +401,7 @@ def inside(args):
             check_ping("tap/after-malformed-ping")
             check_udp("tap/after-malformed-udp")
 
-        if wanted("tap/tcp-loss"):
+        if wanted("tcp-loss"):
             net.set_conditions(loss=0.05, delay_ms=2, seed=args.seed)
             before = net.stats()
             payload = random.Random(args.seed).randbytes(4 << 20)
@@ -415,7 +425,7 @@ def inside(args):
                 detail += f"; {error or 'data differs'}; guest netstat:\n{listing}"
             report("tap/tcp-loss-4mib", same, detail)
 
-        if wanted("tap/connections"):
+        if wanted("connections"):
             # 200 connections open at the same time: every client connects,
             # then waits at a barrier until all 200 are open, and only then
             # sends its bytes, reads the echo and closes.
@@ -464,7 +474,7 @@ def inside(args):
                    f"{together} open at once, {good}/{total} echoed intact in {seconds:.1f} s"
                    + (f"; errors {errors[:3]}" if errors else ""))
 
-        if wanted("tap/connections") or wanted("tap/tcp-loss"):
+        if wanted("connections") or wanted("tcp-loss") or wanted("leaks"):
             # The host closes first, so the guest passes through LAST-ACK,
             # not TIME-WAIT; wait out TIME-WAIT (2 s) anyway, then poll.
             time.sleep(2.5)
@@ -485,12 +495,10 @@ def inside(args):
         print(f"tap: relay {net.stats()}, QEMU socket drops {tapnet.udp_receive_errors()}", flush=True)
 
 
-def run_tap_tests(kernel, initrd, accel, timeout, report, only="", seed=1):
-    """Runs the tap suite in a namespace of its own; each result goes to
-    `report(name, passed, detail)`. Without root or /dev/net/tun, prints
-    why and reports nothing."""
-    if only and "tap/" not in only and only not in "tap/":
-        return
+def run(tests):
+    """Runs the tap suite in a namespace of its own. Without root or
+    /dev/net/tun, prints why and reports nothing."""
+    report = tests.report
     why = tapnet.available()
     if why:
         print(f"tap tests skipped: {why}", flush=True)
@@ -502,38 +510,33 @@ def run_tap_tests(kernel, initrd, accel, timeout, report, only="", seed=1):
         if line.startswith(RESULT):
             r = json.loads(line[len(RESULT):])
             seen.append(r["name"])
-            report(r["name"], r["passed"], r["detail"])
+            report(r["name"], r["passed"], r["detail"], always=not r["passed"])
         elif line.startswith("tap: "):
             notes.append(line)
-    args = ["--kernel", os.path.abspath(kernel), "--initrd", os.path.abspath(initrd), "--accel", accel,
-            "--timeout", str(timeout), "--seed", str(seed)]
-    if only:
-        args += ["--only", only]
+    seed = getattr(tests.options, "seed", 1)
+    args = ["--kernel", os.path.abspath(tests.kernel), "--initrd", os.path.abspath(tests.initrd),
+            "--accel", tests.accel, "--timeout", str(tests.timeout), "--seed", str(seed), "--only", tests.only]
     try:
-        status, tail = tapnet.run_inside(os.path.abspath(__file__), args, on_line, timeout=max(600, 3 * timeout))
+        status, tail = tapnet.run_inside(os.path.abspath(__file__), args, on_line, timeout=max(600, 3 * tests.timeout))
     except (OSError, RuntimeError, subprocess.SubprocessError) as e:
-        report("tap/setup", False, f"cannot set up the namespace and tap0: {e}")
+        report("tap/setup", False, f"cannot set up the namespace and tap0: {e}", always=True)
         return
     if status != 0 or not seen:
         report("tap/suite", False, f"the run in the namespace exited with {status} after {len(seen)} "
-                                   f"results; last output:\n{tail[-2000:]}")
+                                   f"results; last output:\n{tail[-2000:]}", always=True)
     for note in notes:
         print(note, flush=True)
 
 
 def main():
-    import standalone
-
     def configure(parser):
         parser.add_argument("--seed", type=int, default=1, help="of the losses and the payloads")
         parser.add_argument("--loss-timeout", type=int, default=150, help="seconds for the 4 MiB exchange")
         parser.add_argument("--inside", metavar="NS", help=argparse.SUPPRESS)
-    args = standalone.arguments(__doc__.splitlines()[0], configure)
-    if args.inside:
-        inside(args)  # the re-executed half, inside the namespace
+    if "--inside" in sys.argv:
+        inside(harness.arguments(__doc__.splitlines()[0], configure))  # the re-executed half, in the namespace
         return
-    standalone.run(lambda report: run_tap_tests(args.kernel, args.initrd, args.accel, args.timeout,
-                                                report, args.only, args.seed))
+    harness.main(sys.modules[__name__], configure)
 
 
 if __name__ == "__main__":

@@ -442,10 +442,10 @@ class TapNet:
         return ["-netdev", f"socket,id=n0,udp=127.0.0.1:{self.relay_port},localaddr=127.0.0.1:{self.qemu_port}",
                 "-device", f"e1000,netdev=n0,mac={mac}"]
 
-    def boot(self, kernel, accel, cmdline, memory="128M", extra=()):
-        """Starts QEMU (tools/test.py's Qemu) on this network; killed on exit."""
-        from test import Qemu
-        qemu = Qemu(kernel, accel, cmdline, memory=memory, extra=[*self.qemu_args(), *extra])
+    def boot(self, kernel, accel, cmdline, initrd=None, memory="128M", extra=()):
+        """Starts QEMU (tools/harness.py's Qemu) on this network; killed on exit."""
+        from harness import Qemu
+        qemu = Qemu(kernel, accel, cmdline, initrd=initrd, memory=memory, extra=[*self.qemu_args(), *extra])
         self.qemus.append(qemu)
         return qemu
 

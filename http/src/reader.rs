@@ -28,7 +28,6 @@ pub enum Next {
     Reject(Rejection),
 }
 
-// ANCHOR: reader
 pub struct RequestReader {
     /// `buffer[start..end]` holds bytes received and not yet consumed.
     buffer: Vec<u8>,
@@ -39,7 +38,6 @@ pub struct RequestReader {
     /// Body bytes of the last request still to be thrown away.
     skip: usize,
 }
-// ANCHOR_END: reader
 
 impl Default for RequestReader {
     fn default() -> Self {

@@ -29,7 +29,6 @@ use core::fmt::Write;
 /// What `Allow` lists in a 405: the methods this server serves.
 pub const ALLOWED_METHODS: &str = "GET, HEAD";
 
-// ANCHOR: response
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Response {
     pub status: Status,
@@ -39,7 +38,6 @@ pub struct Response {
     /// Further fields: `Allow`, `Content-Range`, `Cache-Control`...
     pub extra: Vec<(&'static str, String)>,
 }
-// ANCHOR_END: response
 
 impl Response {
     /// A response with no body that keeps the connection open.

@@ -2,8 +2,8 @@
 //! arguments for init.
 //!
 //! - `loglevel=error|warn|info|debug`
-//! - `test` or `test=FILTER`: run the in-kernel tests (those whose name
-//!   contains FILTER), print the results, exit QEMU.
+//! - `test` or `test=FILTER`: run the in-kernel tests (those whose full
+//!   name, `ktest/NAME`, contains FILTER), print the results, exit QEMU.
 //! - `fault=KIND`: deliberately crash in a known way (see `ktest::faults`),
 //!   so the test harness can check the crash report.
 //! - `init=PATH`: the first program (default `/bin/init`).

@@ -1,7 +1,11 @@
 //! Structures and constants that cross the user/kernel boundary.
 //!
-//! Every structure is `#[repr(C)]` with fixed-size fields, so the kernel
-//! and user programs agree on its layout byte for byte.
+//! Every structure is declared with [`plain!`](crate::plain!): `#[repr(C)]`
+//! with fixed-size integer fields and explicit padding, so the kernel and
+//! user programs agree on its layout byte for byte, and the kernel may copy
+//! it to and from user memory as bytes (see `plain.rs`).
+
+use crate::plain;
 
 /// Lowest address a user program may use (the first page is never mapped,
 /// so a null pointer dereference faults).
@@ -66,33 +70,35 @@ impl ProcState {
     }
 }
 
-/// A string passed to the kernel: address and length, no terminating NUL
-/// (`exec` takes its arguments as an array of these).
-#[derive(Clone, Copy, Debug, Default)]
-#[repr(C)]
-pub struct StrRef {
-    pub ptr: u64,
-    pub len: u64,
+plain! {
+    /// A string passed to the kernel: address and length, no terminating NUL
+    /// (`exec` takes its arguments as an array of these).
+    #[derive(Clone, Copy, Debug, Default)]
+    pub struct StrRef {
+        pub ptr: u64,
+        pub len: u64,
+    }
 }
 
 // ANCHOR: procinfo
-/// One process, as `procinfo` reports it.
-#[derive(Clone, Copy, Debug, Default)]
-#[repr(C)]
-pub struct ProcInfo {
-    pub pid: u32,
-    pub parent_pid: u32,
-    /// A `ProcState` as `u8`.
-    pub state: u8,
-    /// 1 for kernel threads, which have no user half.
-    pub kernel_thread: u8,
-    pub _pad: [u8; 2],
-    /// Timer ticks during which this process was running.
-    pub cpu_ticks: u64,
-    /// Bytes of user memory mapped (code, data, heap, stack).
-    pub memory_bytes: u64,
-    /// NUL-padded name (the file name it was started from).
-    pub name: [u8; PROC_NAME_LEN],
+plain! {
+    /// One process, as `procinfo` reports it.
+    #[derive(Clone, Copy, Debug, Default)]
+    pub struct ProcInfo {
+        pub pid: u32,
+        pub parent_pid: u32,
+        /// A `ProcState` as `u8`.
+        pub state: u8,
+        /// 1 for kernel threads, which have no user half.
+        pub kernel_thread: u8,
+        pub _pad: [u8; 6],
+        /// Timer ticks during which this process was running.
+        pub cpu_ticks: u64,
+        /// Bytes of user memory mapped (code, data, heap, stack).
+        pub memory_bytes: u64,
+        /// NUL-padded name (the file name it was started from).
+        pub name: [u8; PROC_NAME_LEN],
+    }
 }
 // ANCHOR_END: procinfo
 
@@ -152,31 +158,33 @@ impl FileKind {
     }
 }
 
-/// What `fstat` reports.
-#[derive(Clone, Copy, Debug, Default)]
-#[repr(C)]
-pub struct Stat {
-    /// A `FileKind` as `u8`.
-    pub kind: u8,
-    /// 1 if the file can be written (a file in /tmp, a pipe's write end...).
-    pub writable: u8,
-    pub _pad: [u8; 6],
-    /// Bytes in a file; entries in a directory; bytes waiting in a pipe.
-    pub size: u64,
+plain! {
+    /// What `fstat` reports.
+    #[derive(Clone, Copy, Debug, Default)]
+    pub struct Stat {
+        /// A `FileKind` as `u8`.
+        pub kind: u8,
+        /// 1 if the file can be written (a file in /tmp, a pipe's write end...).
+        pub writable: u8,
+        pub _pad: [u8; 6],
+        /// Bytes in a file; entries in a directory; bytes waiting in a pipe.
+        pub size: u64,
+    }
 }
 
 /// Longest file name (one path component).
 pub const MAX_NAME: usize = 60;
 
-/// One directory entry, as `getdents` writes them (an array of these).
-#[derive(Clone, Copy, Debug)]
-#[repr(C)]
-pub struct DirEntry {
-    /// A `FileKind` as `u8`.
-    pub kind: u8,
-    pub name_len: u8,
-    pub _pad: [u8; 2],
-    pub name: [u8; MAX_NAME],
+plain! {
+    /// One directory entry, as `getdents` writes them (an array of these).
+    #[derive(Clone, Copy, Debug)]
+    pub struct DirEntry {
+        /// A `FileKind` as `u8`.
+        pub kind: u8,
+        pub name_len: u8,
+        pub _pad: [u8; 2],
+        pub name: [u8; MAX_NAME],
+    }
 }
 
 impl Default for DirEntry {
@@ -197,15 +205,16 @@ impl DirEntry {
     }
 }
 
-/// What `meminfo` reports, in bytes.
-#[derive(Clone, Copy, Debug, Default)]
-#[repr(C)]
-pub struct MemInfo {
-    pub frames_total: u64,
-    pub frames_free: u64,
-    pub heap_total: u64,
-    pub heap_used: u64,
-    pub page_size: u64,
+plain! {
+    /// What `meminfo` reports, in bytes.
+    #[derive(Clone, Copy, Debug, Default)]
+    pub struct MemInfo {
+        pub frames_total: u64,
+        pub frames_free: u64,
+        pub heap_total: u64,
+        pub heap_used: u64,
+        pub page_size: u64,
+    }
 }
 // ANCHOR_END: files
 
@@ -216,14 +225,15 @@ pub const AF_INET: u32 = 2;
 pub const SOCK_STREAM: u32 = 1; // TCP
 pub const SOCK_DGRAM: u32 = 2; // UDP
 
-/// An IPv4 address and port. Unlike C's `sockaddr_in`, both fields are in
-/// the machine's own byte order: the kernel converts at the wire.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-#[repr(C)]
-pub struct SocketAddr {
-    pub family: u16,
-    pub port: u16,
-    pub addr: [u8; 4],
+plain! {
+    /// An IPv4 address and port. Unlike C's `sockaddr_in`, both fields are in
+    /// the machine's own byte order: the kernel converts at the wire.
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+    pub struct SocketAddr {
+        pub family: u16,
+        pub port: u16,
+        pub addr: [u8; 4],
+    }
 }
 
 impl SocketAddr {
@@ -248,15 +258,16 @@ pub const SO_REUSEADDR: u32 = 2;
 pub const F_GETFL: u32 = 3;
 pub const F_SETFL: u32 = 4;
 
-/// One descriptor to watch, for `poll`.
-#[derive(Clone, Copy, Debug, Default)]
-#[repr(C)]
-pub struct PollFd {
-    pub fd: i32,
-    /// What to wait for: `POLLIN` and/or `POLLOUT`.
-    pub events: i16,
-    /// What happened (set by the kernel).
-    pub revents: i16,
+plain! {
+    /// One descriptor to watch, for `poll`.
+    #[derive(Clone, Copy, Debug, Default)]
+    pub struct PollFd {
+        pub fd: i32,
+        /// What to wait for: `POLLIN` and/or `POLLOUT`.
+        pub events: i16,
+        /// What happened (set by the kernel).
+        pub revents: i16,
+    }
 }
 
 pub const POLLIN: i16 = 0x1;
@@ -265,20 +276,21 @@ pub const POLLERR: i16 = 0x8;
 pub const POLLHUP: i16 = 0x10;
 pub const POLLNVAL: i16 = 0x20;
 
-/// One TCP socket, as `tcpinfo` reports it (for `netstat` and the web pages).
-#[derive(Clone, Copy, Debug, Default)]
-#[repr(C)]
-pub struct TcpSocketInfo {
-    pub local: SocketAddr,
-    pub remote: SocketAddr,
-    /// The RFC 9293 state, as a NUL-padded name ("ESTABLISHED").
-    pub state: [u8; 12],
-    pub send_queue: u32,
-    pub receive_queue: u32,
-    pub rto_ms: u32,
-    pub srtt_ms: u32,
-    pub cwnd: u32,
-    pub _pad: u32,
+plain! {
+    /// One TCP socket, as `tcpinfo` reports it (for `netstat` and the web pages).
+    #[derive(Clone, Copy, Debug, Default)]
+    pub struct TcpSocketInfo {
+        pub local: SocketAddr,
+        pub remote: SocketAddr,
+        /// The RFC 9293 state, as a NUL-padded name ("ESTABLISHED").
+        pub state: [u8; 12],
+        pub send_queue: u32,
+        pub receive_queue: u32,
+        pub rto_ms: u32,
+        pub srtt_ms: u32,
+        pub cwnd: u32,
+        pub _pad: u32,
+    }
 }
 impl TcpSocketInfo {
     /// The state's name ("ESTABLISHED", "TIME-WAIT", ...).
@@ -301,14 +313,15 @@ pub const ARP_PENDING: u8 = 2;
 /// `NetInfo::irq` when the card is polled, without interrupts.
 pub const NET_NO_IRQ: u8 = 0xFF;
 
-/// One named counter. The kernel names its counters itself, so a counter
-/// added to the stack or the driver shows up in `ifconfig` without a
-/// change to this ABI.
-#[derive(Clone, Copy, Debug, Default)]
-#[repr(C)]
-pub struct NetCounter {
-    pub name: [u8; NET_COUNTER_NAME_LEN],
-    pub value: u64,
+plain! {
+    /// One named counter. The kernel names its counters itself, so a counter
+    /// added to the stack or the driver shows up in `ifconfig` without a
+    /// change to this ABI.
+    #[derive(Clone, Copy, Debug, Default)]
+    pub struct NetCounter {
+        pub name: [u8; NET_COUNTER_NAME_LEN],
+        pub value: u64,
+    }
 }
 
 impl NetCounter {
@@ -327,51 +340,53 @@ impl NetCounter {
     }
 }
 
-/// One ARP cache entry. Addresses are `u32`s in host order
-/// (`Ipv4Addr::from_bits`).
-#[derive(Clone, Copy, Debug, Default)]
-#[repr(C)]
-pub struct ArpEntryInfo {
-    pub ip: u32,
-    /// Zero while pending.
-    pub mac: [u8; 6],
-    /// `ARP_RESOLVED` or `ARP_PENDING`.
-    pub state: u8,
-    /// Requests sent so far, while pending.
-    pub tries: u8,
-    pub _pad: u32,
-    /// Milliseconds since the address was learned (resolved entries).
-    pub age_ms: u64,
+plain! {
+    /// One ARP cache entry. Addresses are `u32`s in host order
+    /// (`Ipv4Addr::from_bits`).
+    #[derive(Clone, Copy, Debug, Default)]
+    pub struct ArpEntryInfo {
+        pub ip: u32,
+        /// Zero while pending.
+        pub mac: [u8; 6],
+        /// `ARP_RESOLVED` or `ARP_PENDING`.
+        pub state: u8,
+        /// Requests sent so far, while pending.
+        pub tries: u8,
+        pub _pad: u32,
+        /// Milliseconds since the address was learned (resolved entries).
+        pub age_ms: u64,
+    }
 }
 
-/// What `netinfo` reports about the network interface.
-#[derive(Clone, Copy, Debug)]
-#[repr(C)]
-pub struct NetInfo {
-    /// Our address, netmask and gateway (0: none), in host order.
-    pub addr: u32,
-    pub netmask: u32,
-    pub gateway: u32,
-    pub prefix_len: u8,
-    /// 1 if the card reports a link.
-    pub link_up: u8,
-    /// The card's interrupt line, or `NET_NO_IRQ` if it is polled.
-    pub irq: u8,
-    pub _pad: u8,
-    pub mac: [u8; 6],
-    pub _pad2: [u8; 2],
-    /// How many entries of each array below are filled.
-    pub iface_counter_count: u32,
-    pub driver_counter_count: u32,
-    pub arp_count: u32,
-    pub _pad3: u32,
-    /// Times the kernel's network thread polled the interface.
-    pub polls: u64,
-    /// The interface's counters (`net::iface::Counters`).
-    pub iface_counters: [NetCounter; NET_MAX_COUNTERS],
-    /// The driver's and the card's counters.
-    pub driver_counters: [NetCounter; NET_MAX_COUNTERS],
-    pub arp: [ArpEntryInfo; NET_MAX_ARP],
+plain! {
+    /// What `netinfo` reports about the network interface.
+    #[derive(Clone, Copy, Debug)]
+    pub struct NetInfo {
+        /// Our address, netmask and gateway (0: none), in host order.
+        pub addr: u32,
+        pub netmask: u32,
+        pub gateway: u32,
+        pub prefix_len: u8,
+        /// 1 if the card reports a link.
+        pub link_up: u8,
+        /// The card's interrupt line, or `NET_NO_IRQ` if it is polled.
+        pub irq: u8,
+        pub _pad: u8,
+        pub mac: [u8; 6],
+        pub _pad2: [u8; 2],
+        /// How many entries of each array below are filled.
+        pub iface_counter_count: u32,
+        pub driver_counter_count: u32,
+        pub arp_count: u32,
+        pub _pad3: u32,
+        /// Times the kernel's network thread polled the interface.
+        pub polls: u64,
+        /// The interface's counters (`net::iface::Counters`).
+        pub iface_counters: [NetCounter; NET_MAX_COUNTERS],
+        /// The driver's and the card's counters.
+        pub driver_counters: [NetCounter; NET_MAX_COUNTERS],
+        pub arp: [ArpEntryInfo; NET_MAX_ARP],
+    }
 }
 
 impl Default for NetInfo {
@@ -454,44 +469,46 @@ mod tests {
 /// Most CPUs `SchedInfo` reports.
 pub const SCHED_MAX_CPUS: usize = 8;
 
-/// What `schedinfo` reports: the scheduler's own counters since boot.
-/// Rates come from two samples (switches per second = change / time).
-#[derive(Clone, Copy, Debug, Default)]
-#[repr(C)]
-pub struct SchedInfo {
-    /// Context switches into a process so far.
-    pub context_switches: u64,
-    /// Timer ticks since boot (10 ms each).
-    pub ticks: u64,
-    /// CPUs running the scheduler.
-    pub cpus: u32,
-    pub _pad: u32,
-    /// Per CPU: timer ticks that found it idle (no process to run).
-    pub idle_ticks: [u64; SCHED_MAX_CPUS],
-    /// Per CPU: context switches into a process on that CPU.
-    pub cpu_switches: [u64; SCHED_MAX_CPUS],
-    /// How many entries of `locks` are filled.
-    pub lock_count: u32,
-    pub _pad2: u32,
-    /// Per lock class (every lock of one name), in the kernel's lock order.
-    pub locks: [LockStat; SCHED_MAX_LOCKS],
+plain! {
+    /// What `schedinfo` reports: the scheduler's own counters since boot.
+    /// Rates come from two samples (switches per second = change / time).
+    #[derive(Clone, Copy, Debug, Default)]
+    pub struct SchedInfo {
+        /// Context switches into a process so far.
+        pub context_switches: u64,
+        /// Timer ticks since boot (10 ms each).
+        pub ticks: u64,
+        /// CPUs running the scheduler.
+        pub cpus: u32,
+        pub _pad: u32,
+        /// Per CPU: timer ticks that found it idle (no process to run).
+        pub idle_ticks: [u64; SCHED_MAX_CPUS],
+        /// Per CPU: context switches into a process on that CPU.
+        pub cpu_switches: [u64; SCHED_MAX_CPUS],
+        /// How many entries of `locks` are filled.
+        pub lock_count: u32,
+        pub _pad2: u32,
+        /// Per lock class (every lock of one name), in the kernel's lock order.
+        pub locks: [LockStat; SCHED_MAX_LOCKS],
+    }
 }
 
 /// Most lock classes `SchedInfo` reports.
 pub const SCHED_MAX_LOCKS: usize = 32;
 
-/// One lock class's counters since boot.
-#[derive(Clone, Copy, Debug, Default)]
-#[repr(C)]
-pub struct LockStat {
-    /// The class name, NUL-padded.
-    pub name: [u8; PROC_NAME_LEN],
-    /// Times a lock of this class was taken.
-    pub acquisitions: u64,
-    /// Of those, how many found it held by another CPU and spun.
-    pub contended: u64,
-    /// Turns of the spin loop over all those waits.
-    pub spins: u64,
+plain! {
+    /// One lock class's counters since boot.
+    #[derive(Clone, Copy, Debug, Default)]
+    pub struct LockStat {
+        /// The class name, NUL-padded.
+        pub name: [u8; PROC_NAME_LEN],
+        /// Times a lock of this class was taken.
+        pub acquisitions: u64,
+        /// Of those, how many found it held by another CPU and spun.
+        pub contended: u64,
+        /// Turns of the spin loop over all those waits.
+        pub spins: u64,
+    }
 }
 
 impl LockStat {

@@ -4,7 +4,8 @@
 //! Everything both sides must agree on lives here and nowhere else:
 //! - [`syscalls`]: the table of system calls (number, name, arguments);
 //! - [`errno`]: error numbers (negative return values);
-//! - [`abi`]: structures and constants passed across the boundary.
+//! - [`abi`]: structures and constants passed across the boundary;
+//! - [`plain`]: the `Plain` trait that lets those structures cross as bytes.
 //!
 //! With the `user` feature it is also the runtime of every user program:
 //! `_start`, the `syscall` instruction wrappers, safe wrappers returning
@@ -14,6 +15,7 @@
 
 pub mod abi;
 pub mod errno;
+pub mod plain;
 pub mod syscalls;
 
 #[cfg(feature = "user")]

@@ -168,6 +168,15 @@ extern "C" fn trap(frame: &mut TrapFrame) {
 /// An exception in user mode: the program's fault, not the kernel's. Say
 /// what happened in one line and end that process; everything else runs on.
 fn user_fault(frame: &TrapFrame) -> ! {
+    report_user_fault(frame);
+    // `exit` never returns, so nothing the kernel allocated may still be
+    // alive in this frame: it would never be freed. The report's strings
+    // are freed when `report_user_fault` returns (the leak checks in
+    // `usertests` count the heap before and after killing processes).
+    crate::proc::lifecycle::exit(libsys::abi::STATUS_FAULTED)
+}
+
+fn report_user_fault(frame: &TrapFrame) {
     let (pid, name) = crate::proc::describe_current();
     let detail = if frame.vector == 14 {
         let cr2 = x86_64::registers::control::Cr2::read_raw();
@@ -187,7 +196,6 @@ fn user_fault(frame: &TrapFrame) -> ! {
         frame.rip,
         detail
     );
-    crate::proc::lifecycle::exit(libsys::abi::STATUS_FAULTED)
 }
 // ANCHOR_END: user_fault
 

@@ -44,7 +44,6 @@ global_asm!(
 );
 // ANCHOR_END: pvh_note
 
-// ANCHOR: trampoline
 global_asm!(
     r#"
     /* ANCHOR: tramp_entry */
@@ -178,7 +177,6 @@ boot_pd:        .skip 4 * 4096
     /* ANCHOR_END: boot_page_tables */
 "#
 );
-// ANCHOR_END: trampoline
 
 /// `hvm_start_info` from Xen's `arch-x86/hvm/start_info.h` (version 1).
 #[repr(C)]

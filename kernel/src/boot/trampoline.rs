@@ -29,7 +29,6 @@ use core::arch::global_asm;
 /// a page, clear of the real-mode interrupt table and the BIOS data area.
 pub const TRAMPOLINE_PHYS: u64 = 0x8000;
 
-// ANCHOR: trampoline
 global_asm!(
     r#"
     .set TRAMPOLINE_PHYS, 0x8000
@@ -104,7 +103,6 @@ ap_trampoline_end:
     .popsection
 "#
 );
-// ANCHOR_END: trampoline
 
 unsafe extern "C" {
     static ap_trampoline: u8;

@@ -255,7 +255,6 @@ fn class_name(class: u8, subclass: u8) -> &'static str {
     }
 }
 
-// ANCHOR: listing
 /// The boot log's `lspci`: one line per function, with the driver that
 /// claimed it. Call after the drivers have probed.
 pub fn log_devices() {
@@ -274,7 +273,6 @@ pub fn log_devices() {
         );
     }
 }
-// ANCHOR_END: listing
 
 // ANCHOR: bar
 /// Reads Base Address Register `index` (0-5 for a device, 0-1 for a

@@ -61,6 +61,11 @@ impl FdTable {
     }
 
     /// Empties slot `fd`, returning the file (for the caller to drop).
+    /// How many open descriptors refer to files for which `matches` holds.
+    pub fn count(&self, matches: impl Fn(&File) -> bool) -> usize {
+        self.files.iter().flatten().filter(|f| matches(f)).count()
+    }
+
     pub fn remove(&mut self, fd: usize) -> Result<Arc<File>, Errno> {
         self.files
             .get_mut(fd)

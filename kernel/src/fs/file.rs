@@ -61,6 +61,13 @@ impl File {
         Arc::new(File::new(FileObject::Console, true, true))
     }
 
+    /// The open file on the heap, shared by the descriptors that will refer
+    /// to it; `ENOMEM` rather than eat into the heap's reserve.
+    pub fn into_shared(self) -> Result<Arc<File>, Errno> {
+        crate::mem::heap::charge(size_of::<File>() + 16)?; // + the Arc's counts
+        Ok(Arc::new(self))
+    }
+
     // ANCHOR: read
     pub fn read(&self, buffer: &mut [u8]) -> Result<usize, Errno> {
         if !self.readable {
@@ -110,10 +117,12 @@ impl File {
                 let end = start.checked_add(data.len()).ok_or(Errno::EINVAL)?;
                 if end > contents.len() {
                     let grow = end - contents.len();
-                    if !crate::mem::heap::has_room_for(grow) {
-                        return Err(Errno::ENOSPC); // /tmp lives in the kernel heap
+                    // /tmp lives in the kernel heap: charge its budget first.
+                    crate::fs::tree::charge_tmp(grow)?;
+                    if contents.try_reserve(grow).is_err() {
+                        crate::fs::tree::uncharge_tmp(grow);
+                        return Err(Errno::ENOSPC);
                     }
-                    contents.try_reserve(grow).map_err(|_| Errno::ENOSPC)?;
                     contents.resize(end, 0);
                 }
                 contents[start..end].copy_from_slice(data);

@@ -11,6 +11,12 @@
 //! Locking: each directory's entries and each RAM file's bytes have their
 //! own lock. Only `remove` holds two (a directory, then the child it checks
 //! for emptiness); nothing takes them the other way round.
+//!
+//! Memory: /tmp lives in the kernel heap, so it has a budget (`TMP_BUDGET`,
+//! half the heap): every node created at run time and every byte a /tmp
+//! file grows by is charged to it (`ENOSPC` when it is spent) and given
+//! back when the node is freed. One program filling /tmp cannot take the
+//! memory that other programs' pipes and sockets need.
 
 use super::path;
 use crate::sync::SpinLock;
@@ -18,6 +24,7 @@ use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use core::sync::atomic::{AtomicUsize, Ordering};
 use libsys::Errno;
 use libsys::abi::FileKind;
 use spin::Once;
@@ -78,6 +85,49 @@ impl Node {
         }
     }
 }
+
+// ANCHOR: budget
+/// What a node created at run time costs /tmp's budget besides its bytes:
+/// the node, its `Arc`, its directory entry and name (a generous bound).
+pub const NODE_COST: usize = 256;
+
+/// Bytes of /tmp's budget in use.
+static TMP_USED: AtomicUsize = AtomicUsize::new(0);
+
+/// /tmp may use at most half the kernel heap.
+fn tmp_budget() -> usize {
+    crate::mem::heap::stats().total / 2
+}
+
+/// Takes `bytes` from /tmp's budget, or fails with `ENOSPC`.
+pub fn charge_tmp(bytes: usize) -> Result<(), Errno> {
+    crate::mem::heap::charge(bytes).map_err(|_| Errno::ENOSPC)?;
+    let budget = tmp_budget();
+    TMP_USED
+        .fetch_update(Ordering::AcqRel, Ordering::Acquire, |used| {
+            used.checked_add(bytes).filter(|&total| total <= budget)
+        })
+        .map(drop)
+        .map_err(|_| Errno::ENOSPC)
+}
+
+/// Gives `bytes` back to /tmp's budget.
+pub fn uncharge_tmp(bytes: usize) {
+    TMP_USED.fetch_sub(bytes, Ordering::AcqRel);
+}
+
+impl Drop for Node {
+    /// Nodes created at run time (RAM files, writable directories other
+    /// than /tmp itself, which is never freed) give their charge back.
+    fn drop(&mut self) {
+        match self {
+            Node::RamFile(data) => uncharge_tmp(NODE_COST + data.get_mut().len()),
+            Node::Directory(d) if d.writable => uncharge_tmp(NODE_COST),
+            _ => {}
+        }
+    }
+}
+// ANCHOR_END: budget
 
 static ROOT: Once<Arc<Node>> = Once::new();
 
@@ -143,12 +193,14 @@ pub fn lookup(path: &str) -> Result<Arc<Node>, Errno> {
 
 /// Creates an empty file at `path` (in a writable directory).
 pub fn create_file(path: &str) -> Result<Arc<Node>, Errno> {
+    charge_tmp(NODE_COST)?; // given back by `Node::drop`, even if `insert` fails
     let node = Arc::new(Node::RamFile(SpinLock::new("ram_file", Vec::new())));
     insert(path, node.clone(), false)?;
     Ok(node)
 }
 
 pub fn make_directory(path: &str) -> Result<(), Errno> {
+    charge_tmp(NODE_COST)?;
     insert(path, Node::directory(true), false)
 }
 

@@ -11,18 +11,23 @@
 //! USER_TEXT       0x40_0000 ────────┘
 //! ```
 //!
-//! The kernel never dereferences a user pointer. `copy_in` and `copy_out`
-//! look each page up in the process's page table and refuse (`EFAULT`)
-//! anything not mapped with the USER bit, not writable (for `copy_out`), or
-//! not below `USER_TOP`; then they copy through the direct map. So a bad
-//! pointer from a user program is an error code, never a kernel fault.
+//! The kernel never dereferences a user pointer. A pointer and a length
+//! first become a `UserRange` (mem/user.rs: inside user space, no
+//! overflow); then `copy_in` and `copy_out` look each page up in the
+//! process's page table and refuse (`EFAULT`) anything not mapped with the
+//! USER bit or not writable (for `copy_out`), and copy through the direct
+//! map. So a bad pointer from a user program is an error code, never a
+//! kernel fault. `read`/`write` move one `Plain` value (libsys/plain.rs):
+//! a type any bytes are valid for, with no padding to leak.
 
 use super::page_table::{NO_EXECUTE, PageTable, USER, WRITABLE};
-use super::{PAGE_SIZE, align_down, align_up, frame, phys_to_virt};
+use super::user::{UserPtr, UserRange};
+use super::{PAGE_SIZE, align_up, frame, phys_to_virt};
 use alloc::string::String;
 use alloc::vec::Vec;
 use libsys::Errno;
 use libsys::abi::{USER_BASE, USER_STACK_SIZE, USER_STACK_TOP, USER_TOP};
+use libsys::plain::{Plain, as_bytes, as_bytes_mut, slice_as_bytes, slice_as_bytes_mut};
 
 pub struct AddressSpace {
     table: PageTable,
@@ -106,14 +111,24 @@ impl AddressSpace {
         self.map_zeroed(USER_STACK_BOTTOM, USER_STACK_TOP, WRITABLE | NO_EXECUTE)
     }
 
-    // ANCHOR: sbrk
-    /// Moves the break by `increment` bytes; returns the old break.
-    pub fn sbrk(&mut self, increment: i64) -> Result<u64, Errno> {
-        let old = self.brk;
-        let new = old.checked_add_signed(increment).ok_or(Errno::ENOMEM)?;
+    /// Checks that the break may move by `increment` (memory aside);
+    /// returns the current break.
+    pub fn check_break_move(&self, increment: i64) -> Result<u64, Errno> {
+        let new = self
+            .brk
+            .checked_add_signed(increment)
+            .ok_or(Errno::ENOMEM)?;
         if new < self.heap_start || new > HEAP_LIMIT {
             return Err(Errno::ENOMEM);
         }
+        Ok(self.brk)
+    }
+
+    // ANCHOR: sbrk
+    /// Moves the break by `increment` bytes; returns the old break.
+    pub fn sbrk(&mut self, increment: i64) -> Result<u64, Errno> {
+        let old = self.check_break_move(increment)?;
+        let new = old.wrapping_add_signed(increment); // checked just above
         let (old_end, new_end) = (align_up(old, PAGE_SIZE), align_up(new, PAGE_SIZE));
         if new_end > old_end {
             self.map_zeroed(old_end, new_end, WRITABLE | NO_EXECUTE)?;
@@ -175,89 +190,100 @@ impl AddressSpace {
         Ok(phys_to_virt(phys))
     }
 
-    /// Checks that `[start, start + len)` is user memory the process may
-    /// read (or write, if `write`), without touching it.
-    pub fn check_range(&self, start: u64, len: u64, write: bool) -> Result<(), Errno> {
-        let end = start.checked_add(len).ok_or(Errno::EFAULT)?;
-        let mut page = align_down(start, PAGE_SIZE);
-        while page < end {
-            self.user_page(page.max(start), write)?;
-            page += PAGE_SIZE;
+    /// Checks that `range` is user memory the process may read (or write,
+    /// if `write`), without touching it.
+    pub fn check(&self, range: UserRange, write: bool) -> Result<(), Errno> {
+        for (address, _) in range.pieces() {
+            self.user_page(address, write)?;
         }
         Ok(())
     }
 
-    /// Copies `data` to user address `dst`, page by page.
-    pub fn copy_out(&self, dst: u64, data: &[u8]) -> Result<(), Errno> {
+    /// Copies `data` into user memory at `dst`, page by page; the first
+    /// `min(data.len(), dst.len())` bytes.
+    pub fn copy_out(&self, dst: UserRange, data: &[u8]) -> Result<(), Errno> {
         self.copy_to_user(dst, data, true)
     }
 
     /// Writes `data` at `dst` even into read-only pages: only for `exec`,
     /// filling the segments of a program that has not started yet.
     pub fn write_while_loading(&self, dst: u64, data: &[u8]) -> Result<(), Errno> {
-        self.copy_to_user(dst, data, false)
+        self.copy_to_user(UserRange::new(dst, data.len())?, data, false)
     }
 
-    fn copy_to_user(
-        &self,
-        mut dst: u64,
-        mut data: &[u8],
-        check_writable: bool,
-    ) -> Result<(), Errno> {
-        while !data.is_empty() {
-            let in_page = (align_down(dst, PAGE_SIZE) + PAGE_SIZE - dst) as usize;
-            let n = in_page.min(data.len());
-            let target = self.user_page(dst, check_writable)?;
+    fn copy_to_user(&self, dst: UserRange, data: &[u8], check_writable: bool) -> Result<(), Errno> {
+        let mut done = 0;
+        for (address, piece) in dst.part(0, data.len()).pieces() {
+            let target = self.user_page(address, check_writable)?;
             // SAFETY: `target` is the direct-map address of a user page of
-            // this space, with at least `n` bytes left in the page.
-            unsafe { core::ptr::copy_nonoverlapping(data.as_ptr(), target as *mut u8, n) };
-            data = &data[n..];
-            dst += n as u64;
+            // this space, with at least `piece` bytes left in the page;
+            // `data[done..]` has at least `piece` bytes (the range was cut
+            // to `data.len()`).
+            unsafe {
+                core::ptr::copy_nonoverlapping(data[done..].as_ptr(), target as *mut u8, piece)
+            };
+            done += piece;
         }
         Ok(())
     }
     // ANCHOR_END: copy_out
 
     // ANCHOR: copy_in
-    /// Copies `buffer.len()` bytes from user address `src` into `buffer`.
-    pub fn copy_in(&self, buffer: &mut [u8], mut src: u64) -> Result<(), Errno> {
+    /// Copies user memory at `src` into `buffer`: the first
+    /// `min(buffer.len(), src.len())` bytes.
+    pub fn copy_in(&self, buffer: &mut [u8], src: UserRange) -> Result<(), Errno> {
         let mut done = 0;
-        while done < buffer.len() {
-            let in_page = (align_down(src, PAGE_SIZE) + PAGE_SIZE - src) as usize;
-            let n = in_page.min(buffer.len() - done);
-            let source = self.user_page(src, false)?;
-            // SAFETY: as in `copy_out`, reading instead of writing.
+        for (address, piece) in src.part(0, buffer.len()).pieces() {
+            let source = self.user_page(address, false)?;
+            // SAFETY: as in `copy_to_user`, reading instead of writing.
             unsafe {
-                core::ptr::copy_nonoverlapping(source as *const u8, buffer[done..].as_mut_ptr(), n)
+                core::ptr::copy_nonoverlapping(
+                    source as *const u8,
+                    buffer[done..].as_mut_ptr(),
+                    piece,
+                )
             };
-            done += n;
-            src += n as u64;
+            done += piece;
         }
         Ok(())
     }
     // ANCHOR_END: copy_in
 
-    /// Reads a user value of type `T` (plain data only).
-    pub fn read_value<T: Copy + Default>(&self, src: u64) -> Result<T, Errno> {
+    // ANCHOR: typed
+    /// Reads one plain value from user memory.
+    pub fn read<T: Plain + Default>(&self, src: UserPtr<T>) -> Result<T, Errno> {
         let mut value = T::default();
-        // SAFETY: `T` is `Copy` plain data (integers and arrays of them in
-        // our ABI), so any bytes make a valid value.
-        let bytes = unsafe {
-            core::slice::from_raw_parts_mut(&mut value as *mut T as *mut u8, size_of::<T>())
-        };
-        self.copy_in(bytes, src)?;
+        self.copy_in(as_bytes_mut(&mut value), src.range(1)?)?;
         Ok(value)
     }
 
+    /// Reads `values.len()` plain values from user memory.
+    pub fn read_slice<T: Plain>(&self, src: UserPtr<T>, values: &mut [T]) -> Result<(), Errno> {
+        let range = src.range(values.len())?;
+        self.copy_in(slice_as_bytes_mut(values), range)
+    }
+
+    /// Writes one plain value to user memory.
+    pub fn write<T: Plain>(&self, dst: UserPtr<T>, value: &T) -> Result<(), Errno> {
+        self.copy_out(dst.range(1)?, as_bytes(value))
+    }
+
+    /// Writes plain values to consecutive places in user memory.
+    pub fn write_slice<T: Plain>(&self, dst: UserPtr<T>, values: &[T]) -> Result<(), Errno> {
+        self.copy_out(dst.range(values.len())?, slice_as_bytes(values))
+    }
+    // ANCHOR_END: typed
+
     /// Copies a UTF-8 string of `len` bytes from user address `src`.
-    pub fn copy_in_string(&self, src: u64, len: usize, max: usize) -> Result<String, Errno> {
+    pub fn read_string(&self, src: UserPtr<u8>, len: usize, max: usize) -> Result<String, Errno> {
         if len > max {
             return Err(Errno::ENAMETOOLONG);
         }
+        let range = src.range(len)?;
         let mut bytes = Vec::new();
         bytes.try_reserve_exact(len).map_err(|_| Errno::ENOMEM)?;
         bytes.resize(len, 0);
-        self.copy_in(&mut bytes, src)?;
+        self.copy_in(&mut bytes, range)?;
         String::from_utf8(bytes).map_err(|_| Errno::EINVAL)
     }
 }

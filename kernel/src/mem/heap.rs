@@ -14,9 +14,11 @@
 //! many pipes or files it makes, can make the kernel's allocator fail.
 
 use crate::sync::SpinLock;
+use alloc::vec::Vec;
 use buddy_system_allocator::Heap;
 use core::alloc::{GlobalAlloc, Layout};
 use core::ptr::{NonNull, null_mut};
+use libsys::Errno;
 
 // ANCHOR: global_alloc
 /// Orders up to 32: blocks up to 2^31 bytes.
@@ -73,6 +75,26 @@ pub const RESERVE: usize = 1 << 20;
 pub fn has_room_for(bytes: usize) -> bool {
     let stats = stats();
     stats.total.saturating_sub(stats.allocated) >= bytes.saturating_add(RESERVE)
+}
+
+/// The check every allocation a system call makes on a user's behalf goes
+/// through first: `ENOMEM` instead of eating into the reserve.
+pub fn charge(bytes: usize) -> Result<(), Errno> {
+    if has_room_for(bytes) {
+        Ok(())
+    } else {
+        Err(Errno::ENOMEM)
+    }
+}
+
+/// A copy of `data` on the heap, or `ENOMEM` (never an allocation panic).
+pub fn try_copy(data: &[u8]) -> Result<Vec<u8>, Errno> {
+    charge(data.len())?;
+    let mut copy = Vec::new();
+    copy.try_reserve_exact(data.len())
+        .map_err(|_| Errno::ENOMEM)?;
+    copy.extend_from_slice(data);
+    Ok(copy)
 }
 // ANCHOR_END: reserve
 

@@ -40,7 +40,6 @@ fn is_ram(kind: RegionKind) -> bool {
     !matches!(kind, RegionKind::Reserved | RegionKind::Bad)
 }
 
-// ANCHOR: init
 /// Builds the kernel page table and switches the CPU to it.
 pub fn init(boot: &BootInfo) {
     let mut table = PageTable::new().expect("no frame for the kernel PML4");
@@ -104,7 +103,6 @@ pub fn init(boot: &BootInfo) {
     *KERNEL_PAGE_TABLE.lock() = Some(table);
     // ANCHOR_END: switch
 }
-// ANCHOR_END: init
 
 // ANCHOR: map_mmio
 /// Maps device registers at physical `[phys, phys + len)` into the direct

@@ -30,6 +30,7 @@ pub mod frame;
 pub mod heap;
 pub mod kernel_map;
 pub mod page_table;
+pub mod user;
 
 use crate::boot::BootInfo;
 use core::sync::atomic::{AtomicU64, Ordering};

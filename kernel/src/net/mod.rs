@@ -84,7 +84,6 @@ fn activity_channel() -> Channel {
     Channel::of(&NET)
 }
 
-// ANCHOR: init
 /// Finds the card, configures the interface from the command line
 /// (`ip=`, `gw=`) and routes the card's interrupt to `apic_id`; `start`
 /// starts the thread later. Without a card, logs it: the kernel runs
@@ -136,7 +135,6 @@ pub fn init(ip: Option<&str>, gateway: Option<&str>, apic_id: u32) {
         ),
     }
 }
-// ANCHOR_END: init
 
 /// Starts the network thread, if there is a network. Called after init
 /// exists, so that init is pid 1 as on every Unix.

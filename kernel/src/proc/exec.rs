@@ -15,6 +15,7 @@
 use crate::mem::PAGE_SIZE;
 use crate::mem::address_space::{AddressSpace, USER_STACK_BOTTOM};
 use crate::mem::page_table::{NO_EXECUTE, WRITABLE};
+use crate::mem::user::{UserPtr, UserRange};
 use crate::mem::{align_down, align_up};
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -154,17 +155,18 @@ fn push_arguments(space: &AddressSpace, args: &[String]) -> Result<(u64, u64), E
     }
     let mut sp = USER_STACK_TOP;
     let mut pointers = Vec::with_capacity(args.len() + 1);
+    // `exec` has bounded the arguments (MAX_ARGS strings, MAX_ARG_BYTES in
+    // all), so this arithmetic stays well inside the 64 KiB stack.
     for arg in args {
         sp -= arg.len() as u64 + 1;
-        space.copy_out(sp, arg.as_bytes())?;
-        space.copy_out(sp + arg.len() as u64, &[0])?;
+        let string = UserRange::new(sp, arg.len() + 1)?;
+        space.copy_out(string, arg.as_bytes())?;
+        space.copy_out(string.part(arg.len(), 1), &[0])?;
         pointers.push(sp);
     }
     pointers.push(0); // argv[argc]
     sp = align_down(sp - 8 * pointers.len() as u64, 16);
-    for (i, pointer) in pointers.iter().enumerate() {
-        space.copy_out(sp + 8 * i as u64, &pointer.to_ne_bytes())?;
-    }
+    space.write_slice(UserPtr::new(sp), &pointers)?;
     Ok((sp, sp))
 }
 // ANCHOR_END: arguments

@@ -33,6 +33,7 @@
 pub mod exec;
 pub mod fork;
 pub mod lifecycle;
+pub mod memory;
 pub mod scheduler;
 pub mod swtch;
 
@@ -178,6 +179,21 @@ pub fn with_my_space<R>(f: impl FnOnce(&mut AddressSpace) -> R) -> R {
         .expect("a kernel thread has no user address space"))
 }
 
+/// Runs `f` on the current process's user trap frame: the registers it
+/// entered the kernel with, and will return to user mode with. `fork`
+/// copies it, `exec` replaces it. Both the `syscall` entry and an interrupt
+/// from user mode build it at the very top of the process's kernel stack.
+pub fn with_trap_frame<R>(f: impl FnOnce(&mut crate::arch::trap::TrapFrame) -> R) -> R {
+    let top = kernel_stack_top(me());
+    let frame = (top - size_of::<crate::arch::trap::TrapFrame>() as u64)
+        as *mut crate::arch::trap::TrapFrame;
+    // SAFETY: the frame lies inside this process's mapped kernel stack, and
+    // only this process's own kernel path touches it: `syscall_handler`
+    // holds no reference to it while a handler runs, and interrupts taken in
+    // kernel mode push their frames lower on the stack.
+    f(unsafe { &mut *frame })
+}
+
 // ANCHOR: kernel_stacks
 /// Each slot's kernel stack: 32 KiB, mapped at boot in its own 64 KiB
 /// window of the kernel half, so the unmapped 32 KiB below each stack is a
@@ -247,7 +263,7 @@ pub fn snapshot(out: &mut [libsys::abi::ProcInfo]) -> usize {
             parent_pid: proc.parent.map_or(0, |p| table.procs[p].pid),
             state: proc.state as u8,
             kernel_thread: proc.is_kernel_thread as u8,
-            _pad: [0; 2],
+            _pad: [0; 6],
             cpu_ticks: proc.cpu_ticks,
             memory_bytes: 0,
             name: proc.name,

@@ -1,14 +1,27 @@
 //! UDP socket operations: datagrams, each sent and received whole.
 
+use super::Socket;
 use super::errors::from_net;
 use super::object::UdpSocket;
 use super::stack::{kick, wait_until, with_interface};
+use crate::fs::file::FileObject;
 use crate::sync::SpinLock;
 use core::net::{Ipv4Addr, SocketAddrV4};
 use libsys::Errno;
 
+/// UDP ports one process may hold: a quarter of the system's
+/// `net::iface::udp::MAX_SOCKETS`, so no single program can take them all.
+pub const MAX_UDP_PER_PROCESS: usize = 16;
+
 /// Binds to `local` (port 0: any free port).
 pub fn bind(socket: &SpinLock<UdpSocket>, local: SocketAddrV4) -> Result<(), Errno> {
+    let bound_by_me = crate::fs::fd_table::mine().count(|file| match &file.object {
+        FileObject::Socket(Socket::Udp(s)) => s.lock().handle.is_some(),
+        _ => false,
+    });
+    if bound_by_me >= MAX_UDP_PER_PROCESS {
+        return Err(Errno::EMFILE);
+    }
     let mut socket = socket.lock();
     if socket.handle.is_some() {
         return Err(Errno::EINVAL);

@@ -106,6 +106,7 @@ unsafe extern "C" {
 
 // ANCHOR: msrs
 /// Programs this CPU's MSRs for `syscall`/`sysretq`.
+#[allow(clippy::arithmetic_side_effects)] // constants only: no user input here
 pub fn init() {
     // STAR: kernel CS = 0x08 (SS = 0x10 follows); sysret loads user SS from
     // base + 8 and user CS from base + 16, so base = 0x10 gives SS = 0x1b

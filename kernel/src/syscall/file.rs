@@ -7,12 +7,12 @@
 //! bytes at a time, so a huge `read` or `write` needs no huge allocation.
 
 use super::SysResult;
-use crate::arch::trap::TrapFrame;
 use crate::fs::fd_table::{install, mine, my_file};
 use crate::fs::file::{File, FileObject};
 use crate::fs::path;
 use crate::fs::pipe::Pipe;
 use crate::fs::tree::{self, Node};
+use crate::mem::user::UserPtr;
 use crate::proc::with_my_space;
 use alloc::string::String;
 use alloc::sync::Arc;
@@ -33,39 +33,43 @@ fn buffer(len: usize) -> Result<Vec<u8>, Errno> {
     Ok(buffer)
 }
 
-/// The path argument at (`arg`, `arg + 1`), made absolute and normalized.
-fn path_argument(frame: &TrapFrame, arg: usize) -> Result<String, Errno> {
-    let raw = with_my_space(|space| {
-        space.copy_in_string(frame.arg(arg), frame.arg(arg + 1) as usize, MAX_PATH)
-    })?;
-    path::normalize(&mine().cwd, &raw)
+/// A path argument, made absolute and normalized. The result is held to
+/// `MAX_PATH` too: a relative path joined to a long working directory
+/// could otherwise grow without bound (`chdir("a")` again and again).
+fn path_argument(path: UserPtr<u8>, len: usize) -> Result<String, Errno> {
+    let raw = with_my_space(|space| space.read_string(path, len, MAX_PATH))?;
+    let absolute = path::normalize(&mine().cwd, &raw)?;
+    if absolute.len() > MAX_PATH {
+        return Err(Errno::ENAMETOOLONG);
+    }
+    Ok(absolute)
 }
 
 // ANCHOR: read_write
-pub fn read(frame: &mut TrapFrame) -> SysResult {
-    let (fd, user_buffer, length) = (frame.arg(0) as usize, frame.arg(1), frame.arg(2) as usize);
+pub fn read(fd: usize, buffer_out: UserPtr<u8>, length: usize) -> SysResult {
     let file = my_file(fd)?;
+    let destination = buffer_out.range(length)?;
     // Check the destination before reading: a pipe's bytes or a typed
     // line, once taken, could not be put back.
-    with_my_space(|space| space.check_range(user_buffer, length as u64, true))?;
+    with_my_space(|space| space.check(destination, true))?;
     let mut kernel_buffer = buffer(length.min(CHUNK))?;
     let n = file.read(&mut kernel_buffer)?;
-    with_my_space(|space| space.copy_out(user_buffer, &kernel_buffer[..n]))?;
+    with_my_space(|space| space.copy_out(destination, &kernel_buffer[..n]))?;
     Ok(n as u64)
 }
 
-pub fn write(frame: &mut TrapFrame) -> SysResult {
-    let (fd, user_buffer, length) = (frame.arg(0) as usize, frame.arg(1), frame.arg(2) as usize);
+pub fn write(fd: usize, buffer_in: UserPtr<u8>, length: usize) -> SysResult {
     let file = my_file(fd)?;
-    with_my_space(|space| space.check_range(user_buffer, length as u64, false))?;
+    let source = buffer_in.range(length)?;
+    with_my_space(|space| space.check(source, false))?;
     let mut kernel_buffer = buffer(length.min(CHUNK))?;
     let mut done = 0;
     while done < length {
-        let n = (length - done).min(CHUNK);
-        with_my_space(|space| space.copy_in(&mut kernel_buffer[..n], user_buffer + done as u64))?;
+        let n = length.saturating_sub(done).min(CHUNK); // done < length
+        with_my_space(|space| space.copy_in(&mut kernel_buffer[..n], source.part(done, n)))?;
         match file.write(&kernel_buffer[..n]) {
             Ok(written) => {
-                done += written;
+                done = done.saturating_add(written); // written <= n
                 if written < n {
                     break; // a short write (a pipe's reader left): report it
                 }
@@ -79,9 +83,8 @@ pub fn write(frame: &mut TrapFrame) -> SysResult {
 // ANCHOR_END: read_write
 
 // ANCHOR: open
-pub fn open(frame: &mut TrapFrame) -> SysResult {
-    let path = path_argument(frame, 0)?;
-    let flags = frame.arg(2) as u32;
+pub fn open(path: UserPtr<u8>, path_len: usize, flags: u32) -> SysResult {
+    let path = path_argument(path, path_len)?;
     let access = flags & O_ACCESS_MASK;
     let (readable, writable) = (access != O_WRONLY, access != O_RDONLY);
     let node = match tree::lookup(&path) {
@@ -92,29 +95,32 @@ pub fn open(frame: &mut TrapFrame) -> SysResult {
     match &*node {
         Node::Directory(_) if writable => return Err(Errno::EISDIR),
         Node::InitrdFile(_) if writable => return Err(Errno::EROFS),
-        Node::RamFile(contents) if writable && flags & O_TRUNC != 0 => contents.lock().clear(),
+        Node::RamFile(contents) if writable && flags & O_TRUNC != 0 => {
+            let mut contents = contents.lock();
+            tree::uncharge_tmp(contents.len());
+            contents.clear();
+        }
         _ => {}
     }
     let mut file = File::new(FileObject::Node(node), readable, writable);
     file.append = flags & O_APPEND != 0;
     file.set_nonblocking(flags & O_NONBLOCK != 0);
-    Ok(install(Arc::new(file))? as u64)
+    Ok(install(file.into_shared()?)? as u64)
 }
 // ANCHOR_END: open
 
-pub fn close(frame: &mut TrapFrame) -> SysResult {
-    let file = mine().remove(frame.arg(0) as usize)?;
+pub fn close(fd: usize) -> SysResult {
+    let file = mine().remove(fd)?;
     drop(file); // after the table's lock is released (see fd_table.rs)
     Ok(0)
 }
 
-pub fn dup(frame: &mut TrapFrame) -> SysResult {
-    let file = my_file(frame.arg(0) as usize)?;
+pub fn dup(fd: usize) -> SysResult {
+    let file = my_file(fd)?;
     Ok(install(file)? as u64)
 }
 
-pub fn dup2(frame: &mut TrapFrame) -> SysResult {
-    let (fd, new_fd) = (frame.arg(0) as usize, frame.arg(1) as usize);
+pub fn dup2(fd: usize, new_fd: usize) -> SysResult {
     let mut table = mine();
     let file = table.get(fd)?;
     if fd == new_fd {
@@ -127,12 +133,11 @@ pub fn dup2(frame: &mut TrapFrame) -> SysResult {
 }
 
 // ANCHOR: pipe
-pub fn pipe(frame: &mut TrapFrame) -> SysResult {
-    let user_fds = frame.arg(0);
-    with_my_space(|space| space.check_range(user_fds, 8, true))?;
+pub fn pipe(fds_out: UserPtr<[i32; 2]>) -> SysResult {
+    with_my_space(|space| space.check(fds_out.range(1)?, true))?;
     let pipe = Arc::new(Pipe::new()?);
-    let reader = Arc::new(File::new(FileObject::PipeReader(pipe.clone()), true, false));
-    let writer = Arc::new(File::new(FileObject::PipeWriter(pipe), false, true));
+    let reader = File::new(FileObject::PipeReader(pipe.clone()), true, false).into_shared()?;
+    let writer = File::new(FileObject::PipeWriter(pipe), false, true).into_shared()?;
     let read_fd = install(reader)?;
     let write_fd = match install(writer) {
         Ok(fd) => fd,
@@ -142,45 +147,33 @@ pub fn pipe(frame: &mut TrapFrame) -> SysResult {
             return Err(e);
         }
     };
-    let fds = [read_fd as i32, write_fd as i32];
-    let bytes = [fds[0].to_ne_bytes(), fds[1].to_ne_bytes()].concat();
-    with_my_space(|space| space.copy_out(user_fds, &bytes))?;
+    with_my_space(|space| space.write(fds_out, &[read_fd as i32, write_fd as i32]))?;
     Ok(0)
 }
 // ANCHOR_END: pipe
 
-pub fn fstat(frame: &mut TrapFrame) -> SysResult {
-    let stat = my_file(frame.arg(0) as usize)?.stat();
-    // SAFETY: `Stat` is plain `repr(C)` data.
-    let bytes = unsafe {
-        core::slice::from_raw_parts(&stat as *const Stat as *const u8, size_of::<Stat>())
-    };
-    with_my_space(|space| space.copy_out(frame.arg(1), bytes))?;
+pub fn fstat(fd: usize, stat_out: UserPtr<Stat>) -> SysResult {
+    let stat = my_file(fd)?.stat();
+    with_my_space(|space| space.write(stat_out, &stat))?;
     Ok(0)
 }
 
-pub fn lseek(frame: &mut TrapFrame) -> SysResult {
-    my_file(frame.arg(0) as usize)?.seek(frame.arg(1) as i64, frame.arg(2) as u32)
+pub fn lseek(fd: usize, offset: i64, whence: u32) -> SysResult {
+    my_file(fd)?.seek(offset, whence)
 }
 
-pub fn getdents(frame: &mut TrapFrame) -> SysResult {
-    let file = my_file(frame.arg(0) as usize)?;
-    let (user_buffer, capacity) = (frame.arg(1), (frame.arg(2) as usize).min(64));
-    with_my_space(|space| {
-        space.check_range(user_buffer, (capacity * size_of::<DirEntry>()) as u64, true)
-    })?;
-    let mut entries = alloc::vec![DirEntry::default(); capacity];
-    let n = file.read_directory(&mut entries)?;
-    // SAFETY: `DirEntry` is plain `repr(C)` data.
-    let bytes = unsafe {
-        core::slice::from_raw_parts(entries.as_ptr() as *const u8, n * size_of::<DirEntry>())
-    };
-    with_my_space(|space| space.copy_out(user_buffer, bytes))?;
+pub fn getdents(fd: usize, entries_out: UserPtr<DirEntry>, capacity: usize) -> SysResult {
+    let file = my_file(fd)?;
+    let capacity = capacity.min(64);
+    with_my_space(|space| space.check(entries_out.range(capacity)?, true))?;
+    let mut entries = [DirEntry::default(); 64];
+    let n = file.read_directory(&mut entries[..capacity])?;
+    with_my_space(|space| space.write_slice(entries_out, &entries[..n]))?;
     Ok(n as u64)
 }
 
-pub fn chdir(frame: &mut TrapFrame) -> SysResult {
-    let path = path_argument(frame, 0)?;
+pub fn chdir(path: UserPtr<u8>, path_len: usize) -> SysResult {
+    let path = path_argument(path, path_len)?;
     if !matches!(&*tree::lookup(&path)?, Node::Directory(_)) {
         return Err(Errno::ENOTDIR);
     }
@@ -188,42 +181,43 @@ pub fn chdir(frame: &mut TrapFrame) -> SysResult {
     Ok(0)
 }
 
-pub fn getcwd(frame: &mut TrapFrame) -> SysResult {
+pub fn getcwd(buffer_out: UserPtr<u8>, capacity: usize) -> SysResult {
     let cwd = mine().cwd.clone();
-    if cwd.len() > frame.arg(1) as usize {
+    if cwd.len() > capacity {
         return Err(Errno::ERANGE);
     }
-    with_my_space(|space| space.copy_out(frame.arg(0), cwd.as_bytes()))?;
+    with_my_space(|space| space.copy_out(buffer_out.range(cwd.len())?, cwd.as_bytes()))?;
     Ok(cwd.len() as u64)
 }
 
-pub fn mkdir(frame: &mut TrapFrame) -> SysResult {
-    tree::make_directory(&path_argument(frame, 0)?).map(|()| 0)
+pub fn mkdir(path: UserPtr<u8>, path_len: usize) -> SysResult {
+    tree::make_directory(&path_argument(path, path_len)?).map(|()| 0)
 }
 
-pub fn unlink(frame: &mut TrapFrame) -> SysResult {
-    tree::remove(&path_argument(frame, 0)?).map(|()| 0)
+pub fn unlink(path: UserPtr<u8>, path_len: usize) -> SysResult {
+    tree::remove(&path_argument(path, path_len)?).map(|()| 0)
 }
 
-// ANCHOR: poll
 /// poll(fds, count, timeout_ms): fills each entry's `revents`, sleeping
 /// until at least one is non-zero or the timeout passes (-1: no timeout).
-pub fn poll(frame: &mut TrapFrame) -> SysResult {
-    let (user_fds, count, timeout) = (frame.arg(0), frame.arg(1) as usize, frame.arg(2) as i64);
+pub fn poll(fds_inout: UserPtr<PollFd>, count: usize, timeout_ms: i64) -> SysResult {
     if count > 4 * MAX_FDS {
         return Err(Errno::EINVAL);
     }
-    let mut fds = alloc::vec![PollFd::default(); count];
-    // SAFETY: `PollFd` is plain `repr(C)` data; any bytes are a valid value.
-    let bytes = unsafe {
-        core::slice::from_raw_parts_mut(fds.as_mut_ptr() as *mut u8, count * size_of::<PollFd>())
-    };
-    with_my_space(|space| space.copy_in(bytes, user_fds))?;
-    with_my_space(|space| space.check_range(user_fds, bytes.len() as u64, true))?;
-    let deadline = (timeout >= 0).then(|| crate::time::nanoseconds() + timeout as u64 * 1_000_000);
+    let mut fds = Vec::new();
+    fds.try_reserve_exact(count).map_err(|_| Errno::ENOMEM)?;
+    fds.resize(count, PollFd::default());
+    with_my_space(|space| {
+        space.read_slice(fds_inout, &mut fds)?;
+        space.check(fds_inout.range(count)?, true)
+    })?;
+    // A negative timeout waits forever; a huge one saturates (it is then
+    // forever in practice) instead of overflowing.
+    let deadline = u64::try_from(timeout_ms)
+        .ok()
+        .map(|ms| crate::time::nanoseconds().saturating_add(ms.saturating_mul(1_000_000)));
     let ready = crate::fs::poll::wait(deadline, || {
         let table = mine();
-        let mut ready = 0;
         for entry in fds.iter_mut() {
             entry.revents = match table.get(entry.fd as usize) {
                 Ok(file) if entry.fd >= 0 => {
@@ -232,24 +226,18 @@ pub fn poll(frame: &mut TrapFrame) -> SysResult {
                 }
                 _ => POLLNVAL,
             };
-            ready += (entry.revents != 0) as usize;
         }
-        Ok(ready)
+        Ok(fds.iter().filter(|entry| entry.revents != 0).count())
     })?;
-    // SAFETY: as above.
-    let bytes = unsafe {
-        core::slice::from_raw_parts(fds.as_ptr() as *const u8, count * size_of::<PollFd>())
-    };
-    with_my_space(|space| space.copy_out(user_fds, bytes))?;
+    with_my_space(|space| space.write_slice(fds_inout, &fds))?;
     Ok(ready as u64)
 }
-// ANCHOR_END: poll
 
 /// fcntl(fd, F_GETFL) and fcntl(fd, F_SETFL, flags): only `O_NONBLOCK` can
 /// be changed.
-pub fn fcntl(frame: &mut TrapFrame) -> SysResult {
-    let file = my_file(frame.arg(0) as usize)?;
-    match frame.arg(1) as u32 {
+pub fn fcntl(fd: usize, command: u32, argument: u32) -> SysResult {
+    let file = my_file(fd)?;
+    match command {
         F_GETFL => {
             let access = match (file.readable, file.writable) {
                 (true, true) => libsys::abi::O_RDWR,
@@ -259,7 +247,7 @@ pub fn fcntl(frame: &mut TrapFrame) -> SysResult {
             Ok((access | if file.is_nonblocking() { O_NONBLOCK } else { 0 }) as u64)
         }
         F_SETFL => {
-            file.set_nonblocking(frame.arg(2) as u32 & O_NONBLOCK != 0);
+            file.set_nonblocking(argument & O_NONBLOCK != 0);
             Ok(0)
         }
         _ => Err(Errno::EINVAL),

@@ -2,53 +2,54 @@
 
 use super::SysResult;
 use crate::arch::trap::TrapFrame;
-use crate::proc::{self, PROCS, SPACES, lifecycle, me, with_my_space};
+use crate::mem::user::UserPtr;
+use crate::proc::{self, PROCS, SPACES, lifecycle, me, with_my_space, with_trap_frame};
 use alloc::string::String;
 use alloc::vec::Vec;
 use libsys::Errno;
-use libsys::abi::{MAX_ARG_BYTES, MAX_ARGS, MAX_PATH, ProcInfo, StrRef};
+use libsys::abi::{MAX_ARG_BYTES, MAX_ARGS, MAX_PATH, MemInfo, ProcInfo, SchedInfo, StrRef};
 
-pub fn exit(frame: &mut TrapFrame) -> SysResult {
-    lifecycle::exit(frame.arg(0) as i32)
+pub fn exit(status: i32) -> SysResult {
+    lifecycle::exit(status)
 }
 
-pub fn fork(frame: &mut TrapFrame) -> SysResult {
-    proc::fork::fork(frame).map(u64::from)
+pub fn fork() -> SysResult {
+    let frame = with_trap_frame(|frame| frame.clone());
+    proc::fork::fork(&frame).map(u64::from)
 }
 
 // ANCHOR: wait
-pub fn wait(frame: &mut TrapFrame) -> SysResult {
-    let status_out = frame.arg(0);
+pub fn wait(status_out: UserPtr<i32>) -> SysResult {
     // Check the status pointer before reaping a child, so that a bad
     // pointer cannot make a child's exit status disappear.
-    if status_out != 0 {
-        with_my_space(|space| space.copy_out(status_out, &0i32.to_ne_bytes()))?;
+    if !status_out.is_null() {
+        with_my_space(|space| space.write(status_out, &0))?;
     }
     let (pid, status) = lifecycle::wait()?;
-    if status_out != 0 {
-        with_my_space(|space| space.copy_out(status_out, &status.to_ne_bytes()))?;
+    if !status_out.is_null() {
+        with_my_space(|space| space.write(status_out, &status))?;
     }
     Ok(pid as u64)
 }
 // ANCHOR_END: wait
 
-pub fn kill(frame: &mut TrapFrame) -> SysResult {
-    lifecycle::kill(frame.arg(0) as u32).map(|()| 0)
+pub fn kill(pid: u32) -> SysResult {
+    lifecycle::kill(pid).map(|()| 0)
 }
 
-pub fn getpid(_frame: &mut TrapFrame) -> SysResult {
+pub fn getpid() -> SysResult {
     Ok(PROCS.lock().procs[me()].pid as u64)
 }
 
 // ANCHOR: getppid
-pub fn getppid(_frame: &mut TrapFrame) -> SysResult {
+pub fn getppid() -> SysResult {
     let table = PROCS.lock();
     Ok(table.procs[me()].parent.map_or(0, |p| table.procs[p].pid) as u64)
 }
 // ANCHOR_END: getppid
 
-pub fn sbrk(frame: &mut TrapFrame) -> SysResult {
-    with_my_space(|space| space.sbrk(frame.arg(0) as i64))
+pub fn sbrk(increment: isize) -> SysResult {
+    proc::memory::sbrk(increment as i64)
 }
 
 // ANCHOR: sleep
@@ -56,8 +57,7 @@ pub fn sbrk(frame: &mut TrapFrame) -> SysResult {
 /// the sleepers on `tick_channel` to compare the clock with their deadline;
 /// the deadline is in nanoseconds, so a sleep never ends early however far
 /// into the current tick it started.
-pub fn sleep(frame: &mut TrapFrame) -> SysResult {
-    let milliseconds = frame.arg(0);
+pub fn sleep(milliseconds: u64) -> SysResult {
     let deadline =
         crate::time::nanoseconds().saturating_add(milliseconds.saturating_mul(1_000_000));
     let mut table = PROCS.lock();
@@ -71,37 +71,31 @@ pub fn sleep(frame: &mut TrapFrame) -> SysResult {
 }
 // ANCHOR_END: sleep
 
-pub fn uptime(_frame: &mut TrapFrame) -> SysResult {
+pub fn uptime() -> SysResult {
     Ok(crate::time::uptime_ms())
 }
 
-pub fn time_ns(_frame: &mut TrapFrame) -> SysResult {
+pub fn time_ns() -> SysResult {
     Ok(crate::time::nanoseconds())
 }
 
-pub fn yield_now(_frame: &mut TrapFrame) -> SysResult {
+pub fn yield_now() -> SysResult {
     proc::scheduler::yield_now();
     Ok(0)
 }
 
-pub fn procinfo(frame: &mut TrapFrame) -> SysResult {
-    let (buffer, capacity) = (frame.arg(0), frame.arg(1) as usize);
-    let mut infos = alloc::vec![ProcInfo::default(); capacity.min(proc::NPROC)];
-    let count = proc::snapshot(&mut infos);
-    // SAFETY: `ProcInfo` is plain `repr(C)` data; viewing it as bytes is fine.
-    let bytes = unsafe {
-        core::slice::from_raw_parts(infos.as_ptr() as *const u8, count * size_of::<ProcInfo>())
-    };
-    with_my_space(|space| space.copy_out(buffer, bytes))?;
+pub fn procinfo(buffer: UserPtr<ProcInfo>, capacity: usize) -> SysResult {
+    let mut infos = [ProcInfo::default(); proc::NPROC];
+    let count = proc::snapshot(&mut infos[..capacity.min(proc::NPROC)]);
+    with_my_space(|space| space.write_slice(buffer, &infos[..count]))?;
     Ok(count as u64)
 }
 
 /// Powers off (QEMU exits). Only init may, so no test can stop the others.
-pub fn halt(frame: &mut TrapFrame) -> SysResult {
+pub fn halt(code: u32) -> SysResult {
     if me() != proc::INIT_SLOT {
         return Err(Errno::EPERM);
     }
-    let code = frame.arg(0) as u32;
     crate::info!("halt requested by init (code {})", code);
     crate::dev::qemu::exit(if code == 0 {
         crate::dev::qemu::SUCCESS
@@ -111,22 +105,21 @@ pub fn halt(frame: &mut TrapFrame) -> SysResult {
 }
 
 // ANCHOR: exec
-pub fn exec(frame: &mut TrapFrame) -> SysResult {
-    let (path, path_len, argv, argc) = (frame.arg(0), frame.arg(1), frame.arg(2), frame.arg(3));
+pub fn exec(path: UserPtr<u8>, path_len: usize, argv: UserPtr<StrRef>, argc: usize) -> SysResult {
     let (path, args) = with_my_space(|space| -> Result<(String, Vec<String>), Errno> {
-        let path = space.copy_in_string(path, path_len as usize, MAX_PATH)?;
-        if argc as usize > MAX_ARGS {
+        let path = space.read_string(path, path_len, MAX_PATH)?;
+        if argc > MAX_ARGS {
             return Err(Errno::E2BIG);
         }
+        let mut refs = [StrRef::default(); MAX_ARGS];
+        space.read_slice(argv, &mut refs[..argc])?;
         let mut args = Vec::new();
-        let mut total = 0;
-        for i in 0..argc {
-            let arg: StrRef = space.read_value(argv + i * size_of::<StrRef>() as u64)?;
-            total += arg.len as usize;
-            if total > MAX_ARG_BYTES {
-                return Err(Errno::E2BIG);
-            }
-            args.push(space.copy_in_string(arg.ptr, arg.len as usize, MAX_ARG_BYTES)?);
+        args.try_reserve_exact(argc).map_err(|_| Errno::ENOMEM)?;
+        let mut room = MAX_ARG_BYTES; // bytes of argument text still allowed
+        for arg in &refs[..argc] {
+            let len = usize::try_from(arg.len).map_err(|_| Errno::E2BIG)?;
+            room = room.checked_sub(len).ok_or(Errno::E2BIG)?;
+            args.push(space.read_string(UserPtr::new(arg.ptr), len, MAX_ARG_BYTES)?);
         }
         Ok((path, args))
     })?;
@@ -135,7 +128,9 @@ pub fn exec(frame: &mut TrapFrame) -> SysResult {
     let image = match &*crate::fs::tree::lookup(&path)? {
         crate::fs::tree::Node::InitrdFile(data) => proc::exec::load(data, &args)?,
         crate::fs::tree::Node::RamFile(data) => {
-            let copy = data.lock().clone(); // don't hold the file's lock while loading
+            // Don't hold the file's lock while loading: take a copy, which
+            // may fail (ENOMEM) like any allocation a program asks for.
+            let copy = crate::mem::heap::try_copy(&data.lock())?;
             proc::exec::load(&copy, &args)?
         }
         crate::fs::tree::Node::Directory(_) => return Err(Errno::EACCES),
@@ -152,34 +147,36 @@ pub fn exec(frame: &mut TrapFrame) -> SysResult {
     }
     let old = SPACES[slot].lock().replace(image.space);
     drop(old);
-    *frame = TrapFrame {
-        rip: image.entry,
-        rsp: image.stack_pointer,
-        rdi: image.argc,
-        rsi: image.argv,
-        rflags: 0x202,
-        cs: frame.cs,
-        ss: frame.ss,
-        vector: frame.vector,
-        ..TrapFrame::default()
-    };
+    with_trap_frame(|frame| {
+        *frame = TrapFrame {
+            rip: image.entry,
+            rsp: image.stack_pointer,
+            rdi: image.argc,
+            rsi: image.argv,
+            rflags: 0x202,
+            cs: frame.cs,
+            ss: frame.ss,
+            vector: frame.vector,
+            ..TrapFrame::default()
+        }
+    });
     Ok(0)
 }
 // ANCHOR_END: exec
 
 /// setpgid(pid, pgid): `pid` 0 means the caller; `pgid` 0 means "a new
 /// group named after `pid`". A process may move itself or its children.
-pub fn setpgid(frame: &mut TrapFrame) -> SysResult {
+pub fn setpgid(pid: u32, pgid: u32) -> SysResult {
     let mut table = PROCS.lock();
     let caller = me();
-    let target = match frame.arg(0) as u32 {
+    let target = match pid {
         0 => caller,
         pid => proc::slot_of_pid(&table, pid).ok_or(Errno::ESRCH)?,
     };
     if target != caller && table.procs[target].parent != Some(caller) {
         return Err(Errno::EPERM);
     }
-    let pgid = match frame.arg(1) as u32 {
+    let pgid = match pgid {
         0 => table.procs[target].pid,
         pgid => pgid,
     };
@@ -188,35 +185,28 @@ pub fn setpgid(frame: &mut TrapFrame) -> SysResult {
 }
 
 /// Makes a process group the console's foreground: Ctrl-C kills it.
-pub fn set_foreground(frame: &mut TrapFrame) -> SysResult {
-    crate::console::set_foreground(frame.arg(0) as u32);
+pub fn set_foreground(pgid: u32) -> SysResult {
+    crate::console::set_foreground(pgid);
     Ok(0)
 }
 
-pub fn meminfo(frame: &mut TrapFrame) -> SysResult {
+pub fn meminfo(info_out: UserPtr<MemInfo>) -> SysResult {
     let heap = crate::mem::heap::stats();
     let page = crate::mem::PAGE_SIZE;
-    let info = libsys::abi::MemInfo {
-        frames_total: crate::mem::frame::total_count() as u64 * page,
-        frames_free: crate::mem::frame::free_count() as u64 * page,
+    let info = MemInfo {
+        frames_total: (crate::mem::frame::total_count() as u64).saturating_mul(page),
+        frames_free: (crate::mem::frame::free_count() as u64).saturating_mul(page),
         heap_total: heap.total as u64,
         heap_used: heap.allocated as u64,
         page_size: page,
     };
-    // SAFETY: `MemInfo` is plain `repr(C)` data.
-    let bytes = unsafe {
-        core::slice::from_raw_parts(
-            &info as *const _ as *const u8,
-            size_of::<libsys::abi::MemInfo>(),
-        )
-    };
-    with_my_space(|space| space.copy_out(frame.arg(0), bytes))?;
+    with_my_space(|space| space.write(info_out, &info))?;
     Ok(0)
 }
 
 /// The scheduler's counters, for `/sched` and for students' own tools.
-pub fn schedinfo(frame: &mut TrapFrame) -> SysResult {
-    let mut info = libsys::abi::SchedInfo {
+pub fn schedinfo(info_out: UserPtr<SchedInfo>) -> SysResult {
+    let mut info = SchedInfo {
         context_switches: PROCS.lock().switches,
         ticks: crate::time::ticks(),
         cpus: crate::arch::cpu::started() as u32,
@@ -227,13 +217,6 @@ pub fn schedinfo(frame: &mut TrapFrame) -> SysResult {
         info.cpu_switches[id] = crate::arch::cpu::switches(id);
     }
     info.lock_count = crate::sync::lockdep::fill_stats(&mut info.locks) as u32;
-    // SAFETY: `SchedInfo` is plain `repr(C)` data.
-    let bytes = unsafe {
-        core::slice::from_raw_parts(
-            &info as *const _ as *const u8,
-            size_of::<libsys::abi::SchedInfo>(),
-        )
-    };
-    with_my_space(|space| space.copy_out(frame.arg(0), bytes))?;
+    with_my_space(|space| space.write(info_out, &info))?;
     Ok(0)
 }

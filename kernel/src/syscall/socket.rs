@@ -5,12 +5,11 @@
 //! sockets have. Addresses cross the boundary as `libsys::abi::SocketAddr`.
 
 use super::SysResult;
-use crate::arch::trap::TrapFrame;
 use crate::fs::fd_table::{install, my_file};
 use crate::fs::file::{File, FileObject};
+use crate::mem::user::UserPtr;
 use crate::proc::with_my_space;
 use crate::socket::{Socket, tcp, udp};
-use alloc::sync::Arc;
 use core::net::{Ipv4Addr, SocketAddrV4};
 use libsys::Errno;
 use libsys::abi::{
@@ -19,8 +18,8 @@ use libsys::abi::{
 };
 
 // ANCHOR: addresses
-fn read_address(user: u64) -> Result<SocketAddrV4, Errno> {
-    let address: SocketAddr = with_my_space(|space| space.read_value(user))?;
+fn read_address(user: UserPtr<SocketAddr>) -> Result<SocketAddrV4, Errno> {
+    let address = with_my_space(|space| space.read(user))?;
     if address.family as u32 != AF_INET {
         return Err(Errno::EAFNOSUPPORT);
     }
@@ -30,16 +29,12 @@ fn read_address(user: u64) -> Result<SocketAddrV4, Errno> {
     ))
 }
 
-fn write_address(user: u64, address: SocketAddrV4) -> Result<(), Errno> {
-    if user == 0 {
+fn write_address(user: UserPtr<SocketAddr>, address: SocketAddrV4) -> Result<(), Errno> {
+    if user.is_null() {
         return Ok(());
     }
     let value = SocketAddr::new(address.ip().octets(), address.port());
-    // SAFETY: `SocketAddr` is plain `repr(C)` data.
-    let bytes = unsafe {
-        core::slice::from_raw_parts(&value as *const _ as *const u8, size_of::<SocketAddr>())
-    };
-    with_my_space(|space| space.copy_out(user, bytes))
+    with_my_space(|space| space.write(user, &value))
 }
 // ANCHOR_END: addresses
 
@@ -51,12 +46,7 @@ fn socket_of(file: &File) -> Result<&Socket, Errno> {
     }
 }
 
-pub fn socket(frame: &mut TrapFrame) -> SysResult {
-    let (domain, kind, flags) = (
-        frame.arg(0) as u32,
-        frame.arg(1) as u32,
-        frame.arg(2) as u32,
-    );
+pub fn socket(domain: u32, kind: u32, flags: u32) -> SysResult {
     if domain != AF_INET {
         return Err(Errno::EAFNOSUPPORT);
     }
@@ -67,12 +57,12 @@ pub fn socket(frame: &mut TrapFrame) -> SysResult {
     };
     let file = File::new(FileObject::Socket(socket), true, true);
     file.set_nonblocking(flags & O_NONBLOCK != 0);
-    Ok(install(Arc::new(file))? as u64)
+    Ok(install(file.into_shared()?)? as u64)
 }
 
-pub fn bind(frame: &mut TrapFrame) -> SysResult {
-    let file = my_file(frame.arg(0) as usize)?;
-    let local = read_address(frame.arg(1))?;
+pub fn bind(fd: usize, address: UserPtr<SocketAddr>) -> SysResult {
+    let file = my_file(fd)?;
+    let local = read_address(address)?;
     match socket_of(&file)? {
         Socket::Tcp(s) => tcp::bind(s, local)?,
         Socket::Udp(s) => udp::bind(s, local)?,
@@ -80,39 +70,38 @@ pub fn bind(frame: &mut TrapFrame) -> SysResult {
     Ok(0)
 }
 
-pub fn listen(frame: &mut TrapFrame) -> SysResult {
-    let file = my_file(frame.arg(0) as usize)?;
+pub fn listen(fd: usize, backlog: usize) -> SysResult {
+    let file = my_file(fd)?;
     match socket_of(&file)? {
-        Socket::Tcp(s) => tcp::listen(s, frame.arg(1) as usize)?,
+        Socket::Tcp(s) => tcp::listen(s, backlog)?,
         Socket::Udp(_) => return Err(Errno::EOPNOTSUPP),
     }
     Ok(0)
 }
 
 // ANCHOR: accept
-pub fn accept(frame: &mut TrapFrame) -> SysResult {
-    let file = my_file(frame.arg(0) as usize)?;
+pub fn accept(fd: usize, address_out: UserPtr<SocketAddr>) -> SysResult {
+    let file = my_file(fd)?;
     let Socket::Tcp(listener) = socket_of(&file)? else {
         return Err(Errno::EOPNOTSUPP);
     };
     // Check where the peer's address goes *before* taking a connection off
     // the queue: afterwards, a bad pointer would leave the program with an
     // open connection it was never told about.
-    let peer_out = frame.arg(1);
-    if peer_out != 0 {
-        with_my_space(|space| space.check_range(peer_out, size_of::<SocketAddr>() as u64, true))?;
+    if !address_out.is_null() {
+        with_my_space(|space| space.check(address_out.range(1)?, true))?;
     }
     let (socket, peer) = tcp::accept(listener, file.is_nonblocking())?;
-    let new_file = Arc::new(File::new(FileObject::Socket(socket), true, true));
+    let new_file = File::new(FileObject::Socket(socket), true, true).into_shared()?;
     let fd = install(new_file)?;
-    write_address(frame.arg(1), peer)?;
+    write_address(address_out, peer)?;
     Ok(fd as u64)
 }
 // ANCHOR_END: accept
 
-pub fn connect(frame: &mut TrapFrame) -> SysResult {
-    let file = my_file(frame.arg(0) as usize)?;
-    let remote = read_address(frame.arg(1))?;
+pub fn connect(fd: usize, address: UserPtr<SocketAddr>) -> SysResult {
+    let file = my_file(fd)?;
+    let remote = read_address(address)?;
     match socket_of(&file)? {
         Socket::Tcp(s) => tcp::connect(s, remote, file.is_nonblocking())?,
         Socket::Udp(s) => udp::connect(s, remote)?,
@@ -120,20 +109,25 @@ pub fn connect(frame: &mut TrapFrame) -> SysResult {
     Ok(0)
 }
 
-pub fn sendto(frame: &mut TrapFrame) -> SysResult {
-    let file = my_file(frame.arg(0) as usize)?;
-    let (buffer, length, to) = (frame.arg(1), frame.arg(2) as usize, frame.arg(3));
+pub fn sendto(
+    fd: usize,
+    buffer: UserPtr<u8>,
+    length: usize,
+    address: UserPtr<SocketAddr>,
+) -> SysResult {
+    let file = my_file(fd)?;
+    let source = buffer.range(length)?;
     let mut data = alloc::vec::Vec::new();
     data.try_reserve_exact(length.min(64 * 1024))
         .map_err(|_| Errno::ENOMEM)?;
     data.resize(length.min(64 * 1024), 0);
-    with_my_space(|space| space.copy_in(&mut data, buffer))?;
+    with_my_space(|space| space.copy_in(&mut data, source))?;
     let sent = match socket_of(&file)? {
         Socket::Udp(s) => {
-            let to = if to == 0 {
+            let to = if address.is_null() {
                 None
             } else {
-                Some(read_address(to)?)
+                Some(read_address(address)?)
             };
             udp::send(s, &data, to)?
         }
@@ -142,11 +136,19 @@ pub fn sendto(frame: &mut TrapFrame) -> SysResult {
     Ok(sent as u64)
 }
 
-pub fn recvfrom(frame: &mut TrapFrame) -> SysResult {
-    let file = my_file(frame.arg(0) as usize)?;
-    let (buffer, length, from) = (frame.arg(1), frame.arg(2) as usize, frame.arg(3));
-    with_my_space(|space| space.check_range(buffer, length as u64, true))?;
-    let mut data = alloc::vec![0u8; length.min(64 * 1024)];
+pub fn recvfrom(
+    fd: usize,
+    buffer: UserPtr<u8>,
+    length: usize,
+    address_out: UserPtr<SocketAddr>,
+) -> SysResult {
+    let file = my_file(fd)?;
+    let destination = buffer.range(length)?;
+    with_my_space(|space| space.check(destination, true))?;
+    let mut data = alloc::vec::Vec::new();
+    data.try_reserve_exact(length.min(64 * 1024))
+        .map_err(|_| Errno::ENOMEM)?;
+    data.resize(length.min(64 * 1024), 0);
     let (n, sender) = match socket_of(&file)? {
         Socket::Udp(s) => udp::receive(s, &mut data, file.is_nonblocking())?,
         Socket::Tcp(s) => {
@@ -154,14 +156,14 @@ pub fn recvfrom(frame: &mut TrapFrame) -> SysResult {
             (n, SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0))
         }
     };
-    with_my_space(|space| space.copy_out(buffer, &data[..n]))?;
-    write_address(from, sender)?;
+    with_my_space(|space| space.copy_out(destination, &data[..n]))?;
+    write_address(address_out, sender)?;
     Ok(n as u64)
 }
 
-pub fn shutdown(frame: &mut TrapFrame) -> SysResult {
-    let file = my_file(frame.arg(0) as usize)?;
-    let (read, write) = match frame.arg(1) as u32 {
+pub fn shutdown(fd: usize, how: u32) -> SysResult {
+    let file = my_file(fd)?;
+    let (read, write) = match how {
         SHUT_RD => (true, false),
         SHUT_WR => (false, true),
         SHUT_RDWR => (true, true),
@@ -174,10 +176,10 @@ pub fn shutdown(frame: &mut TrapFrame) -> SysResult {
     Ok(0)
 }
 
-pub fn setsockopt(frame: &mut TrapFrame) -> SysResult {
-    let file = my_file(frame.arg(0) as usize)?;
-    match (socket_of(&file)?, frame.arg(1) as u32) {
-        (Socket::Tcp(s), SO_REUSEADDR) => tcp::set_reuse_address(s, frame.arg(2) != 0)?,
+pub fn setsockopt(fd: usize, option: u32, value: usize) -> SysResult {
+    let file = my_file(fd)?;
+    match (socket_of(&file)?, option) {
+        (Socket::Tcp(s), SO_REUSEADDR) => tcp::set_reuse_address(s, value != 0)?,
         (Socket::Udp(_), SO_REUSEADDR) => {}
         _ => return Err(Errno::EINVAL),
     }
@@ -185,8 +187,8 @@ pub fn setsockopt(frame: &mut TrapFrame) -> SysResult {
 }
 
 /// Every TCP socket of the system, for `netstat` and the web pages.
-pub fn tcpinfo(frame: &mut TrapFrame) -> SysResult {
-    let capacity = (frame.arg(1) as usize).min(1024);
+pub fn tcpinfo(buffer: UserPtr<TcpSocketInfo>, capacity: usize) -> SysResult {
+    let capacity = capacity.min(1024);
     let infos = crate::socket::stack::with_interface(|iface, _| {
         let Some(tcp) = iface.tcp() else {
             return alloc::vec::Vec::new();
@@ -196,14 +198,7 @@ pub fn tcpinfo(frame: &mut TrapFrame) -> SysResult {
             .map(|s| to_abi(&s))
             .collect::<alloc::vec::Vec<_>>()
     })?;
-    // SAFETY: `TcpSocketInfo` is plain `repr(C)` data.
-    let bytes = unsafe {
-        core::slice::from_raw_parts(
-            infos.as_ptr() as *const u8,
-            infos.len() * size_of::<TcpSocketInfo>(),
-        )
-    };
-    with_my_space(|space| space.copy_out(frame.arg(0), bytes))?;
+    with_my_space(|space| space.write_slice(buffer, &infos))?;
     Ok(infos.len() as u64)
 }
 

@@ -1,8 +1,10 @@
 //! Safe wrappers around the system calls: Rust types in, `Result` out.
 //!
-//! Each function converts its arguments to machine words, calls the raw
-//! stub generated from the table in `syscalls.rs`, and turns a negative
-//! result into an `Errno`.
+//! Each function passes its arguments to the raw stub generated from the
+//! table in `syscalls.rs` and turns a negative result into an `Errno`. The
+//! raw stubs are `unsafe` because they take pointers; every `unsafe` block
+//! here passes pointers made from Rust references and slices, valid for
+//! exactly the length it passes with them.
 
 use crate::abi::{
     DirEntry, MemInfo, NetInfo, PollFd, ProcInfo, SchedInfo, SocketAddr, Stat, StrRef,
@@ -15,20 +17,22 @@ pub type SysResult<T> = Result<T, Errno>;
 
 /// Ends the calling process with `status`; its parent's `wait` sees it.
 pub fn exit(status: i32) -> ! {
-    raw::exit(status as usize);
+    // SAFETY: no pointers.
+    unsafe { raw::exit(status) };
     unreachable!("exit returned");
 }
 
 /// Creates a copy of the calling process. Returns the child's pid in the
 /// parent and 0 in the child.
 pub fn fork() -> SysResult<u32> {
-    Errno::check(raw::fork()).map(|pid| pid as u32)
+    // SAFETY: no pointers.
+    Errno::check(unsafe { raw::fork() }).map(|pid| pid as u32)
 }
 
 /// Replaces the calling program with the one at `path`, passing `args`
 /// (by convention `args[0]` is the program's name). Returns only on error.
 pub fn exec(path: &str, args: &[&str]) -> Errno {
-    let mut refs = [StrRef { ptr: 0, len: 0 }; crate::abi::MAX_ARGS];
+    let mut refs = [StrRef::default(); crate::abi::MAX_ARGS];
     if args.len() > refs.len() {
         return Errno::E2BIG;
     }
@@ -38,12 +42,9 @@ pub fn exec(path: &str, args: &[&str]) -> Errno {
             len: arg.len() as u64,
         };
     }
-    let ret = raw::exec(
-        path.as_ptr() as usize,
-        path.len(),
-        refs.as_ptr() as usize,
-        args.len(),
-    );
+    // SAFETY: `path` and `refs[..args.len()]` are valid for their lengths,
+    // and each `StrRef` describes a live `&str`.
+    let ret = unsafe { raw::exec(path.as_ptr(), path.len(), refs.as_ptr(), args.len()) };
     Errno::check(ret).err().unwrap_or(Errno::EINVAL)
 }
 
@@ -51,233 +52,253 @@ pub fn exec(path: &str, args: &[&str]) -> Errno {
 /// Waits for a child to exit; returns its pid and exit status.
 pub fn wait() -> SysResult<(u32, i32)> {
     let mut status: i32 = 0;
-    let pid = Errno::check(raw::wait(&mut status as *mut i32 as usize))?;
+    // SAFETY: `status` is a local the kernel may write.
+    let pid = Errno::check(unsafe { raw::wait(&mut status) })?;
     Ok((pid as u32, status))
 }
 // ANCHOR_END: wait
 
 /// Asks process `pid` to exit (it does so at its next return to user mode).
 pub fn kill(pid: u32) -> SysResult<()> {
-    Errno::check(raw::kill(pid as usize)).map(drop)
+    // SAFETY: no pointers.
+    Errno::check(unsafe { raw::kill(pid) }).map(drop)
 }
 
 pub fn getpid() -> u32 {
-    raw::getpid() as u32
+    // SAFETY: no pointers.
+    unsafe { raw::getpid() as u32 }
 }
 
 // ANCHOR: getppid
 pub fn getppid() -> u32 {
-    raw::getppid() as u32
+    // SAFETY: no pointers.
+    unsafe { raw::getppid() as u32 }
 }
 // ANCHOR_END: getppid
 
 /// Moves the program break by `increment` bytes (may be negative);
 /// returns the old break, which is the start of any new memory.
 pub fn sbrk(increment: isize) -> SysResult<usize> {
-    Errno::check(raw::sbrk(increment as usize))
+    // SAFETY: no pointers.
+    Errno::check(unsafe { raw::sbrk(increment) })
 }
 
 /// Sleeps for at least `milliseconds`. Fails with `EINTR` if killed.
 pub fn sleep_ms(milliseconds: u64) -> SysResult<()> {
-    Errno::check(raw::sleep(milliseconds as usize)).map(drop)
+    // SAFETY: no pointers.
+    Errno::check(unsafe { raw::sleep(milliseconds) }).map(drop)
 }
 
 /// Milliseconds since boot (resolution: one timer tick, 10 ms).
 pub fn uptime_ms() -> u64 {
-    raw::uptime() as u64
+    // SAFETY: no pointers.
+    unsafe { raw::uptime() as u64 }
 }
 
 /// Nanoseconds since boot, from the CPU's time-stamp counter.
 pub fn time_ns() -> u64 {
-    raw::time_ns() as u64
+    // SAFETY: no pointers.
+    unsafe { raw::time_ns() as u64 }
 }
 
 /// Gives up the CPU to another runnable process, if there is one.
 pub fn yield_now() {
-    raw::yield_now();
+    // SAFETY: no pointers.
+    unsafe { raw::yield_now() };
 }
 
 pub fn read(fd: usize, buffer: &mut [u8]) -> SysResult<usize> {
-    Errno::check(raw::read(fd, buffer.as_mut_ptr() as usize, buffer.len()))
+    // SAFETY: the kernel writes at most `buffer.len()` bytes into `buffer`.
+    Errno::check(unsafe { raw::read(fd, buffer.as_mut_ptr(), buffer.len()) })
 }
 
 pub fn write(fd: usize, buffer: &[u8]) -> SysResult<usize> {
-    Errno::check(raw::write(fd, buffer.as_ptr() as usize, buffer.len()))
+    // SAFETY: the kernel reads `buffer.len()` bytes of `buffer`.
+    Errno::check(unsafe { raw::write(fd, buffer.as_ptr(), buffer.len()) })
 }
 
 /// Fills `buffer` with one entry per process; returns how many it filled.
 pub fn procinfo(buffer: &mut [ProcInfo]) -> SysResult<usize> {
-    Errno::check(raw::procinfo(buffer.as_mut_ptr() as usize, buffer.len()))
+    // SAFETY: at most `buffer.len()` entries are written.
+    Errno::check(unsafe { raw::procinfo(buffer.as_mut_ptr(), buffer.len()) })
 }
 
 /// Powers the machine off (QEMU exits with `code`). Only init may do this.
 pub fn halt(code: u32) -> Errno {
-    Errno::check(raw::halt(code as usize))
+    // SAFETY: no pointers.
+    Errno::check(unsafe { raw::halt(code) })
         .err()
         .unwrap_or(Errno::EINVAL)
 }
 
 /// Opens the file at `path` with `O_*` flags; returns a descriptor.
 pub fn open(path: &str, flags: u32) -> SysResult<usize> {
-    Errno::check(raw::open(
-        path.as_ptr() as usize,
-        path.len(),
-        flags as usize,
-    ))
+    // SAFETY: `path` is valid for `path.len()` bytes.
+    Errno::check(unsafe { raw::open(path.as_ptr(), path.len(), flags) })
 }
 
 pub fn close(fd: usize) -> SysResult<()> {
-    Errno::check(raw::close(fd)).map(drop)
+    // SAFETY: no pointers.
+    Errno::check(unsafe { raw::close(fd) }).map(drop)
 }
 
 /// A new descriptor (the lowest free) for the same open file as `fd`.
 pub fn dup(fd: usize) -> SysResult<usize> {
-    Errno::check(raw::dup(fd))
+    // SAFETY: no pointers.
+    Errno::check(unsafe { raw::dup(fd) })
 }
 
 /// Makes `new_fd` refer to the same open file as `fd` (closing what
 /// `new_fd` was first).
 pub fn dup2(fd: usize, new_fd: usize) -> SysResult<usize> {
-    Errno::check(raw::dup2(fd, new_fd))
+    // SAFETY: no pointers.
+    Errno::check(unsafe { raw::dup2(fd, new_fd) })
 }
 
 /// A pipe: returns (read end, write end).
 pub fn pipe() -> SysResult<(usize, usize)> {
     let mut fds = [0i32; 2];
-    Errno::check(raw::pipe(fds.as_mut_ptr() as usize))?;
+    // SAFETY: `fds` is the two-descriptor array the kernel fills.
+    Errno::check(unsafe { raw::pipe(&mut fds) })?;
     Ok((fds[0] as usize, fds[1] as usize))
 }
 
 pub fn fstat(fd: usize) -> SysResult<Stat> {
     let mut stat = Stat::default();
-    Errno::check(raw::fstat(fd, &mut stat as *mut Stat as usize))?;
+    // SAFETY: `stat` is a local the kernel fills.
+    Errno::check(unsafe { raw::fstat(fd, &mut stat) })?;
     Ok(stat)
 }
 
 /// Moves the file offset; `whence` is `SEEK_SET`, `SEEK_CUR` or `SEEK_END`.
 pub fn lseek(fd: usize, offset: i64, whence: u32) -> SysResult<u64> {
-    Errno::check(raw::lseek(fd, offset as usize, whence as usize)).map(|o| o as u64)
+    // SAFETY: no pointers.
+    Errno::check(unsafe { raw::lseek(fd, offset, whence) }).map(|o| o as u64)
 }
 
 /// Reads directory entries from the directory open at `fd`; returns how
 /// many it wrote (0 at the end of the directory).
 pub fn getdents(fd: usize, entries: &mut [DirEntry]) -> SysResult<usize> {
-    Errno::check(raw::getdents(
-        fd,
-        entries.as_mut_ptr() as usize,
-        entries.len(),
-    ))
+    // SAFETY: at most `entries.len()` entries are written.
+    Errno::check(unsafe { raw::getdents(fd, entries.as_mut_ptr(), entries.len()) })
 }
 
 pub fn chdir(path: &str) -> SysResult<()> {
-    Errno::check(raw::chdir(path.as_ptr() as usize, path.len())).map(drop)
+    // SAFETY: `path` is valid for `path.len()` bytes.
+    Errno::check(unsafe { raw::chdir(path.as_ptr(), path.len()) }).map(drop)
 }
 
 /// Writes the current directory into `buffer`; returns it as a `&str`.
 pub fn getcwd(buffer: &mut [u8]) -> SysResult<&str> {
-    let n = Errno::check(raw::getcwd(buffer.as_mut_ptr() as usize, buffer.len()))?;
+    // SAFETY: at most `buffer.len()` bytes are written.
+    let n = Errno::check(unsafe { raw::getcwd(buffer.as_mut_ptr(), buffer.len()) })?;
     core::str::from_utf8(&buffer[..n]).map_err(|_| Errno::EINVAL)
 }
 
 pub fn mkdir(path: &str) -> SysResult<()> {
-    Errno::check(raw::mkdir(path.as_ptr() as usize, path.len())).map(drop)
+    // SAFETY: `path` is valid for `path.len()` bytes.
+    Errno::check(unsafe { raw::mkdir(path.as_ptr(), path.len()) }).map(drop)
 }
 
 /// Removes a file (or an empty directory).
 pub fn unlink(path: &str) -> SysResult<()> {
-    Errno::check(raw::unlink(path.as_ptr() as usize, path.len())).map(drop)
+    // SAFETY: `path` is valid for `path.len()` bytes.
+    Errno::check(unsafe { raw::unlink(path.as_ptr(), path.len()) }).map(drop)
 }
 
 /// Puts process `pid` (0: the caller) in process group `pgid` (0: a new
 /// group named after `pid`).
 pub fn setpgid(pid: u32, pgid: u32) -> SysResult<()> {
-    Errno::check(raw::setpgid(pid as usize, pgid as usize)).map(drop)
+    // SAFETY: no pointers.
+    Errno::check(unsafe { raw::setpgid(pid, pgid) }).map(drop)
 }
 
 /// Makes `pgid` the console's foreground group: the one Ctrl-C kills.
 pub fn set_foreground(pgid: u32) -> SysResult<()> {
-    Errno::check(raw::set_foreground(pgid as usize)).map(drop)
+    // SAFETY: no pointers.
+    Errno::check(unsafe { raw::set_foreground(pgid) }).map(drop)
 }
 
 pub fn meminfo() -> SysResult<MemInfo> {
     let mut info = MemInfo::default();
-    Errno::check(raw::meminfo(&mut info as *mut MemInfo as usize))?;
+    // SAFETY: `info` is a local the kernel fills.
+    Errno::check(unsafe { raw::meminfo(&mut info) })?;
     Ok(info)
 }
 
 /// A new socket: `kind` is `SOCK_STREAM` (TCP) or `SOCK_DGRAM` (UDP);
 /// `flags` may be `O_NONBLOCK`.
 pub fn socket(kind: u32, flags: u32) -> SysResult<usize> {
-    Errno::check(raw::socket(
-        crate::abi::AF_INET as usize,
-        kind as usize,
-        flags as usize,
-    ))
+    // SAFETY: no pointers.
+    Errno::check(unsafe { raw::socket(crate::abi::AF_INET, kind, flags) })
 }
 
 pub fn bind(fd: usize, address: &SocketAddr) -> SysResult<()> {
-    Errno::check(raw::bind(fd, address as *const SocketAddr as usize)).map(drop)
+    // SAFETY: `address` is a valid reference.
+    Errno::check(unsafe { raw::bind(fd, address) }).map(drop)
 }
 
 pub fn listen(fd: usize, backlog: usize) -> SysResult<()> {
-    Errno::check(raw::listen(fd, backlog)).map(drop)
+    // SAFETY: no pointers.
+    Errno::check(unsafe { raw::listen(fd, backlog) }).map(drop)
 }
 
 /// Waits for a connection on a listening socket; returns its descriptor
 /// and the peer's address.
 pub fn accept(fd: usize) -> SysResult<(usize, SocketAddr)> {
     let mut peer = SocketAddr::default();
-    let new_fd = Errno::check(raw::accept(fd, &mut peer as *mut SocketAddr as usize))?;
+    // SAFETY: `peer` is a local the kernel fills.
+    let new_fd = Errno::check(unsafe { raw::accept(fd, &mut peer) })?;
     Ok((new_fd, peer))
 }
 
 pub fn connect(fd: usize, address: &SocketAddr) -> SysResult<()> {
-    Errno::check(raw::connect(fd, address as *const SocketAddr as usize)).map(drop)
+    // SAFETY: `address` is a valid reference.
+    Errno::check(unsafe { raw::connect(fd, address) }).map(drop)
 }
 
 /// Sends a datagram to `to` (UDP), or data on a connected socket (`to` None).
 pub fn sendto(fd: usize, data: &[u8], to: Option<&SocketAddr>) -> SysResult<usize> {
-    let to = to.map_or(0, |a| a as *const SocketAddr as usize);
-    Errno::check(raw::sendto(fd, data.as_ptr() as usize, data.len(), to))
+    let to = to.map_or(core::ptr::null(), |a| a as *const SocketAddr);
+    // SAFETY: `data` is valid for its length; `to` is null or a reference.
+    Errno::check(unsafe { raw::sendto(fd, data.as_ptr(), data.len(), to) })
 }
 
 /// Receives a datagram (UDP) or data (TCP); returns its length and sender.
 pub fn recvfrom(fd: usize, buffer: &mut [u8]) -> SysResult<(usize, SocketAddr)> {
     let mut from = SocketAddr::default();
-    let n = Errno::check(raw::recvfrom(
-        fd,
-        buffer.as_mut_ptr() as usize,
-        buffer.len(),
-        &mut from as *mut SocketAddr as usize,
-    ))?;
+    // SAFETY: at most `buffer.len()` bytes are written; `from` is a local.
+    let n =
+        Errno::check(unsafe { raw::recvfrom(fd, buffer.as_mut_ptr(), buffer.len(), &mut from) })?;
     Ok((n, from))
 }
 
 pub fn shutdown(fd: usize, how: u32) -> SysResult<()> {
-    Errno::check(raw::shutdown(fd, how as usize)).map(drop)
+    // SAFETY: no pointers.
+    Errno::check(unsafe { raw::shutdown(fd, how) }).map(drop)
 }
 
 pub fn setsockopt(fd: usize, option: u32, value: usize) -> SysResult<()> {
-    Errno::check(raw::setsockopt(fd, option as usize, value)).map(drop)
+    // SAFETY: no pointers.
+    Errno::check(unsafe { raw::setsockopt(fd, option, value) }).map(drop)
 }
 
 /// Waits until one of `fds` is ready, or `timeout_ms` passes (-1: forever,
 /// 0: just look). Returns how many have non-zero `revents`.
 pub fn poll(fds: &mut [PollFd], timeout_ms: i64) -> SysResult<usize> {
-    Errno::check(raw::poll(
-        fds.as_mut_ptr() as usize,
-        fds.len(),
-        timeout_ms as usize,
-    ))
+    // SAFETY: the kernel reads and rewrites exactly `fds.len()` entries.
+    Errno::check(unsafe { raw::poll(fds.as_mut_ptr(), fds.len(), timeout_ms) })
 }
 
-pub fn fcntl(fd: usize, command: u32, argument: usize) -> SysResult<usize> {
-    Errno::check(raw::fcntl(fd, command as usize, argument))
+pub fn fcntl(fd: usize, command: u32, argument: u32) -> SysResult<usize> {
+    // SAFETY: no pointers.
+    Errno::check(unsafe { raw::fcntl(fd, command, argument) })
 }
 
 /// Fills `buffer` with the TCP sockets of the system; returns the count.
 pub fn tcpinfo(buffer: &mut [TcpSocketInfo]) -> SysResult<usize> {
-    Errno::check(raw::tcpinfo(buffer.as_mut_ptr() as usize, buffer.len()))
+    // SAFETY: at most `buffer.len()` entries are written.
+    Errno::check(unsafe { raw::tcpinfo(buffer.as_mut_ptr(), buffer.len()) })
 }
 
 /// Sends one ICMP echo request ("ping") with sequence number `seq` to
@@ -286,18 +307,21 @@ pub fn tcpinfo(buffer: &mut [TcpSocketInfo]) -> SysResult<usize> {
 /// microseconds. `ETIMEDOUT` if no reply came, `ENETUNREACH` if there is no
 /// route, `ENETDOWN` if the machine has no network card.
 pub fn ping(dst: u32, seq: u16, timeout_ms: u64) -> SysResult<u64> {
-    Errno::check(raw::ping(dst as usize, seq as usize, timeout_ms as usize)).map(|us| us as u64)
+    // SAFETY: no pointers.
+    Errno::check(unsafe { raw::ping(dst, seq, timeout_ms) }).map(|us| us as u64)
 }
 
 /// The network interface: addresses, link, counters, ARP cache.
 /// `ENETDOWN` if the machine has no network card.
 pub fn netinfo(info: &mut NetInfo) -> SysResult<()> {
-    Errno::check(raw::netinfo(info as *mut NetInfo as usize)).map(drop)
+    // SAFETY: `info` is a valid exclusive reference.
+    Errno::check(unsafe { raw::netinfo(info) }).map(drop)
 }
 
 /// The scheduler's counters: context switches, ticks, idle ticks per CPU.
 pub fn schedinfo() -> SysResult<SchedInfo> {
     let mut info = SchedInfo::default();
-    Errno::check(raw::schedinfo(&mut info as *mut SchedInfo as usize))?;
+    // SAFETY: `info` is a local the kernel fills.
+    Errno::check(unsafe { raw::schedinfo(&mut info) })?;
     Ok(info)
 }

@@ -78,7 +78,7 @@ fn main(args: Args) -> i32 {
                 if clients.len() == MAX_CLIENTS {
                     let _ = libsys::close(client);
                 } else {
-                    let _ = libsys::fcntl(client, libsys::abi::F_SETFL, O_NONBLOCK as usize);
+                    let _ = libsys::fcntl(client, libsys::abi::F_SETFL, O_NONBLOCK);
                     clients.push(client);
                 }
             }

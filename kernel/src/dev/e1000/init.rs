@@ -132,7 +132,6 @@ fn read_eeprom(regs: &Mmio, word: u32) -> Option<u16> {
 }
 
 impl E1000 {
-    // ANCHOR: start_receiver
     fn start_receiver(&mut self) {
         let r = &self.regs;
         // No multicast groups: an all-zero hash table accepts none.
@@ -153,7 +152,6 @@ impl E1000 {
             regs::RCTL_EN | regs::RCTL_BAM | regs::RCTL_BSIZE_2048 | regs::RCTL_SECRC,
         );
     }
-    // ANCHOR_END: start_receiver
 
     fn start_transmitter(&mut self) {
         let r = &self.regs;

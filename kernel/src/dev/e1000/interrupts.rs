@@ -45,7 +45,6 @@ impl E1000 {
     }
     // ANCHOR_END: enable_interrupts
 
-    // ANCHOR: service
     /// Acts on the causes the interrupt handler collected. Called by the
     /// network thread before it polls; frames themselves need nothing here
     /// (the poll finds them by their DD bits).
@@ -70,7 +69,6 @@ impl E1000 {
             }
         }
     }
-    // ANCHOR_END: service
 }
 
 // ANCHOR: acknowledge

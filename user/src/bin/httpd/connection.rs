@@ -82,7 +82,6 @@ struct Outgoing {
     close_after: bool,
 }
 
-// ANCHOR: connection
 pub struct Connection {
     pub fd: usize,
     pub state: State,
@@ -97,7 +96,6 @@ pub struct Connection {
     /// Accepted over capacity, only to be told 503.
     pub refused: bool,
 }
-// ANCHOR_END: connection
 
 impl Connection {
     pub fn new(fd: usize, now: u64) -> Connection {
@@ -185,7 +183,6 @@ impl Connection {
         }
     }
 
-    // ANCHOR: receive
     /// Reads what the socket holds, until it is empty or our buffer is
     /// full (then the reader answers 431: a full buffer is as far as a
     /// client gets).
@@ -206,7 +203,6 @@ impl Connection {
             }
         }
     }
-    // ANCHOR_END: receive
 
     /// Reading: answers the next buffered request, if a whole one is there.
     fn answer_next(&mut self, now: u64, site: &mut Site) -> Step {

@@ -87,7 +87,6 @@ fn stat(path: &str) -> SysResult<Stat> {
     stat
 }
 
-// ANCHOR: serve
 /// The reply to a GET or HEAD of the file at `path` (already made safe
 /// by `http::path::resolve`).
 pub fn serve(path: &str, request: &Request, site: &mut Site) -> Reply {
@@ -154,7 +153,6 @@ pub fn serve(path: &str, request: &Request, site: &mut Site) -> Reply {
     }
     Reply::new(bytes, Some(body), !request.keep_alive)
 }
-// ANCHOR_END: serve
 
 // ANCHOR: etag
 /// The entity tag of the file at `path`: a hash of its bytes, computed

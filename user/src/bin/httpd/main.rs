@@ -145,7 +145,6 @@ impl Server {
         self.connections.len() < CAPACITY + REFUSAL_SLOTS
     }
 
-    // ANCHOR: accept
     /// Takes the connections waiting on the listener.
     fn accept(&mut self, now: u64) {
         while self.accepting() {
@@ -177,7 +176,6 @@ impl Server {
             }
         }
     }
-    // ANCHOR_END: accept
 
     /// Handles every connection whose deadline has passed.
     fn expire(&mut self, now: u64) {
@@ -194,5 +192,5 @@ impl Server {
 /// Accepted sockets start blocking; a blocked read would stop the server.
 fn set_nonblocking(fd: usize) -> SysResult<()> {
     let flags = libsys::fcntl(fd, F_GETFL, 0)?;
-    libsys::fcntl(fd, F_SETFL, flags | O_NONBLOCK as usize).map(drop)
+    libsys::fcntl(fd, F_SETFL, flags as u32 | O_NONBLOCK).map(drop)
 }

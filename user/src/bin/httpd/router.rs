@@ -56,7 +56,6 @@ impl Reply {
     }
 }
 
-// ANCHOR: respond
 pub fn respond(request: &Request, site: &mut Site) -> Reply {
     let path = match request.resource() {
         Ok(path) => path,
@@ -75,7 +74,6 @@ pub fn respond(request: &Request, site: &mut Site) -> Reply {
     }
     files::serve(&path, request, site)
 }
-// ANCHOR_END: respond
 
 fn why(status: Status) -> &'static str {
     match status {

@@ -2,9 +2,10 @@
 //! unmapped, in the kernel half, non-canonical, read-only (for output).
 //! Each must fail with EFAULT, and nothing else may happen.
 
+use crate::syscall;
 use crate::{TestResult, check};
 use libsys::Errno;
-use libsys::syscalls::raw;
+use libsys::syscalls::nr;
 
 /// Addresses no user program may read.
 const BAD: [usize; 5] = [
@@ -25,12 +26,15 @@ fn is_efault(ret: isize) -> bool {
 
 pub fn write() -> TestResult {
     for bad in BAD {
-        check!(is_efault(raw::write(1, bad, 16)), "write from {bad:#x}");
+        check!(
+            is_efault(syscall(nr::write, &[1, bad, 16])),
+            "write from {bad:#x}"
+        );
     }
     // A buffer that starts fine and runs off the end of the stack.
     let top = libsys::abi::USER_STACK_TOP as usize;
     check!(
-        is_efault(raw::write(1, top - 8, 16)),
+        is_efault(syscall(nr::write, &[1, top - 8, 16])),
         "write across the top of the stack"
     );
     Ok(())
@@ -38,10 +42,13 @@ pub fn write() -> TestResult {
 
 pub fn read() -> TestResult {
     for bad in BAD {
-        check!(is_efault(raw::read(0, bad, 16)), "read into {bad:#x}");
+        check!(
+            is_efault(syscall(nr::read, &[0, bad, 16])),
+            "read into {bad:#x}"
+        );
     }
     check!(
-        is_efault(raw::read(0, text_address(), 16)),
+        is_efault(syscall(nr::read, &[0, text_address(), 16])),
         "read into read-only code"
     );
     Ok(())
@@ -53,7 +60,7 @@ pub fn wait() -> TestResult {
         libsys::exit(7);
     }
     for bad in [0x1000, 0xffff_8000_0000_0000, text_address()] {
-        check!(is_efault(raw::wait(bad)), "wait into {bad:#x}");
+        check!(is_efault(syscall(nr::wait, &[bad])), "wait into {bad:#x}");
     }
     // The child was not lost: a good wait still finds it.
     check!(
@@ -65,11 +72,14 @@ pub fn wait() -> TestResult {
 
 pub fn exec() -> TestResult {
     for bad in BAD {
-        check!(is_efault(raw::exec(bad, 8, 0, 0)), "exec path at {bad:#x}");
+        check!(
+            is_efault(syscall(nr::exec, &[bad, 8, 0, 0])),
+            "exec path at {bad:#x}"
+        );
     }
     let path = "/bin/testhelper";
     for bad in BAD {
-        let ret = raw::exec(path.as_ptr() as usize, path.len(), bad, 1);
+        let ret = syscall(nr::exec, &[path.as_ptr() as usize, path.len(), bad, 1]);
         check!(is_efault(ret), "exec argv at {bad:#x}");
     }
     // An argv entry whose string pointer is bad.
@@ -77,23 +87,32 @@ pub fn exec() -> TestResult {
         ptr: 0xffff_8000_0000_1000,
         len: 4,
     };
-    let ret = raw::exec(
-        path.as_ptr() as usize,
-        path.len(),
-        &arg as *const _ as usize,
-        1,
+    let ret = syscall(
+        nr::exec,
+        &[
+            path.as_ptr() as usize,
+            path.len(),
+            &arg as *const _ as usize,
+            1,
+        ],
     );
     check!(is_efault(ret), "exec with a bad argument string");
-    check!(raw::exec(path.as_ptr() as usize, 1 << 40, 0, 0) == Errno::ENAMETOOLONG.as_return());
+    check!(
+        syscall(nr::exec, &[path.as_ptr() as usize, 1 << 40, 0, 0])
+            == Errno::ENAMETOOLONG.as_return()
+    );
     Ok(())
 }
 
 pub fn procinfo() -> TestResult {
     for bad in BAD {
-        check!(is_efault(raw::procinfo(bad, 4)), "procinfo into {bad:#x}");
+        check!(
+            is_efault(syscall(nr::procinfo, &[bad, 4])),
+            "procinfo into {bad:#x}"
+        );
     }
     check!(
-        is_efault(raw::procinfo(text_address(), 4)),
+        is_efault(syscall(nr::procinfo, &[text_address(), 4])),
         "procinfo into read-only code"
     );
     Ok(())

@@ -1,10 +1,11 @@
 //! poll and fcntl: waiting on several descriptors; non-blocking mode.
 
-use crate::{TestResult, check};
+use crate::{TestResult, check, syscall};
 use libsys::Errno;
 use libsys::abi::{
     F_GETFL, F_SETFL, O_NONBLOCK, O_RDONLY, POLLHUP, POLLIN, POLLNVAL, POLLOUT, PollFd,
 };
+use libsys::syscalls::nr;
 
 fn err(e: Errno) -> alloc::string::String {
     alloc::format!("{e}")
@@ -85,7 +86,7 @@ pub fn invalid_descriptors() -> TestResult {
     check!(libsys::poll(&mut fds, 0) == Ok(2));
     check!(fds[0].revents == POLLNVAL && fds[1].revents == POLLNVAL);
     // SAFETY: a bad pointer is the point of this call.
-    let ret = libsys::syscalls::raw::poll(0xffff_8000_0000_0000, 1, 0);
+    let ret = syscall(nr::poll, &[0xffff_8000_0000_0000, 1, 0]);
     check!(ret == Errno::EFAULT.as_return());
     Ok(())
 }
@@ -93,12 +94,12 @@ pub fn invalid_descriptors() -> TestResult {
 pub fn nonblocking_reads_and_writes() -> TestResult {
     let (r, w) = libsys::pipe().map_err(err)?;
     check!(libsys::fcntl(r, F_GETFL, 0) == Ok(O_RDONLY as usize));
-    libsys::fcntl(r, F_SETFL, O_NONBLOCK as usize).map_err(err)?;
+    libsys::fcntl(r, F_SETFL, O_NONBLOCK).map_err(err)?;
     check!(libsys::fcntl(r, F_GETFL, 0) == Ok((O_RDONLY | O_NONBLOCK) as usize));
     let mut buffer = [0u8; 8];
     check!(libsys::read(r, &mut buffer) == Err(Errno::EAGAIN));
     // A non-blocking writer fills the pipe and then gets EAGAIN.
-    libsys::fcntl(w, F_SETFL, O_NONBLOCK as usize).map_err(err)?;
+    libsys::fcntl(w, F_SETFL, O_NONBLOCK).map_err(err)?;
     let chunk = [7u8; 4096];
     let mut total = 0;
     let error = loop {

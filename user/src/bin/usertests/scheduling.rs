@@ -1,6 +1,7 @@
 //! yield, sleep, uptime, and preemption.
 
-use crate::{TestResult, check};
+use crate::{TestResult, check, syscall};
+use libsys::syscalls::nr;
 
 pub fn yield_returns() -> TestResult {
     for _ in 0..100 {
@@ -102,9 +103,46 @@ pub fn schedinfo_counts() -> TestResult {
         before.ticks,
         after.ticks
     );
+    check!(syscall(nr::schedinfo, &[0xffff_8000_0000_0000]) == libsys::Errno::EFAULT.as_return());
+    Ok(())
+}
+
+/// A process mapping tens of megabytes (`sbrk`) does it with interrupts
+/// on: the clock keeps ticking, and another process's 10 ms sleeps still
+/// end on time.
+pub fn sleep_on_time_during_a_huge_sbrk() -> TestResult {
+    const SIZE: isize = 32 << 20;
+    fn sleeper() -> i32 {
+        let mut worst_ms = 0;
+        for _ in 0..20 {
+            let start = libsys::time_ns();
+            if libsys::sleep_ms(10).is_err() {
+                return 255;
+            }
+            worst_ms = worst_ms.max((libsys::time_ns() - start) / 1_000_000);
+        }
+        worst_ms.min(254) as i32
+    }
+    let pid = libsys::fork().map_err(|e| alloc::format!("fork: {e}"))?;
+    if pid == 0 {
+        libsys::exit(sleeper());
+    }
+    let (start_ns, start_ms) = (libsys::time_ns(), libsys::uptime_ms());
+    for _ in 0..4 {
+        libsys::sbrk(SIZE).map_err(|e| alloc::format!("sbrk: {e}"))?;
+        libsys::sbrk(-SIZE).map_err(|e| alloc::format!("sbrk back: {e}"))?;
+    }
+    let elapsed_ms = (libsys::time_ns() - start_ns) / 1_000_000;
+    let ticked_ms = libsys::uptime_ms() - start_ms;
+    let (_, worst_ms) = libsys::wait().map_err(|e| alloc::format!("wait: {e}"))?;
+    // Ticks are 10 ms: the uptime may trail real time by one tick, not more.
     check!(
-        libsys::syscalls::raw::schedinfo(0xffff_8000_0000_0000)
-            == libsys::Errno::EFAULT.as_return()
+        ticked_ms + 20 >= elapsed_ms,
+        "the clock lost ticks: uptime advanced {ticked_ms} ms in {elapsed_ms} ms"
+    );
+    check!(
+        worst_ms <= 60,
+        "a 10 ms sleep took {worst_ms} ms during the sbrk"
     );
     Ok(())
 }

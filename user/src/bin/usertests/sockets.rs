@@ -3,10 +3,11 @@
 //! (QEMU's user network answers for 10.0.2.2), bad pointers. Traffic with
 //! real peers is tested from the host (tools/net_test.py).
 
+use crate::syscall;
 use crate::{TestResult, check, in_child};
 use libsys::Errno;
 use libsys::abi::{FileKind, O_NONBLOCK, POLLIN, PollFd, SOCK_DGRAM, SOCK_STREAM, SocketAddr};
-use libsys::syscalls::raw;
+use libsys::syscalls::nr;
 
 fn err(e: Errno) -> alloc::string::String {
     alloc::format!("{e}")
@@ -16,8 +17,8 @@ const ANY: [u8; 4] = [0, 0, 0, 0];
 const HOST: [u8; 4] = [10, 0, 2, 2];
 
 pub fn creation_errors() -> TestResult {
-    check!(raw::socket(99, SOCK_STREAM as usize, 0) == Errno::EAFNOSUPPORT.as_return());
-    check!(raw::socket(2, 77, 0) == Errno::EPROTONOSUPPORT.as_return());
+    check!(syscall(nr::socket, &[99, SOCK_STREAM as usize, 0]) == Errno::EAFNOSUPPORT.as_return());
+    check!(syscall(nr::socket, &[2, 77, 0]) == Errno::EPROTONOSUPPORT.as_return());
     let fd = libsys::socket(SOCK_STREAM, 0).map_err(err)?;
     check!(libsys::fstat(fd).map_err(err)?.kind == FileKind::Socket as u8);
     libsys::close(fd).map_err(err)?;
@@ -102,11 +103,11 @@ pub fn bad_address_pointers() -> TestResult {
     let fd = libsys::socket(SOCK_STREAM, 0).map_err(err)?;
     for bad in [0usize, 0xffff_8000_0000_0000] {
         check!(
-            raw::bind(fd, bad) == Errno::EFAULT.as_return(),
+            syscall(nr::bind, &[fd, bad]) == Errno::EFAULT.as_return(),
             "bind at {bad:#x}"
         );
         check!(
-            raw::connect(fd, bad) == Errno::EFAULT.as_return(),
+            syscall(nr::connect, &[fd, bad]) == Errno::EFAULT.as_return(),
             "connect at {bad:#x}"
         );
     }
@@ -116,16 +117,19 @@ pub fn bad_address_pointers() -> TestResult {
     libsys::bind(listener, &SocketAddr::new(ANY, 5559)).map_err(err)?;
     libsys::listen(listener, 1).map_err(err)?;
     check!(
-        raw::accept(listener, 0xffff_8000_0000_0000) == Errno::EFAULT.as_return(),
+        syscall(nr::accept, &[listener, 0xffff_8000_0000_0000]) == Errno::EFAULT.as_return(),
         "accept into the kernel"
     );
     check!(
-        raw::accept(listener, 0) == Errno::EAGAIN.as_return(),
+        syscall(nr::accept, &[listener, 0]) == Errno::EAGAIN.as_return(),
         "accept without an address"
     );
     libsys::close(listener).map_err(err)?;
     let udp = libsys::socket(SOCK_DGRAM, 0).map_err(err)?;
-    let ret = raw::sendto(udp, b"x".as_ptr() as usize, 1, 0xffff_8000_0000_0000);
+    let ret = syscall(
+        nr::sendto,
+        &[udp, b"x".as_ptr() as usize, 1, 0xffff_8000_0000_0000],
+    );
     check!(
         ret == Errno::EFAULT.as_return(),
         "sendto with a kernel address"
