@@ -37,6 +37,7 @@ plain_primitives!(u8, u16, u32, u64, usize, i8, i16, i32, i64, isize);
 // (size is a multiple of alignment) and any bytes make each element valid.
 unsafe impl<T: Plain, const N: usize> Plain for [T; N] {}
 
+// ANCHOR: plain_macro
 /// Declares a `#[repr(C)]` struct made of plain fields and implements
 /// [`Plain`] for it, failing to compile if a field is not plain or if the
 /// compiler had to insert padding (add an explicit `_pad` field instead).
@@ -69,6 +70,7 @@ macro_rules! plain {
         unsafe impl $crate::plain::Plain for $name {}
     };
 }
+// ANCHOR_END: plain_macro
 
 /// The bytes of a plain value (to copy it out to a user program).
 pub fn as_bytes<T: Plain>(value: &T) -> &[u8] {

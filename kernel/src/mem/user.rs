@@ -23,13 +23,11 @@ use core::marker::PhantomData;
 use libsys::Errno;
 use libsys::abi::{USER_BASE, USER_TOP};
 
-// ANCHOR: user_ptr
 /// The user address of a `T` (or of the first of several), unchecked.
 pub struct UserPtr<T> {
     address: u64,
     _points_to: PhantomData<*const T>,
 }
-// ANCHOR_END: user_ptr
 
 // Manual impls: derives would require `T: Copy`.
 impl<T> Clone for UserPtr<T> {
