@@ -33,7 +33,8 @@ runs on its own with the same options):
 tools/harness.py holds what they share; the *How to add a test* page of the
 book shows how to add a test or a suite.
 
-Usage: tools/test.py [--kernel build/kernel.elf] [--accel tcg] [--only TEXT] [--no-host]
+Usage: tools/test.py [--kernel build/kernel.elf] [--accel tcg] [--cpus N] [--only TEXT]
+                     [--no-host] [--skip host,docs,...]
 """
 
 import os
@@ -63,10 +64,16 @@ SUITES = [host_test, docs_test, kernel_test, usertests_test, console_test, shell
 def main():
     def configure(parser):
         parser.add_argument("--no-host", action="store_true", help="skip the host cargo tests")
+        parser.add_argument("--skip", default="",
+                            help="suites to leave out, by file name without _test.py (e.g. host,docs,smp)")
     args = harness.arguments(__doc__.splitlines()[0], configure)
+    skipped = {name for name in args.skip.split(",") if name}
+    if args.no_host:
+        skipped.add("host")
     tests = harness.tests_from(args)
     for suite in SUITES:
-        if suite is host_test and args.no_host:
+        if suite.__name__.removesuffix("_test") in skipped:
+            print(f"{suite.__name__}: skipped (--skip)", flush=True)
             continue
         tests.run_suite(suite)
     sys.exit(tests.summary())

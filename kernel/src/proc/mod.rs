@@ -273,3 +273,38 @@ pub fn snapshot(out: &mut [libsys::abi::ProcInfo]) -> usize {
     }
     count
 }
+
+/// Prints one line per process (Ctrl-P on the console, as in xv6): pid,
+/// state, name, and for a sleeper the channel it sleeps on, so that a
+/// hung system shows who waits for what.
+pub fn dump() {
+    let table = PROCS.lock();
+    let mut lines = alloc::vec::Vec::new();
+    for (slot, proc) in table.procs.iter().enumerate() {
+        if proc.state == ProcState::Unused {
+            continue;
+        }
+        let chan = match proc.chan {
+            Some(chan) if chan == crate::time::tick_channel() => {
+                alloc::string::String::from("ticks")
+            }
+            Some(chan) if chan == Channel::of(&table.procs[slot]) => {
+                alloc::string::String::from("wait")
+            }
+            Some(Channel(address)) => alloc::format!("{address:#x}"),
+            None => alloc::string::String::new(),
+        };
+        lines.push(alloc::format!(
+            "{} {:?} {}{} {}",
+            proc.pid,
+            proc.state,
+            proc.name(),
+            if proc.killed { " (killed)" } else { "" },
+            chan
+        ));
+    }
+    drop(table); // print without PROCS: the console may be slow
+    for line in lines {
+        crate::println!("{line}");
+    }
+}

@@ -201,6 +201,15 @@ pub fn sleep<'a, T>(chan: Channel, guard: SpinLockGuard<'a, T>) -> SpinLockGuard
 /// `sleep` for callers whose condition is protected by `PROCS` itself.
 pub fn sleep_holding_procs(chan: Channel, table: &mut SpinLockGuard<ProcTable>) {
     let slot = this_cpu().current.get().expect("sleep without a process");
+    // ANCHOR: killed_sleeper
+    // A `kill` that came after the caller last looked at `killed` (without
+    // PROCS) found us Running, so it had nobody to wake: sleeping now could
+    // be forever. Under PROCS the flag is final; return as if woken, and the
+    // caller's loop sees `killed` and gives up with EINTR.
+    if table.procs[slot].killed {
+        return;
+    }
+    // ANCHOR_END: killed_sleeper
     table.procs[slot].chan = Some(chan);
     table.procs[slot].state = ProcState::Sleeping;
     sched(table);

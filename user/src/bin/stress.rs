@@ -162,10 +162,10 @@ fn connect_round(server: &SocketAddr, seed: u64) -> Result<(), Errno> {
     result
 }
 
-fn worker(index: u64, until_ms: u64, server: Option<SocketAddr>) -> Tally {
+fn worker(index: u64, until_ns: u64, server: Option<SocketAddr>) -> Tally {
     let mut tally = Tally::default();
     let mut round = index * 7919;
-    while libsys::uptime_ms() < until_ms {
+    while libsys::time_ns() < until_ns {
         round += 1;
         match pipe_round(round) {
             Ok(()) => tally.pipes += 1,
@@ -209,12 +209,14 @@ fn main(args: Args) -> i32 {
         (Some(ip), Some(port)) => Some(SocketAddr::new(ip, port as u16)),
         _ => None,
     };
-    let until_ms = libsys::uptime_ms() + seconds * 1000;
+    // The TSC clock, not the tick count: on a busy host QEMU may drop timer
+    // ticks, which slows `uptime`, and a minute would stretch to several.
+    let until_ns = libsys::time_ns() + seconds * 1_000_000_000;
     println!("stress: {workers} workers for {seconds} s");
     for index in 0..workers {
         match libsys::fork() {
             Ok(0) => {
-                let t = worker(index, until_ms, server);
+                let t = worker(index, until_ns, server);
                 println!(
                     "stress: worker {}: {} pipes, {} sleeps, {} kills, {} connects, {} errors",
                     index, t.pipes, t.sleeps, t.kills, t.connects, t.errors
