@@ -7,7 +7,7 @@
 #                      and the helpers of tools/gdb/ (ps, kstack, pagewalk...)
 #   make doctor        check this machine; prints the fix for each problem
 #   make fresh-check   the README's commands in a fresh minimal Debian chroot
-#   make test          host unit tests + QEMU integration tests
+#   make test          host unit tests + QEMU integration tests (CPUS=N: -smp N, default 2)
 #   make bench         release build, benchmarks in QEMU beside the host's Linux
 #   make check         rustfmt and clippy on every crate
 #   make fuzz-syscalls random system calls against the kernel, many seeds
@@ -20,10 +20,14 @@
 BUILD      := build
 KERNEL_ELF := $(BUILD)/kernel.elf
 INITRD     := $(BUILD)/initrd.tar
-ISO        := $(BUILD)/oxv6.iso
+ISO        ?= $(BUILD)/oxv6.iso
+# The Limine configuration the ISO boots with (the tests give their own).
+LIMINE_CONF ?= limine.conf
 PROFILE    ?= dev
 ACCEL      ?= tcg
 MEMORY     ?= 128M
+# CPUs QEMU gives the guest (-smp): `make qemu CPUS=4`, `make test CPUS=1`.
+CPUS       ?= 2
 BOOT       ?= pvh
 FIRMWARE   ?= bios
 CMDLINE    ?=
@@ -49,7 +53,7 @@ endif
 # QEMU's user network; the host's 127.0.0.1:$(HTTP_PORT) reaches the httpd's
 # port 80.
 NET_FLAGS  ?= -netdev user,id=n0,hostfwd=tcp:127.0.0.1:$(HTTP_PORT)-:80 -device e1000,netdev=n0
-QEMU_FLAGS := -accel $(ACCEL) -m $(MEMORY) -nographic -no-reboot \
+QEMU_FLAGS := -accel $(ACCEL) -m $(MEMORY) -smp $(CPUS) -nographic -no-reboot \
               -device isa-debug-exit,iobase=0xf4,iosize=0x04 $(NET_FLAGS)
 
 .PHONY: all setup doctor kernel user initrd qemu qemu-gdb gdb test bench check iso docs clean symbolize fresh-check fuzz-syscalls
@@ -96,7 +100,7 @@ endif
 # when usertests did; any other status (Ctrl-A X gives 0) passes through.
 qemu: $(BOOT_DEPS)
 	@python3 tools/doctor.py --fast --quiet --port HTTP_PORT=$(HTTP_PORT)
-	@echo "Booting oxv6 ($(BOOT), $(ACCEL)); http://127.0.0.1:$(HTTP_PORT)/ reaches its httpd. Quit with Ctrl-A X."
+	@echo "Booting oxv6 ($(BOOT), $(ACCEL), $(CPUS) CPUs); http://127.0.0.1:$(HTTP_PORT)/ reaches its httpd. Quit with Ctrl-A X."
 	tools/qemu-status qemu-system-x86_64 $(QEMU_FLAGS) $(BOOT_FLAGS)
 
 qemu-gdb: $(BOOT_DEPS)
@@ -110,7 +114,7 @@ gdb:
 test: kernel initrd
 	@tools/setup.sh --test
 	@python3 tools/doctor.py --fast --quiet
-	python3 tools/test.py --kernel $(KERNEL_ELF) --initrd $(INITRD) --accel $(ACCEL)
+	python3 tools/test.py --kernel $(KERNEL_ELF) --initrd $(INITRD) --accel $(ACCEL) --cpus $(CPUS) $(TEST_FLAGS)
 
 # The README's `make test` in a fresh minimal Debian (debootstrap chroot with
 # only git, make, curl, rustup): proves the install steps. Root only.
@@ -129,11 +133,13 @@ fuzz-syscalls: kernel initrd
 # Benchmarks (tools/bench.py, user/src/bin/bench.rs): a release build of its
 # own in $(BUILD)/release, so it does not overwrite the debug build that
 # `make test` uses; `make bench ACCEL=kvm` runs the guest under KVM. Then
+# the SMP scaling figures (tools/scaling_bench.py: 1, 2 and 4 CPUs), and
 # the network benchmarks against the host's Linux through a tap device
 # (tools/net_bench.py: needs root, skipped otherwise).
 bench: setup
 	$(MAKE) kernel initrd PROFILE=release BUILD=$(BUILD)/release
 	python3 tools/bench.py --kernel $(BUILD)/release/kernel.elf --initrd $(BUILD)/release/initrd.tar --accel $(ACCEL)
+	python3 tools/scaling_bench.py --kernel $(BUILD)/release/kernel.elf --initrd $(BUILD)/release/initrd.tar --accel $(ACCEL)
 	python3 tools/net_bench.py --kernel $(BUILD)/release/kernel.elf --initrd $(BUILD)/release/initrd.tar --accel $(ACCEL)
 
 check: setup
@@ -160,7 +166,7 @@ iso: kernel initrd $(LIMINE_DIR)/limine
 	mkdir -p $(BUILD)/iso_root/boot/limine $(BUILD)/iso_root/EFI/BOOT
 	cp $(KERNEL_ELF) $(BUILD)/iso_root/boot/kernel.elf
 	cp $(INITRD) $(BUILD)/iso_root/boot/initrd.tar
-	cp limine.conf $(BUILD)/iso_root/boot/limine/
+	cp $(LIMINE_CONF) $(BUILD)/iso_root/boot/limine/limine.conf
 	cp $(LIMINE_DIR)/limine-bios.sys $(LIMINE_DIR)/limine-bios-cd.bin \
 	   $(LIMINE_DIR)/limine-uefi-cd.bin $(BUILD)/iso_root/boot/limine/
 	cp $(LIMINE_DIR)/BOOTX64.EFI $(BUILD)/iso_root/EFI/BOOT/

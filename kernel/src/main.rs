@@ -63,7 +63,9 @@ pub fn kmain(boot: &'static BootInfo) -> ! {
     dev::lapic::init(dev::acpi::machine().local_apic_phys);
     dev::ioapic::init();
     let bsp = dev::lapic::id();
-    arch::cpu::this_cpu().apic_id.set(bsp);
+    arch::cpu::this_cpu()
+        .apic_id
+        .store(bsp, core::sync::atomic::Ordering::Relaxed);
     dev::ioapic::route_isa_irq(dev::uart::IRQ, arch::trap::IRQ_BASE + dev::uart::IRQ, bsp);
     dev::lapic::start_timer();
     info!(
@@ -76,6 +78,10 @@ pub fn kmain(boot: &'static BootInfo) -> ! {
     );
     syscall::entry::init();
     proc::init();
+    // The other CPUs idle in their schedulers until there is work.
+    let cpus = arch::smp::start_other_cpus(boot.door);
+    mem::frame::reclaim_bootloader_memory(boot);
+    info!("smp: {} CPU(s) running", cpus);
     if let Some((phys, len)) = boot.initrd {
         fs::initrd::init(phys, len);
         fs::tree::init();

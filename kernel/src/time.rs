@@ -67,6 +67,14 @@ pub fn nanoseconds() -> u64 {
     (elapsed as u128 * 1_000_000 / TSC_PER_MS.load(Ordering::Relaxed) as u128) as u64
 }
 
+/// Busy-waits for `us` microseconds (CPU start-up timing).
+pub fn delay_us(us: u64) {
+    let end = nanoseconds() + us * 1000;
+    while nanoseconds() < end {
+        core::hint::spin_loop();
+    }
+}
+
 /// TSC cycles per millisecond (for the boot log).
 pub fn tsc_per_ms() -> u64 {
     TSC_PER_MS.load(Ordering::Relaxed)

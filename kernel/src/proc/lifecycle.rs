@@ -9,7 +9,9 @@
 //! whose only job, besides starting the first programs, is to `wait` for
 //! them forever.
 
-use super::scheduler::{sched, sleep_holding_procs, switch_page_table, wakeup_holding_procs};
+use super::scheduler::{
+    sched, sleep_holding_procs, switch_page_table, wake_idle_cpu, wakeup_holding_procs,
+};
 use super::{Channel, INIT_SLOT, PROCS, Proc, SPACES, me, slot_of_pid};
 use libsys::Errno;
 use libsys::abi::{ProcState, STATUS_KILLED};
@@ -110,6 +112,7 @@ pub fn kill(pid: u32) -> Result<(), Errno> {
     proc.killed = true;
     if proc.state == ProcState::Sleeping {
         proc.state = ProcState::Runnable;
+        wake_idle_cpu();
     }
     Ok(())
 }
@@ -129,6 +132,7 @@ pub fn kill_group(pgid: u32) {
             proc.interrupted = true;
             if proc.state == ProcState::Sleeping {
                 proc.state = ProcState::Runnable;
+                wake_idle_cpu();
             }
         }
     }

@@ -7,7 +7,10 @@
 //!   live timeline; until the ring covers a whole second, from how much
 //!   each process's `cpu_ticks` grew between two samples of the table;
 //! - context switches per second and each CPU's idle time: how much the
-//!   scheduler's own counters (`schedinfo`) grew between the same samples.
+//!   scheduler's own counters (`schedinfo`) grew between the same samples,
+//!   in total and per CPU;
+//! - the kernel's locks, one line per class: acquisitions, and how many
+//!   found the lock held by another CPU and spun (since boot).
 
 use super::timeline::{self, Timeline};
 use super::{Format, html_page, table, unavailable};
@@ -117,6 +120,11 @@ pub fn render(site: &mut Site, format: Format) -> String {
         let idle = current.scheduler.idle_ticks[cpu] - baseline.scheduler.idle_ticks[cpu];
         (idle * TICK_MS * 100 / interval_ms).min(100)
     };
+    let cpu_switches_per_second = |cpu: usize| {
+        let switches = current.scheduler.cpu_switches[cpu] - baseline.scheduler.cpu_switches[cpu];
+        switches * 1000 / interval_ms
+    };
+    let locks = current.scheduler.locks();
     let state_name = |p: &ProcInfo| ProcState::from_u8(p.state).map_or("?", ProcState::name);
     match format {
         Format::Json => {
@@ -137,6 +145,28 @@ pub fn render(site: &mut Site, format: Format) -> String {
             json.key("cpu_idle_percent").begin_array();
             for cpu in 0..cpus {
                 json.uint(idle_percent(cpu));
+            }
+            json.end_array();
+            json.key("per_cpu").begin_array();
+            for cpu in 0..cpus {
+                json.begin_object();
+                json.key("cpu").uint(cpu as u64);
+                json.key("idle_percent").uint(idle_percent(cpu));
+                json.key("switches")
+                    .uint(current.scheduler.cpu_switches[cpu]);
+                json.key("switches_per_second")
+                    .uint(cpu_switches_per_second(cpu));
+                json.end_object();
+            }
+            json.end_array();
+            json.key("locks").begin_array();
+            for lock in locks {
+                json.begin_object();
+                json.key("name").string(lock.name());
+                json.key("acquisitions").uint(lock.acquisitions);
+                json.key("contended").uint(lock.contended);
+                json.key("spins").uint(lock.spins);
+                json.end_object();
             }
             json.end_array();
             json.key("per_process").begin_array();
@@ -207,11 +237,32 @@ pub fn render(site: &mut Site, format: Format) -> String {
                     timeline::svg(t)
                 )
             });
+            let per_cpu = (0..cpus).map(|c| {
+                vec![
+                    format!("cpu{c}"),
+                    format!("{} %", idle_percent(c)),
+                    cpu_switches_per_second(c).to_string(),
+                    current.scheduler.cpu_switches[c].to_string(),
+                ]
+            });
+            let lock_rows = locks.iter().map(|l| {
+                vec![
+                    l.name().to_string(),
+                    l.acquisitions.to_string(),
+                    l.contended.to_string(),
+                    l.spins.to_string(),
+                ]
+            });
             let body = format!(
                 "{summary}\n<h2>CPU over the last {window_ms} ms</h2>\n{}\n\
                  <p>Percentages are {source}; switches and idle time come from the \
-                 scheduler's own counters (<code>schedinfo</code>).</p>\n{picture}",
-                table(&["pid", "name", "state", "CPU"], rows)
+                 scheduler's own counters (<code>schedinfo</code>).</p>\n{picture}\n\
+                 <h2>Per CPU</h2>\n{}\n<h2>Locks since boot</h2>\n{}\n\
+                 <p>One line per lock class, in the kernel's lock order. <em>Contended</em>: \
+                 acquisitions that found the lock held by another CPU and spun.</p>",
+                table(&["pid", "name", "state", "CPU"], rows),
+                table(&["CPU", "idle", "switches/s", "switches"], per_cpu),
+                table(&["lock", "acquisitions", "contended", "spins"], lock_rows)
             );
             html_page("sched", &body)
         }
