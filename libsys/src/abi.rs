@@ -459,6 +459,7 @@ mod tests {
     }
 }
 
+// ANCHOR: schedinfo
 /// Most CPUs `SchedInfo` reports.
 pub const SCHED_MAX_CPUS: usize = 8;
 
@@ -503,6 +504,7 @@ plain! {
         pub spins: u64,
     }
 }
+// ANCHOR_END: schedinfo
 
 impl LockStat {
     pub fn name(&self) -> &str {
