@@ -6,6 +6,8 @@
 //!   name, `ktest/NAME`, contains FILTER), print the results, exit QEMU.
 //! - `fault=KIND`: deliberately crash in a known way (see `ktest::faults`),
 //!   so the test harness can check the crash report.
+//! - `trace`: switch the trace ring on from boot, and print it at power-off
+//!   (see the kernel's `trace.rs`; `tools/timeline.py` draws it).
 //! - `init=PATH`: the first program (default `/bin/init`).
 //! - `ip=ADDRESS/PREFIX` and `gw=ADDRESS` (or `gw=none`): the network
 //!   interface's address and default gateway (default `ip=10.0.2.15/24
@@ -53,6 +55,8 @@ pub struct Args<'a> {
     /// `ip=` and `gw=`, as written (parsed by `net::config`).
     pub ip: Option<&'a str>,
     pub gateway: Option<&'a str>,
+    /// `trace`: record the trace ring from boot.
+    pub trace: bool,
 }
 
 /// Parses `line`. Unknown words are ignored and an unknown log level means
@@ -69,6 +73,7 @@ pub fn parse(line: &str) -> Args<'_> {
         init_args,
         ip: None,
         gateway: None,
+        trace: false,
     };
     for word in kernel_part.split_ascii_whitespace() {
         let (key, value) = word.split_once('=').unwrap_or((word, ""));
@@ -79,6 +84,7 @@ pub fn parse(line: &str) -> Args<'_> {
             "init" => args.init = value,
             "ip" => args.ip = Some(value),
             "gw" => args.gateway = Some(value),
+            "trace" => args.trace = true,
             _ => {}
         }
     }
@@ -97,6 +103,13 @@ mod tests {
         assert_eq!(args.init, "/bin/init");
         assert_eq!(args.init_args, "");
         assert_eq!((args.ip, args.gateway), (None, None));
+    }
+
+    #[test]
+    fn trace_switches_the_ring_on() {
+        assert!(!parse("loglevel=debug").trace);
+        assert!(parse("trace loglevel=debug").trace);
+        assert!(!parse("-- trace").trace, "a word for init, not the kernel");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Kernel log: `error!`, `warn!`, `info!`, `debug!`, each line stamped with
-//! the uptime. The level is set by `loglevel=` on the command line (default
+//! the time since boot, from the TSC (the timer's ticks start too late to
+//! stamp the boot). The level is set by `loglevel=` on the command line (default
 //! `info`); `debug!` lines cost nothing but a comparison when filtered out.
 
 use core::sync::atomic::{AtomicU8, Ordering};
@@ -20,7 +21,7 @@ pub fn enabled(level: Level) -> bool {
 #[doc(hidden)]
 pub fn log(level: Level, args: core::fmt::Arguments) {
     if enabled(level) {
-        let ms = crate::time::uptime_ms();
+        let ms = crate::time::nanoseconds() / 1_000_000;
         let tag = match level {
             Level::Error => "ERROR",
             Level::Warn => "WARN ",

@@ -24,6 +24,7 @@ mod socket;
 mod sync;
 mod syscall;
 mod time;
+mod trace;
 
 use boot::{BootInfo, RegionKind};
 
@@ -33,10 +34,16 @@ use boot::{BootInfo, RegionKind};
 #[unsafe(no_mangle)]
 pub fn kmain(boot: &'static BootInfo) -> ! {
     // Per-CPU state first: every lock uses it (to turn interrupts off).
+    time::mark_boot();
     arch::cpu::init_this_cpu();
     console::init();
+    // The TSC's rate, before the first log line (whose timestamp uses it).
+    time::init();
     let args = kcore::cmdline::parse(boot.cmdline());
     log::set_level(args.log_level);
+    if args.trace {
+        trace::enable();
+    }
     println!();
     println!(
         "oxv6 booting (door: {:?}, command line: \"{}\")",
@@ -56,9 +63,10 @@ pub fn kmain(boot: &'static BootInfo) -> ! {
     dev::lapic::init(dev::acpi::machine().local_apic_phys);
     dev::ioapic::init();
     let bsp = dev::lapic::id();
-    arch::cpu::this_cpu().apic_id.set(bsp);
+    arch::cpu::this_cpu()
+        .apic_id
+        .store(bsp, core::sync::atomic::Ordering::Relaxed);
     dev::ioapic::route_isa_irq(dev::uart::IRQ, arch::trap::IRQ_BASE + dev::uart::IRQ, bsp);
-    time::init();
     dev::lapic::start_timer();
     info!(
         "interrupts: {} CPU(s) in the MADT, {} I/O APIC(s), timer at {} Hz ({} counts/tick), TSC {} MHz",
@@ -70,13 +78,19 @@ pub fn kmain(boot: &'static BootInfo) -> ! {
     );
     syscall::entry::init();
     proc::init();
+    // The other CPUs idle in their schedulers until there is work.
+    let cpus = arch::smp::start_other_cpus(boot.door);
+    mem::frame::reclaim_bootloader_memory(boot);
+    info!("smp: {} CPU(s) running", cpus);
     if let Some((phys, len)) = boot.initrd {
         fs::initrd::init(phys, len);
         fs::tree::init();
+        // Counted as tools/mkinitrd.py counts them: files, then folders.
+        let folders = fs::initrd::entries().filter(|e| e.is_dir).count();
+        let files = fs::initrd::entries().count() - folders;
         info!(
-            "initrd: {} KiB, {} files",
-            len / 1024,
-            fs::initrd::entries().count()
+            "initrd: {} KiB, {files} files in {folders} folders",
+            len / 1024
         );
     }
     // The network needs the I/O APIC (for its interrupt) and the clock; its
@@ -146,11 +160,15 @@ fn start_init(path: &str, init_args: &str) {
             .map(alloc::string::String::from),
     );
     match proc::exec::load(file, &args) {
-        Ok(image) => proc::fork::spawn_init("init", image),
+        Ok(image) => {
+            // Before init can run: with two CPUs it may start (and print)
+            // on the other one at once.
+            info!("starting {} {}", path, init_args);
+            proc::fork::spawn_init("init", image)
+        }
         Err(e) => {
             error!("cannot start {}: {}", path, e);
             dev::qemu::exit(dev::qemu::FAILURE);
         }
     }
-    info!("starting {} {}", path, init_args);
 }

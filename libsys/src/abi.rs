@@ -459,6 +459,7 @@ mod tests {
     }
 }
 
+// ANCHOR: schedinfo
 /// Most CPUs `SchedInfo` reports.
 pub const SCHED_MAX_CPUS: usize = 8;
 
@@ -476,5 +477,44 @@ plain! {
         pub _pad: u32,
         /// Per CPU: timer ticks that found it idle (no process to run).
         pub idle_ticks: [u64; SCHED_MAX_CPUS],
+        /// Per CPU: context switches into a process on that CPU.
+        pub cpu_switches: [u64; SCHED_MAX_CPUS],
+        /// How many entries of `locks` are filled.
+        pub lock_count: u32,
+        pub _pad2: u32,
+        /// Per lock class (every lock of one name), in the kernel's lock order.
+        pub locks: [LockStat; SCHED_MAX_LOCKS],
+    }
+}
+
+/// Most lock classes `SchedInfo` reports.
+pub const SCHED_MAX_LOCKS: usize = 32;
+
+plain! {
+    /// One lock class's counters since boot.
+    #[derive(Clone, Copy, Debug, Default)]
+    pub struct LockStat {
+        /// The class name, NUL-padded.
+        pub name: [u8; PROC_NAME_LEN],
+        /// Times a lock of this class was taken.
+        pub acquisitions: u64,
+        /// Of those, how many found it held by another CPU and spun.
+        pub contended: u64,
+        /// Turns of the spin loop over all those waits.
+        pub spins: u64,
+    }
+}
+// ANCHOR_END: schedinfo
+
+impl LockStat {
+    pub fn name(&self) -> &str {
+        padded_str(&self.name)
+    }
+}
+
+impl SchedInfo {
+    /// The filled lock entries (a count beyond the array is clamped).
+    pub fn locks(&self) -> &[LockStat] {
+        &self.locks[..(self.lock_count as usize).min(SCHED_MAX_LOCKS)]
     }
 }
