@@ -172,7 +172,7 @@ def check_kvm(fast):
         return
     status, out = run(["qemu-system-x86_64", "-accel", "kvm", "-m", "128M", "-nographic", "-no-reboot",
                        "-monitor", "none", "-serial", "stdio", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
-                       "-kernel", kernel, "-initrd", initrd, "-append", "-- true"], timeout=20)
+                       "-kernel", kernel, "-initrd", initrd, "-append", "-- true"], timeout=15)
     if "init: true exited with status 0" in out and "KVM internal error" not in out and "KERNEL" not in out:
         line("ok", "KVM works: the kernel boots under ACCEL=kvm")
     else:
