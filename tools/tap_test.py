@@ -361,18 +361,18 @@ def tcp_syn(src, dst, sport, dport, seq):
     return segment[:16] + struct.pack("!H", checksum) + segment[18:]
 
 
-def syn_acks_seen(sock, until):
-    """Counts the guest's SYN+ACKs to forged sources on tap0 until `until`:
-    (with a window-scale option: from a half-open child; without: a SYN
-    cookie, which cannot remember one), each client counted once: a
-    child's SYN+ACK is retransmitted while its handshake waits."""
-    children, cookies = set(), set()
-    while time.monotonic() < until:
-        sock.settimeout(max(0.01, until - time.monotonic()))
+def syn_acks_seen(sock, stop, children, cookies):
+    """Collects the guest's SYN+ACKs to forged sources on tap0 until the
+    event `stop` is set: with a window-scale option (from a half-open child) into
+    `children`, without (a SYN cookie, which cannot remember one) into
+    `cookies`, each client once: a child's SYN+ACK is retransmitted while
+    its handshake waits."""
+    sock.settimeout(0.1)
+    while not stop.is_set():
         try:
             frame = sock.recv(2048)
         except socket.timeout:
-            break
+            continue
         ip = frame[14:]
         if len(ip) < 40 or ip[9] != 6 or not socket.inet_ntoa(ip[16:20]).startswith(FLOOD_NET):
             continue
@@ -382,7 +382,6 @@ def syn_acks_seen(sock, until):
         options = tcp[20:(tcp[12] >> 4) * 4]
         client = (ip[16:20], tcp[2:4])
         (children if b"\x01\x03\x03" in options else cookies).add(client)
-    return len(children), len(cookies)
 
 
 def check_syn_flood(guest, net, report):
@@ -399,7 +398,12 @@ def check_syn_flood(guest, net, report):
         segment = tcp_syn(src, GUEST_IP, 1024 + rng.randrange(60000), ECHO_PORT, rng.randrange(1 << 32))
         frames.append(tapnet.ethernet(g, h, 0x0800, tapnet.ipv4(src, GUEST_IP, 6, segment)))
     capture = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0800))
+    capture.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
     capture.bind((tapnet.TAP, 0))
+    children, cookies = set(), set()
+    stop = threading.Event()
+    watching = threading.Thread(target=syn_acks_seen, args=(capture, stop, children, cookies), daemon=True)
+    watching.start()
     flooding = threading.Thread(target=lambda: net.inject(frames), daemon=True)
     served = tried = 0
     errors = []
@@ -418,8 +422,11 @@ def check_syn_flood(guest, net, report):
             break
     flooding.join(timeout=60)
     seconds = time.monotonic() - started
-    children, cookies = syn_acks_seen(capture, time.monotonic() + 2)
+    time.sleep(2)  # the last SYN+ACKs
+    stop.set()
+    watching.join(timeout=5)
     capture.close()
+    children, cookies = len(children), len(cookies)
     ok = served == tried and cookies > 0 and children <= 256
     report("tap/syn-flood", ok,
            f"{served}/{tried} real connections served in {seconds:.1f} s during a {len(frames)}-SYN flood; "
