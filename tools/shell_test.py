@@ -170,7 +170,7 @@ def run(tests):
                    f"prompt {elapsed:.2f} s after Ctrl-C" if output is not None
                    else f"no prompt: {qemu.text()[start:]!r}")
             if output is not None:
-                check(report, "shell/after-ctrl-c", shell.run("echo $?"), r"^137$")
+                check(report, "shell/after-ctrl-c", shell.run("echo $?"), r"^130$")
     finally:
         qemu.kill()
 
