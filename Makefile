@@ -4,6 +4,9 @@
 #   make qemu BOOT=limine [FIRMWARE=uefi]   boot the Limine ISO instead
 #   make qemu-gdb      the same, stopped at the first instruction, waiting for gdb
 #   make gdb           attach gdb (in a second terminal) with kernel symbols
+#                      and the helpers of tools/gdb/ (ps, kstack, pagewalk...)
+#   make doctor        check this machine; prints the fix for each problem
+#   make fresh-check   the README's commands in a fresh minimal Debian chroot
 #   make test          host unit tests + QEMU integration tests (CPUS=N: -smp N, default 2)
 #   make bench         release build, benchmarks in QEMU beside the host's Linux
 #   make check         rustfmt and clippy on every crate
@@ -28,7 +31,11 @@ CPUS       ?= 2
 BOOT       ?= pvh
 FIRMWARE   ?= bios
 CMDLINE    ?=
-GDB_PORT   ?= 1234
+# Host ports, derived from the user id (as xv6's GDBPORT) so that students
+# sharing a machine do not collide; override with GDB_PORT=... HTTP_PORT=...
+UID_NUMBER := $(shell id -u)
+GDB_PORT   ?= $(shell expr $(UID_NUMBER) % 5000 + 25000)
+HTTP_PORT  ?= $(shell expr $(UID_NUMBER) % 5000 + 30000)
 # Limine: a checkout of a binary release, or cloned when the network allows.
 LIMINE_BRANCH ?= v9.x-binary
 LIMINE_URL    ?= https://github.com/limine-bootloader/limine.git
@@ -43,18 +50,23 @@ endif
 
 # One e1000 on QEMU's user network: the guest is 10.0.2.15, the gateway
 # 10.0.2.2 answers ping (`make qemu CMDLINE="-- ping 10.0.2.2"`).
-# QEMU's user network; the host's 127.0.0.1:8080 reaches the httpd's port 80.
-HTTP_PORT  ?= 8080
+# QEMU's user network; the host's 127.0.0.1:$(HTTP_PORT) reaches the httpd's
+# port 80.
 NET_FLAGS  ?= -netdev user,id=n0,hostfwd=tcp:127.0.0.1:$(HTTP_PORT)-:80 -device e1000,netdev=n0
 QEMU_FLAGS := -accel $(ACCEL) -m $(MEMORY) -smp $(CPUS) -nographic -no-reboot \
               -device isa-debug-exit,iobase=0xf4,iosize=0x04 $(NET_FLAGS)
 
-.PHONY: all setup kernel user initrd qemu qemu-gdb gdb test bench check iso docs clean symbolize fuzz-syscalls
+.PHONY: all setup doctor kernel user initrd qemu qemu-gdb gdb test bench check iso docs clean symbolize fresh-check fuzz-syscalls
 
 all: kernel initrd
 
 setup:
 	@tools/setup.sh
+
+# Every check, with the command that fixes each problem. `make qemu` and
+# `make test` run the quick ones first (and `make qemu` checks its ports).
+doctor:
+	@python3 tools/doctor.py --port HTTP_PORT=$(HTTP_PORT) --port GDB_PORT=$(GDB_PORT)
 
 kernel: setup
 	cd kernel && cargo build --profile $(PROFILE)
@@ -87,19 +99,27 @@ endif
 # those to 0 and 1, so `make qemu CMDLINE="-- usertests"` succeeds exactly
 # when usertests did; any other status (Ctrl-A X gives 0) passes through.
 qemu: $(BOOT_DEPS)
-	@echo "Booting oxv6 ($(BOOT), $(ACCEL), $(CPUS) CPUs). Quit with Ctrl-A X."
+	@python3 tools/doctor.py --fast --quiet --port HTTP_PORT=$(HTTP_PORT)
+	@echo "Booting oxv6 ($(BOOT), $(ACCEL), $(CPUS) CPUs); http://127.0.0.1:$(HTTP_PORT)/ reaches its httpd. Quit with Ctrl-A X."
 	tools/qemu-status qemu-system-x86_64 $(QEMU_FLAGS) $(BOOT_FLAGS)
 
 qemu-gdb: $(BOOT_DEPS)
+	@python3 tools/doctor.py --fast --quiet --port HTTP_PORT=$(HTTP_PORT) --port GDB_PORT=$(GDB_PORT)
 	@echo "QEMU waits for gdb on port $(GDB_PORT): run 'make gdb' in another terminal."
-	tools/qemu-status qemu-system-x86_64 $(QEMU_FLAGS) $(BOOT_FLAGS) -gdb tcp::$(GDB_PORT) -S
+	tools/qemu-status qemu-system-x86_64 $(QEMU_FLAGS) $(BOOT_FLAGS) -gdb tcp:127.0.0.1:$(GDB_PORT) -S
 
 gdb:
-	gdb -q -x tools/gdbinit $(KERNEL_ELF)
+	gdb -q -x tools/gdbinit -ex "target remote 127.0.0.1:$(GDB_PORT)" $(KERNEL_ELF)
 
 test: kernel initrd
 	@tools/setup.sh --test
+	@python3 tools/doctor.py --fast --quiet
 	python3 tools/test.py --kernel $(KERNEL_ELF) --initrd $(INITRD) --accel $(ACCEL) --cpus $(CPUS) $(TEST_FLAGS)
+
+# The README's `make test` in a fresh minimal Debian (debootstrap chroot with
+# only git, make, curl, rustup): proves the install steps. Root only.
+fresh-check:
+	tools/fresh_check.sh
 
 # The randomized system-call tester for longer than `make test` runs it:
 #   make fuzz-syscalls [FUZZ_CALLS=50000] [FUZZ_SEEDS=20] [FUZZ_FIRST_SEED=1]
@@ -158,9 +178,17 @@ iso: kernel initrd $(LIMINE_DIR)/limine
 	$(LIMINE_DIR)/limine bios-install $(ISO)
 
 # The book, built with the mdbook version pinned in tools/setup.sh; open
-# docs/book/index.html.
+# docs/book/index.html. It quotes real output that `make test` leaves in
+# build/ (the gdb sessions, the trace timeline): the copies in
+# docs/src/generated/ are refreshed first, when there is a newer run.
 MDBOOK_VERSION := $(shell sed -n 's/^MDBOOK_VERSION=//p' tools/setup.sh)
+GENERATED := gdb/helpers-session.txt:gdb-helpers.txt gdb/scheduling-session.txt:gdb-scheduling.txt \
+             timeline.svg:timeline.svg
 docs:
+	@for pair in $(GENERATED); do \
+	  from=$(BUILD)/$${pair%%:*}; to=docs/src/generated/$${pair##*:}; \
+	  if [ -f $$from ]; then cp $$from $$to; fi; \
+	done
 	@tools/setup.sh --docs
 	.tools/mdbook-$(MDBOOK_VERSION)/bin/mdbook build docs
 

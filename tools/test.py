@@ -17,13 +17,15 @@ runs on its own with the same options):
 
     host_test.py       host/*       cargo test on the host-buildable crates
     docs_test.py       docs/*       the book builds and matches the code
+    transcript_test.py transcript/* the book's transcripts, replayed in QEMU
     kernel_test.py     ktest/*, boot/*, fault/*
     usertests_test.py  usertests/*  the user-mode suite
     console_test.py    console/*    a normal boot: init, echo, httpd
     shell_test.py      shell/*      command lines typed into /bin/sh
     http_test.py       http/*       httpd driven from the host
     browser_test.py    browser/*    headless Chromium against httpd
-    gdb_test.py        gdb/*        breakpoints by name over QEMU's stub
+    gdb_test.py        gdb/*        breakpoints by name, and every helper of tools/gdb/
+    trace_test.py      trace/*      the kernel's trace ring, drawn as a timeline
     net_test.py        net/*        ping, ifconfig, PCI, on the user network
     sock_test.py       sockets/*    host peers for guest socket programs
     smp_test.py        smp/*, limine/*  stress and HTTP at 4 CPUs, Limine with 2
@@ -55,10 +57,12 @@ import shell_test  # noqa: E402
 import sock_test  # noqa: E402
 import smp_test  # noqa: E402
 import tap_test  # noqa: E402
+import trace_test  # noqa: E402
+import transcript_test  # noqa: E402
 import usertests_test  # noqa: E402
 
-SUITES = [host_test, docs_test, kernel_test, usertests_test, console_test, shell_test, http_test,
-          browser_test, gdb_test, net_test, sock_test, smp_test, fuzz_test, tap_test]
+SUITES = [host_test, docs_test, transcript_test, kernel_test, usertests_test, console_test, shell_test,
+          http_test, browser_test, gdb_test, trace_test, net_test, sock_test, smp_test, fuzz_test, tap_test]
 
 
 def main():

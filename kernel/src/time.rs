@@ -17,14 +17,20 @@ static TICKS: AtomicU64 = AtomicU64::new(0);
 static TSC_AT_BOOT: AtomicU64 = AtomicU64::new(0);
 static TSC_PER_MS: AtomicU64 = AtomicU64::new(1);
 
-/// Measures the TSC rate against the PIT. Call once, early.
+/// Remembers the TSC as time zero: the first thing `kmain` does, so that
+/// the boot log's timestamps count from its first line.
+pub fn mark_boot() {
+    TSC_AT_BOOT.store(read_tsc(), Ordering::Relaxed);
+}
+
+/// Measures the TSC rate against the PIT (busy-waiting, no interrupts).
+/// Call once, before the first log line: until then the rate is unknown.
 pub fn init() {
     const MS: u64 = 20;
     let start = read_tsc();
     crate::dev::pit::wait_ms(MS);
     let per_ms = (read_tsc() - start) / MS;
     TSC_PER_MS.store(per_ms.max(1), Ordering::Relaxed);
-    TSC_AT_BOOT.store(start, Ordering::Relaxed);
 }
 
 fn read_tsc() -> u64 {

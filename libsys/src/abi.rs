@@ -80,7 +80,6 @@ plain! {
     }
 }
 
-// ANCHOR: procinfo
 plain! {
     /// One process, as `procinfo` reports it.
     #[derive(Clone, Copy, Debug, Default)]
@@ -100,7 +99,6 @@ plain! {
         pub name: [u8; PROC_NAME_LEN],
     }
 }
-// ANCHOR_END: procinfo
 
 impl ProcInfo {
     pub fn name(&self) -> &str {
@@ -115,7 +113,6 @@ pub fn padded_str(field: &[u8]) -> &str {
     core::str::from_utf8(&field[..len]).unwrap_or("?")
 }
 
-// ANCHOR: files
 /// `open` flags (Linux's values).
 pub const O_RDONLY: u32 = 0;
 pub const O_WRONLY: u32 = 1;
@@ -216,7 +213,6 @@ plain! {
         pub page_size: u64,
     }
 }
-// ANCHOR_END: files
 
 // ANCHOR: sockets
 /// Address family: IPv4 (the only one).
@@ -300,7 +296,6 @@ impl TcpSocketInfo {
 }
 // ANCHOR_END: sockets
 
-// ANCHOR: netinfo
 /// Room for a counter's name in [`NetCounter`], NUL-padded.
 pub const NET_COUNTER_NAME_LEN: usize = 24;
 /// Counters each list of [`NetInfo`] can carry.
@@ -435,7 +430,6 @@ impl NetInfo {
             .map(|c| c.value)
     }
 }
-// ANCHOR_END: netinfo
 
 #[cfg(test)]
 mod tests {

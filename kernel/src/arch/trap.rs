@@ -123,6 +123,7 @@ pub fn exception_name(vector: u64) -> &'static str {
 #[unsafe(no_mangle)]
 extern "C" fn trap(frame: &mut TrapFrame) {
     let vector = frame.vector as u8;
+    crate::trace::record(crate::trace::Kind::Trap, vector.into(), 0);
     match vector {
         0..=31 if frame.came_from_user() => user_fault(frame),
         3 => {

@@ -47,6 +47,10 @@ const TESTS: &[Test] = &[
         user_memory_tests::ranges_split_at_page_boundaries,
     ),
     (
+        "proc::kernel_thread_stack_is_aligned",
+        trap_tests::kernel_thread_stack_is_aligned,
+    ),
+    (
         "mem::frame::alloc_free_no_leak",
         mem_tests::frame_alloc_free_no_leak,
     ),

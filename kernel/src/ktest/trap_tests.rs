@@ -84,3 +84,19 @@ pub fn acpi_found_cpu_and_ioapic() -> TestResult {
     );
     Ok(())
 }
+
+/// A kernel thread's first stack frame follows the System V ABI: after
+/// `swtch`'s `ret` pops the entry address, rsp is 16-byte aligned for the
+/// `call` in `kernel_thread_start` (which also checks it at run time).
+pub fn kernel_thread_stack_is_aligned() -> TestResult {
+    for top in [0xffff_ff80_0001_0000u64, 0xffff_ff80_0002_0000, 0x1000_0008] {
+        let rsp = crate::proc::fork::kernel_thread_first_rsp(top);
+        let at_call = rsp + 8; // after `ret`
+        check!(
+            at_call.is_multiple_of(16),
+            "rsp {at_call:#x} at the call for stack top {top:#x}"
+        );
+        check!(at_call <= top, "the frame is above the stack's top");
+    }
+    Ok(())
+}

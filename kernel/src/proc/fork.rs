@@ -130,13 +130,20 @@ pub fn spawn_init(name: &str, image: Image) {
 }
 
 // Kernel threads start in `kernel_thread_start` with the function to run
-// in r12 (a callee-saved register, so `swtch` restores it for us).
+// in r12 (a callee-saved register, so `swtch` restores it for us). The
+// System V ABI wants rsp to be a multiple of 16 at a `call` (so the callee
+// sees rsp = 8 mod 16 after the return address is pushed); Rust code relies
+// on it for 16-byte-aligned locals. `spawn_kernel_thread` lays the stack
+// out so that this holds, and the `test` below stops a mistake at once.
 core::arch::global_asm!(
     r#"
     .pushsection .text
 kernel_thread_start:
+    test rsp, 15
+    jnz 1f                  /* misaligned stack: fail loudly, right here */
     mov rdi, r12
     call kernel_thread_main
+1:
     ud2
     .popsection
 "#
@@ -160,12 +167,12 @@ extern "C" fn kernel_thread_main(body: extern "C" fn()) -> ! {
 pub fn spawn_kernel_thread(name: &str, body: extern "C" fn()) -> Result<u32, Errno> {
     let mut table = PROCS.lock();
     let slot = alloc_slot(&mut table, false).ok_or(Errno::EAGAIN)?;
-    let top = kernel_stack_top(slot);
+    let rsp = kernel_thread_first_rsp(kernel_stack_top(slot));
     // SAFETY: the slot's stack is mapped and unused; one return address.
-    unsafe { ((top - 16) as *mut u64).write(kernel_thread_start as *const () as u64) };
+    unsafe { (rsp as *mut u64).write(kernel_thread_start as *const () as u64) };
     let proc = &mut table.procs[slot];
     proc.context = super::swtch::Context {
-        rsp: top - 16,
+        rsp,
         r12: body as *const () as u64,
         ..Default::default()
     };
@@ -178,3 +185,10 @@ pub fn spawn_kernel_thread(name: &str, body: extern "C" fn()) -> Result<u32, Err
     Ok(pid)
 }
 // ANCHOR_END: kernel_thread
+
+/// Where a new kernel thread's saved rsp points: at the return address
+/// `swtch`'s `ret` will pop (`kernel_thread_start`), placed so that rsp is
+/// 16-byte aligned after that pop, as `kernel_thread_start`'s `call` needs.
+pub fn kernel_thread_first_rsp(stack_top: u64) -> u64 {
+    (stack_top & !15) - 24
+}

@@ -60,6 +60,9 @@ pub struct Proc {
     /// Set by `kill`; the process exits the next time it leaves the kernel
     /// or wakes from a sleep.
     pub killed: bool,
+    /// Killed by Ctrl-C rather than by `kill`: it exits with
+    /// `STATUS_INTERRUPTED`, as a shell user expects (see `lifecycle.rs`).
+    pub interrupted: bool,
     pub exit_status: i32,
     /// Slot of the parent process. Children of an exiting process are
     /// handed to init, so this always names a live process.
@@ -95,6 +98,7 @@ impl Proc {
             parent: None,
             name: [0; PROC_NAME_LEN],
             killed: false,
+            interrupted: false,
             exit_status: 0,
             chan: None,
             context: Context::EMPTY,

@@ -102,9 +102,11 @@ fn run(table: &mut SpinLockGuard<ProcTable>, slot: usize) {
     cpu.switches.fetch_add(1, Ordering::Relaxed);
 
     let context = &raw const table.procs[slot].context;
+    crate::trace::record(crate::trace::Kind::Run, slot as u32, table.procs[slot].pid);
     // SAFETY: the process's context was saved by `swtch` or built by
     // `fork`/`spawn` to look like it; the scheduler context is this CPU's.
     unsafe { swtch(cpu.scheduler_context.get(), context) };
+    crate::trace::record(crate::trace::Kind::Stop, slot as u32, table.procs[slot].pid);
 
     // The process called `sched()` and we are back, still holding PROCS.
     // Run on the kernel's own page table from here: the process may be a
@@ -223,9 +225,10 @@ pub fn wakeup(chan: Channel) {
 
 pub fn wakeup_holding_procs(table: &mut ProcTable, chan: Channel) {
     let mut woken = false;
-    for proc in table.procs.iter_mut() {
+    for (slot, proc) in table.procs.iter_mut().enumerate() {
         if proc.state == ProcState::Sleeping && proc.chan == Some(chan) {
             proc.state = ProcState::Runnable;
+            crate::trace::record(crate::trace::Kind::Wakeup, slot as u32, proc.pid);
             woken = true;
         }
     }

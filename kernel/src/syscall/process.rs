@@ -124,7 +124,7 @@ pub fn exec(path: UserPtr<u8>, path_len: usize, argv: UserPtr<StrRef>, argc: usi
         Ok((path, args))
     })?;
 
-    let path = crate::fs::path::normalize(&crate::fs::fd_table::mine().cwd, &path)?;
+    let path = kcore::path::normalize(&crate::fs::fd_table::mine().cwd, &path)?;
     let image = match &*crate::fs::tree::lookup(&path)? {
         crate::fs::tree::Node::InitrdFile(data) => proc::exec::load(data, &args)?,
         crate::fs::tree::Node::RamFile(data) => {

@@ -55,6 +55,9 @@ struct Server {
     site: Site,
 }
 
+/// Closed once listening: init's "ready" signal (see init.rs).
+const READY_FD: usize = 3;
+
 #[unsafe(no_mangle)]
 fn main(args: Args) -> i32 {
     let port = match args.get(1).map(str::parse::<u16>) {
@@ -73,6 +76,9 @@ fn main(args: Args) -> i32 {
         }
     };
     println!("httpd: serving /www on port {port}, up to {CAPACITY} connections");
+    // Tell init we are ready (it waits, so that this line comes before the
+    // shell's first prompt); a no-op when started some other way.
+    let _ = libsys::close(READY_FD);
     let mut server = Server {
         listener,
         connections: Vec::new(),

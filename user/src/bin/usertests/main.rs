@@ -258,20 +258,49 @@ fn selected(name: &str, filter: &str) -> bool {
 
 #[unsafe(no_mangle)]
 fn main(args: Args) -> i32 {
-    let filter = args.get(1).unwrap_or("");
+    // `usertests --rounds N [FILTER]`: the selection N times over, then a
+    // check that the kernel's heap and free frames are back where they
+    // were after the first round (which may fill caches: the ARP table).
+    let (rounds, filter) = match (args.get(1), args.get(2)) {
+        (Some("--rounds"), Some(n)) => (n.parse().unwrap_or(1), args.get(3).unwrap_or("")),
+        _ => (1, args.get(1).unwrap_or("")),
+    };
     let (mut passed, mut failed) = (0, 0);
-    for (name, test) in TESTS.iter().filter(|(name, _)| selected(name, filter)) {
-        match test() {
-            Ok(()) => {
-                passed += 1;
-                println!("test {name} ... ok");
+    let mut after_first = None;
+    for round in 1..=rounds {
+        for (name, test) in TESTS.iter().filter(|(name, _)| selected(name, filter)) {
+            match test() {
+                Ok(()) => {
+                    passed += 1;
+                    println!("test {name} ... ok");
+                }
+                Err(reason) => {
+                    failed += 1;
+                    println!("test {name} ... FAILED: {reason}");
+                }
             }
-            Err(reason) => {
+        }
+        if rounds > 1 {
+            let memory = settled_memory();
+            println!(
+                "round {round}: kernel heap {} bytes used, {} bytes of frames free",
+                memory.0, memory.1
+            );
+            if round == 1 {
+                after_first = Some(memory);
+            } else if round == rounds && after_first != Some(memory) {
                 failed += 1;
-                println!("test {name} ... FAILED: {reason}");
+                println!("rounds: the kernel kept memory between round 1 and round {round}");
             }
         }
     }
     println!("{passed} passed, {failed} failed");
     if failed == 0 { 0 } else { 1 }
+}
+
+/// The kernel's heap use and free frames once the tests' leftovers are
+/// gone: closed TCP connections wait 2 s in TIME-WAIT before they are freed.
+fn settled_memory() -> (u64, u64) {
+    let _ = libsys::sleep_ms(2500);
+    libsys::meminfo().map_or((0, 0), |m| (m.heap_used, m.frames_free))
 }
