@@ -80,7 +80,8 @@ def check(report, name, output, pattern):
 NAMES = [f"shell/{n}" for n in (
     "prompt", "pipe-echo-wc", "redirect-output", "redirect-input", "ls-bin", "motd-wc", "pipeline-3",
     "background", "background-done", "cd-pwd", "exit-status", "syntax-error", "not-found",
-    "after-not-found", "ps", "ctrl-c", "after-ctrl-c")]
+    "after-not-found", "ps", "wget-127.0.0.1", "wget-10.0.2.15", "ping-self", "ctrl-c",
+    "after-ctrl-c")]
 
 
 def run(tests):

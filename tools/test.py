@@ -62,7 +62,8 @@ import transcript_test  # noqa: E402
 import usertests_test  # noqa: E402
 
 SUITES = [host_test, docs_test, transcript_test, kernel_test, usertests_test, console_test, shell_test,
-          http_test, browser_test, gdb_test, trace_test, net_test, sock_test, smp_test, fuzz_test, tap_test]
+          http_test, browser_test, gdb_test, trace_test, net_test, sock_test, smp_test, fuzz_test,
+          tap_test]
 
 
 def main():

@@ -160,11 +160,15 @@ fn start_init(path: &str, init_args: &str) {
             .map(alloc::string::String::from),
     );
     match proc::exec::load(file, &args) {
-        Ok(image) => proc::fork::spawn_init("init", image),
+        Ok(image) => {
+            // Before init can run: with two CPUs it may start (and print)
+            // on the other one at once.
+            info!("starting {} {}", path, init_args);
+            proc::fork::spawn_init("init", image)
+        }
         Err(e) => {
             error!("cannot start {}: {}", path, e);
             dev::qemu::exit(dev::qemu::FAILURE);
         }
     }
-    info!("starting {} {}", path, init_args);
 }

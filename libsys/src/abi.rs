@@ -504,6 +504,7 @@ plain! {
         pub spins: u64,
     }
 }
+// ANCHOR_END: schedinfo
 
 impl LockStat {
     pub fn name(&self) -> &str {
@@ -517,4 +518,3 @@ impl SchedInfo {
         &self.locks[..(self.lock_count as usize).min(SCHED_MAX_LOCKS)]
     }
 }
-// ANCHOR_END: schedinfo

@@ -45,8 +45,8 @@ pub const ORDER: &[&str] = &[
     "address_space", // a process's user memory
     "kernel_map",    // the kernel's page table
     "pci_devices",   // the list of PCI functions
+    "trace_ring",    // a CPU's trace events; recorded under any lock above
     "frames",        // the free list of frames
-    "trace_ring",    // a CPU's trace events; the reader copies them out
     "heap",          // the heap's bookkeeping
     "ioapic",        // the I/O APIC's register window
     "pci_config",    // the PCI configuration ports

@@ -224,6 +224,19 @@ pub fn render(site: &mut Site, format: Format) -> String {
                     format!("{} %", percent(p)),
                 ]
             });
+            let source = if traced.is_some() {
+                "how long each process ran in the last second, from the kernel's trace ring"
+            } else {
+                "CPU ticks (10 ms each) gained between two looks at the process table \
+                 (the trace ring does not cover a whole second yet)"
+            };
+            let picture = trace.as_ref().map_or(String::new(), |t| {
+                format!(
+                    "<h2>The last second</h2>\n{}\n<p>A bar while a process runs; traps \
+                     (grey: the timer) and packets (green: in, blue: out) as ticks.</p>",
+                    timeline::svg(t)
+                )
+            });
             let per_cpu = (0..cpus).map(|c| {
                 vec![
                     format!("cpu{c}"),
@@ -239,19 +252,6 @@ pub fn render(site: &mut Site, format: Format) -> String {
                     l.contended.to_string(),
                     l.spins.to_string(),
                 ]
-            });
-            let source = if traced.is_some() {
-                "how long each process ran in the last second, from the kernel's trace ring"
-            } else {
-                "CPU ticks (10 ms each) gained between two looks at the process table \
-                 (the trace ring does not cover a whole second yet)"
-            };
-            let picture = trace.as_ref().map_or(String::new(), |t| {
-                format!(
-                    "<h2>The last second</h2>\n{}\n<p>A bar while a process runs; traps \
-                     (grey: the timer) and packets (green: in, blue: out) as ticks.</p>",
-                    timeline::svg(t)
-                )
             });
             let body = format!(
                 "{summary}\n<h2>CPU over the last {window_ms} ms</h2>\n{}\n\
