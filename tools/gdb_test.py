@@ -134,7 +134,10 @@ def run(tests):
         report("gdb/installed", False, "gdb is not installed: run tools/setup.sh", always=True)
         return
     gdb_port, http_port = harness.free_port(), harness.free_port()
-    qemu = tests.boot("", extra=["-gdb", f"tcp:127.0.0.1:{gdb_port}", "-S", *harness.user_net(http_port)])
+    # One CPU, as the chapter's `make qemu-gdb CPUS=1`: with two, a
+    # breakpoint reached on the other CPU interrupts the stepping.
+    qemu = tests.boot("", cpus=1,
+                      extra=["-gdb", f"tcp:127.0.0.1:{gdb_port}", "-S", *harness.user_net(http_port)])
     build = os.path.dirname(os.path.abspath(tests.kernel))
     outputs = []
     held = None
