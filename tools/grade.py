@@ -39,7 +39,13 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 import shell_test  # noqa: E402
 
-LABS = os.path.join(harness.ROOT, "labs")
+ROOT = harness.ROOT
+LABS = os.path.join(ROOT, "labs")
+
+# Checks do `from grade import check, expect`: run as a script, this file
+# must be that module too, or `Fail` would be two different classes.
+if __name__ == "__main__":
+    sys.modules.setdefault("grade", sys.modules[__name__])
 
 
 class Fail(Exception):

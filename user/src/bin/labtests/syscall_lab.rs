@@ -22,7 +22,11 @@ fn sysinfo() -> Result<SysInfo, alloc::string::String> {
         free_memory: u64::MAX,
         processes: u64::MAX,
     };
-    call("sysinfo", SYS_SYSINFO, &[&mut info as *mut SysInfo as usize])?;
+    call(
+        "sysinfo",
+        SYS_SYSINFO,
+        &[&mut info as *mut SysInfo as usize],
+    )?;
     Ok(info)
 }
 
