@@ -22,6 +22,8 @@ The `Lab` gives checks what they need without a QEMU runner of their own
 - `lab.guest_tests("labtests syscall::")`: runs a guest test program and
   returns `{name: None or failure reason}` from its `test NAME ... ok`
   lines;
+- `lab.boot("prog args", extra)`: a running QEMU (harness.Qemu) for
+  checks that talk to the guest from the host; stopped after the lab;
 - `lab.shell(line)`: types a line into a shell on a booted system (one
   boot for all of a lab's shell lines) and returns what it printed;
 - `lab.symbolize(addresses)`: function names for kernel addresses.
@@ -78,6 +80,7 @@ class Lab:
         self.boots = {}
         self.shell_qemu = None
         self.shell_session = None
+        self.running = []
 
     def run(self, command, extra=(), memory="128M", timeout=None):
         """Boots with `-- command`, waits for the machine to power off and
@@ -109,6 +112,13 @@ class Lab:
         expect(name in results, f"test {name} did not run; output:\n{tail(self.run(command), 600)}")
         expect(results[name] is None, results[name] or "")
 
+    def boot(self, command, extra=(), memory="128M"):
+        """Starts QEMU with `-- command` and returns it running (a
+        harness.Qemu: wait_for, text, kill); the grader stops it at the end."""
+        qemu = self.tests.boot(f"-- {command}", extra=extra, memory=memory)
+        self.running.append(qemu)
+        return qemu
+
     def shell(self, line, timeout=20):
         """Types `line` into /bin/sh (a boot with `-- sh`, shared by every
         shell line of the lab) and returns what it printed."""
@@ -130,8 +140,9 @@ class Lab:
         return result.stdout.splitlines()[0::2]
 
     def close(self):
-        if self.shell_qemu is not None:
-            self.shell_qemu.kill()
+        for qemu in self.running + [self.shell_qemu]:
+            if qemu is not None:
+                qemu.kill()
 
 
 def load_checks(lab):
