@@ -18,6 +18,7 @@
 extern crate alloc;
 
 mod syscall_lab;
+mod traps_lab;
 
 use alloc::string::String;
 use libsys::{Args, Errno, println};
@@ -65,6 +66,17 @@ const TESTS: &[Test] = &[
         "syscall::sysinfo_bad_pointer",
         syscall_lab::sysinfo_bad_pointer,
     ),
+    ("traps::alarm_calls_handler", traps_lab::alarm_calls_handler),
+    (
+        "traps::alarm_preserves_registers",
+        traps_lab::alarm_preserves_registers,
+    ),
+    ("traps::alarm_not_reentered", traps_lab::alarm_not_reentered),
+    (
+        "traps::alarm_off_stops_calls",
+        traps_lab::alarm_off_stops_calls,
+    ),
+    ("traps::alarm_bad_requests", traps_lab::alarm_bad_requests),
 ];
 
 #[unsafe(no_mangle)]
