@@ -19,6 +19,8 @@ The `Lab` gives checks what they need without a QEMU runner of their own
 - `lab.run("prog args")`: boots with `-- prog args` (init runs that one
   program and powers off) and returns the serial output; the same command
   line boots once however many checks ask for it;
+- `lab.run_cmdline("fault=panic")`: the same with a whole kernel
+  command line;
 - `lab.guest_tests("labtests syscall::")`: runs a guest test program and
   returns `{name: None or failure reason}` from its `test NAME ... ok`
   lines;
@@ -30,7 +32,6 @@ The `Lab` gives checks what they need without a QEMU runner of their own
 """
 
 import importlib.util
-import inspect
 import os
 import re
 import subprocess
@@ -85,9 +86,13 @@ class Lab:
     def run(self, command, extra=(), memory="128M", timeout=None):
         """Boots with `-- command`, waits for the machine to power off and
         returns its output. Booted once per (command, extra, memory)."""
-        key = (command, tuple(extra), memory)
+        return self.run_cmdline(f"-- {command}", extra, memory, timeout)
+
+    def run_cmdline(self, cmdline, extra=(), memory="128M", timeout=None):
+        """`run` with the whole kernel command line (`fault=panic`)."""
+        key = (cmdline, tuple(extra), memory)
         if key not in self.boots:
-            qemu = self.tests.boot(f"-- {command}", extra=extra, memory=memory)
+            qemu = self.tests.boot(cmdline, extra=extra, memory=memory)
             status = qemu.wait_exit(timeout or self.tests.timeout)
             output = qemu.text()
             if status is None:
@@ -154,8 +159,8 @@ def load_checks(lab):
     spec = importlib.util.spec_from_file_location(f"lab_{lab}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    checks = [f for f in vars(module).values() if callable(f) and hasattr(f, "check")]
-    return sorted(checks, key=lambda f: inspect.getsourcelines(f)[1])
+    # In the order they were defined (a module's names keep that order).
+    return [f for f in vars(module).values() if callable(f) and hasattr(f, "check")]
 
 
 def labs():
