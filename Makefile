@@ -4,7 +4,10 @@
 #   make qemu BOOT=limine [FIRMWARE=uefi]   boot the Limine ISO instead
 #   make qemu-gdb      the same, stopped at the first instruction, waiting for gdb
 #   make gdb           attach gdb (in a second terminal) with kernel symbols
-#   make test          host unit tests + QEMU integration tests
+#                      and the helpers of tools/gdb/ (ps, kstack, pagewalk...)
+#   make doctor        check this machine; prints the fix for each problem
+#   make fresh-check   the README's commands in a fresh minimal Debian chroot
+#   make test          host unit tests + QEMU integration tests (CPUS=N: -smp N, default 2)
 #   make bench         release build, benchmarks in QEMU beside the host's Linux
 #   make check         rustfmt and clippy on every crate
 #   make fuzz-syscalls random system calls against the kernel, many seeds
@@ -20,14 +23,22 @@
 BUILD      := build
 KERNEL_ELF := $(BUILD)/kernel.elf
 INITRD     := $(BUILD)/initrd.tar
-ISO        := $(BUILD)/oxv6.iso
+ISO        ?= $(BUILD)/oxv6.iso
+# The Limine configuration the ISO boots with (the tests give their own).
+LIMINE_CONF ?= limine.conf
 PROFILE    ?= dev
 ACCEL      ?= tcg
 MEMORY     ?= 128M
+# CPUs QEMU gives the guest (-smp): `make qemu CPUS=4`, `make test CPUS=1`.
+CPUS       ?= 2
 BOOT       ?= pvh
 FIRMWARE   ?= bios
 CMDLINE    ?=
-GDB_PORT   ?= 1234
+# Host ports, derived from the user id (as xv6's GDBPORT) so that students
+# sharing a machine do not collide; override with GDB_PORT=... HTTP_PORT=...
+UID_NUMBER := $(shell id -u)
+GDB_PORT   ?= $(shell expr $(UID_NUMBER) % 5000 + 25000)
+HTTP_PORT  ?= $(shell expr $(UID_NUMBER) % 5000 + 30000)
 # Limine: a checkout of a binary release, or cloned when the network allows.
 LIMINE_BRANCH ?= v9.x-binary
 LIMINE_URL    ?= https://github.com/limine-bootloader/limine.git
@@ -45,18 +56,23 @@ endif
 
 # One e1000 on QEMU's user network: the guest is 10.0.2.15, the gateway
 # 10.0.2.2 answers ping (`make qemu CMDLINE="-- ping 10.0.2.2"`).
-# QEMU's user network; the host's 127.0.0.1:8080 reaches the httpd's port 80.
-HTTP_PORT  ?= 8080
+# QEMU's user network; the host's 127.0.0.1:$(HTTP_PORT) reaches the httpd's
+# port 80.
 NET_FLAGS  ?= -netdev user,id=n0,hostfwd=tcp:127.0.0.1:$(HTTP_PORT)-:80 -device e1000,netdev=n0
-QEMU_FLAGS := -accel $(ACCEL) -m $(MEMORY) -nographic -no-reboot \
+QEMU_FLAGS := -accel $(ACCEL) -m $(MEMORY) -smp $(CPUS) -nographic -no-reboot \
               -device isa-debug-exit,iobase=0xf4,iosize=0x04 $(NET_FLAGS)
 
-.PHONY: lab grade labs-check all setup kernel user initrd qemu qemu-gdb gdb test bench check iso docs clean symbolize fuzz-syscalls
+.PHONY: all setup doctor kernel user initrd qemu qemu-gdb gdb test bench check iso docs clean symbolize fresh-check fuzz-syscalls lab grade labs-check
 
 all: kernel initrd
 
 setup:
 	@tools/setup.sh
+
+# Every check, with the command that fixes each problem. `make qemu` and
+# `make test` run the quick ones first (and `make qemu` checks its ports).
+doctor:
+	@python3 tools/doctor.py --port HTTP_PORT=$(HTTP_PORT) --port GDB_PORT=$(GDB_PORT)
 
 kernel: setup
 	cd kernel && cargo build --profile $(PROFILE)
@@ -89,20 +105,28 @@ endif
 # those to 0 and 1, so `make qemu CMDLINE="-- usertests"` succeeds exactly
 # when usertests did; any other status (Ctrl-A X gives 0) passes through.
 qemu: $(BOOT_DEPS)
-	@echo "Booting oxv6 ($(BOOT), $(ACCEL)). Quit with Ctrl-A X."
+	@python3 tools/doctor.py --fast --quiet --port HTTP_PORT=$(HTTP_PORT)
+	@echo "Booting oxv6 ($(BOOT), $(ACCEL), $(CPUS) CPUs); http://127.0.0.1:$(HTTP_PORT)/ reaches its httpd. Quit with Ctrl-A X."
 	tools/qemu-status qemu-system-x86_64 $(QEMU_FLAGS) $(BOOT_FLAGS)
 
 qemu-gdb: $(BOOT_DEPS)
+	@python3 tools/doctor.py --fast --quiet --port HTTP_PORT=$(HTTP_PORT) --port GDB_PORT=$(GDB_PORT)
 	@echo "QEMU waits for gdb on port $(GDB_PORT): run 'make gdb' in another terminal."
-	tools/qemu-status qemu-system-x86_64 $(QEMU_FLAGS) $(BOOT_FLAGS) -gdb tcp::$(GDB_PORT) -S
+	tools/qemu-status qemu-system-x86_64 $(QEMU_FLAGS) $(BOOT_FLAGS) -gdb tcp:127.0.0.1:$(GDB_PORT) -S
 
 gdb:
-	gdb -q -x tools/gdbinit $(KERNEL_ELF)
+	gdb -q -x tools/gdbinit -ex "target remote 127.0.0.1:$(GDB_PORT)" $(KERNEL_ELF)
 
 test: kernel initrd
 	@tools/setup.sh --test
-	python3 tools/test.py --kernel $(KERNEL_ELF) --initrd $(INITRD) --accel $(ACCEL)
+	@python3 tools/doctor.py --fast --quiet
+	python3 tools/test.py --kernel $(KERNEL_ELF) --initrd $(INITRD) --accel $(ACCEL) --cpus $(CPUS) $(TEST_FLAGS)
 	$(MAKE) labs-check
+
+# The README's `make test` in a fresh minimal Debian (debootstrap chroot with
+# only git, make, curl, rustup): proves the install steps. Root only.
+fresh-check:
+	tools/fresh_check.sh
 
 # Labs (labs/NAME/, docs/src/labs/): `make lab LAB=util` creates the branch
 # lab-util with the lab's starter committed; `make grade` builds the
@@ -112,7 +136,7 @@ lab:
 	python3 tools/labs.py start $(LAB)
 
 grade: kernel initrd
-	python3 tools/grade.py $(LAB) --kernel $(KERNEL_ELF) --initrd $(INITRD) --accel $(ACCEL)
+	python3 tools/grade.py $(LAB) --kernel $(KERNEL_ELF) --initrd $(INITRD) --accel $(ACCEL) --cpus $(CPUS)
 
 # For each lab, in a throwaway worktree: the grader must fail on the starter
 # and pass every check with starter + solution (LABS="util syscall" for some).
@@ -131,11 +155,13 @@ fuzz-syscalls: kernel initrd
 # Benchmarks (tools/bench.py, user/src/bin/bench.rs): a release build of its
 # own in $(BUILD)/release, so it does not overwrite the debug build that
 # `make test` uses; `make bench ACCEL=kvm` runs the guest under KVM. Then
+# the SMP scaling figures (tools/scaling_bench.py: 1, 2 and 4 CPUs), and
 # the network benchmarks against the host's Linux through a tap device
 # (tools/net_bench.py: needs root, skipped otherwise).
 bench: setup
 	$(MAKE) kernel initrd PROFILE=release BUILD=$(BUILD)/release
 	python3 tools/bench.py --kernel $(BUILD)/release/kernel.elf --initrd $(BUILD)/release/initrd.tar --accel $(ACCEL)
+	python3 tools/scaling_bench.py --kernel $(BUILD)/release/kernel.elf --initrd $(BUILD)/release/initrd.tar --accel $(ACCEL)
 	python3 tools/net_bench.py --kernel $(BUILD)/release/kernel.elf --initrd $(BUILD)/release/initrd.tar --accel $(ACCEL)
 
 check: setup
@@ -162,7 +188,7 @@ iso: kernel initrd $(LIMINE_DIR)/limine
 	mkdir -p $(BUILD)/iso_root/boot/limine $(BUILD)/iso_root/EFI/BOOT
 	cp $(KERNEL_ELF) $(BUILD)/iso_root/boot/kernel.elf
 	cp $(INITRD) $(BUILD)/iso_root/boot/initrd.tar
-	cp limine.conf $(BUILD)/iso_root/boot/limine/
+	cp $(LIMINE_CONF) $(BUILD)/iso_root/boot/limine/limine.conf
 	cp $(LIMINE_DIR)/limine-bios.sys $(LIMINE_DIR)/limine-bios-cd.bin \
 	   $(LIMINE_DIR)/limine-uefi-cd.bin $(BUILD)/iso_root/boot/limine/
 	cp $(LIMINE_DIR)/BOOTX64.EFI $(BUILD)/iso_root/EFI/BOOT/
@@ -174,9 +200,17 @@ iso: kernel initrd $(LIMINE_DIR)/limine
 	$(LIMINE_DIR)/limine bios-install $(ISO)
 
 # The book, built with the mdbook version pinned in tools/setup.sh; open
-# docs/book/index.html.
+# docs/book/index.html. It quotes real output that `make test` leaves in
+# build/ (the gdb sessions, the trace timeline): the copies in
+# docs/src/generated/ are refreshed first, when there is a newer run.
 MDBOOK_VERSION := $(shell sed -n 's/^MDBOOK_VERSION=//p' tools/setup.sh)
+GENERATED := gdb/helpers-session.txt:gdb-helpers.txt gdb/scheduling-session.txt:gdb-scheduling.txt \
+             timeline.svg:timeline.svg
 docs:
+	@for pair in $(GENERATED); do \
+	  from=$(BUILD)/$${pair%%:*}; to=docs/src/generated/$${pair##*:}; \
+	  if [ -f $$from ]; then cp $$from $$to; fi; \
+	done
 	@tools/setup.sh --docs
 	.tools/mdbook-$(MDBOOK_VERSION)/bin/mdbook build docs
 

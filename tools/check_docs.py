@@ -13,6 +13,8 @@ that would let the two drift apart or break the rendered page:
   renders as a paragraph and swallows the rest of the section);
 - an `ANCHOR:` in the code that no include uses;
 - a chapter in SUMMARY.md that does not exist;
+- the introduction's map of the source naming a path that does not exist,
+  or leaving out a top-level directory or an entry of kernel/src;
 - a backticked path (`kernel/src/fs/path.rs`, `net/`) that does not exist,
   or a backticked item (`ProcTable::switches`, `EMFILE`, `swtch`) with a
   name that appears nowhere in the code (outside the Exercises, and a lab
@@ -208,6 +210,8 @@ class Checker:
 
     def path_exists(self, span):
         span = span.rstrip("/")
+        if span.split("/")[0] in ("build", "target", ".tools") or span.startswith("docs/book"):
+            return True  # made by the build (make, cargo, make docs)
         if os.path.exists(os.path.join(ROOT, span)):
             return True
         # Relative to its subsystem (`proc/fork.rs`, `bin/httpd/`).
@@ -233,6 +237,36 @@ class Checker:
                         missing = [w for w in re.findall(r"\w+", span) if w not in words and span not in words]
                         if missing:
                             self.problem(where, f"`{span}`: {', '.join(missing)} appears nowhere in the code")
+
+    def check_source_map(self):
+        """The introduction's map of the source: every path in it exists,
+        and it names every directory at the top and every entry of
+        kernel/src."""
+        lines = dict(chapters())["introduction.md"]
+        start = lines.index("## A map of the source")
+        first = next(i for i in range(start, len(lines)) if lines[i].startswith("```"))
+        end = next(i for i in range(first + 1, len(lines)) if lines[i].startswith("```"))
+        stack, named = [], set()
+        for lineno in range(first + 1, end):
+            line = lines[lineno]
+            where = f"docs/src/introduction.md:{lineno + 1}"
+            indent = len(line) - len(line.lstrip())
+            token = line.split()[0] if line.strip() else ""
+            if indent < 20 and token:  # a name (descriptions start at column 20)
+                depth = indent // 2
+                stack = stack[:depth] + [token.rstrip("/")]
+                path = "/".join(stack)
+                named.add(path)
+                if not os.path.exists(os.path.join(ROOT, path)):
+                    self.problem(where, f"the map names {path}, which does not exist")
+            directory = "/".join(stack if token.endswith("/") or indent >= 20 else stack[:-1])
+            for name in re.findall(r"\b[\w-]+\.(?:rs|ld)\b", line[20:]):
+                if not os.path.exists(os.path.join(ROOT, directory, name)):
+                    self.problem(where, f"the map names {directory}/{name}, which does not exist")
+        tops = {f.split("/")[0] for f in self.files if "/" in f and not f.startswith(".")}
+        kernel = {"kernel/src/" + e for e in os.listdir(os.path.join(ROOT, "kernel/src"))}
+        for path in sorted((tops | kernel) - named):
+            self.problem("docs/src/introduction.md", f"the map of the source leaves out {path}")
 
     def check_dating(self):
         for chapter, lines in chapters():
@@ -308,6 +342,7 @@ def main():
     checker.check_unused_anchors()
     checker.check_summary()
     checker.check_names()
+    checker.check_source_map()
     checker.check_dating()
     if not args.no_build:
         checker.check_build(mdbook_path())

@@ -12,6 +12,7 @@ import urllib.request
 
 import harness
 
+# ANCHOR: suite
 NAMES = ["console/init-starts", "console/input-echoes", "console/httpd-reachable-from-host"]
 
 
@@ -39,6 +40,7 @@ def run(tests):
                      f"GET / gave {status}, {len(body)} bytes" if serving else qemu.text()[-800:])
     finally:
         qemu.kill()
+# ANCHOR_END: suite
 
 
 if __name__ == "__main__":

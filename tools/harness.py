@@ -60,17 +60,23 @@ class Qemu:
     deadline, so no test can hang the harness.
     """
 
-    def __init__(self, kernel, accel, cmdline="", initrd=None, memory="128M", extra=()):
+    def __init__(self, kernel, accel, cmdline="", initrd=None, memory="128M", extra=(), cpus=None):
         self.started = time.monotonic()
         args = [
             "qemu-system-x86_64", "-accel", accel, "-m", memory,
+            # CPUs: `--cpus N` (make test CPUS=N) sets OXV6_CPUS for every
+            # boot of the run; a suite that needs a count of its own says so.
+            "-smp", str(cpus or os.environ.get("OXV6_CPUS", "2")),
             "-nographic", "-no-reboot", "-monitor", "none",
             "-serial", "stdio",
             "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
-            "-kernel", kernel, "-append", cmdline, *extra,
         ]
-        if initrd:
-            args += ["-initrd", initrd]
+        # kernel=None: boot from what `extra` names (a Limine ISO).
+        if kernel is not None:
+            args += ["-kernel", kernel, "-append", cmdline]
+            if initrd:
+                args += ["-initrd", initrd]
+        args += extra
         self.proc = subprocess.Popen(
             args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         self.output = b""
@@ -146,9 +152,11 @@ class Tests:
     def any_selected(self, names):
         return any(self.selected(name) for name in names)
 
-    def boot(self, cmdline="", extra=(), memory="128M"):
-        """Starts QEMU on the kernel and initrd under test."""
-        return Qemu(self.kernel, self.accel, cmdline, initrd=self.initrd, memory=memory, extra=extra)
+    def boot(self, cmdline="", extra=(), memory="128M", cpus=None):
+        """Starts QEMU on the kernel and initrd under test, with `cpus`
+        CPUs (default: the run's `--cpus`)."""
+        return Qemu(self.kernel, self.accel, cmdline, initrd=self.initrd, memory=memory, extra=extra,
+                    cpus=cpus)
 
     def report(self, name, passed, detail="", always=False):
         """Records one result and prints its line: `PASS name (detail)` or
@@ -205,12 +213,16 @@ def arguments(description, configure=None):
     parser.add_argument("--timeout", type=int, default=120, help="seconds per QEMU boot")
     parser.add_argument("--only", default="",
                         help="run only the tests whose full name contains this (e.g. usertests/pipes)")
+    parser.add_argument("--cpus", type=int, default=int(os.environ.get("OXV6_CPUS", "2")),
+                        help="CPUs for every QEMU boot (-smp; default 2)")
     if configure:
         configure(parser)
     return parser.parse_args()
 
 
 def tests_from(args):
+    os.environ["OXV6_CPUS"] = str(args.cpus)
+    print(f"QEMU boots with {args.cpus} CPU(s) (-smp {args.cpus}) unless a suite says otherwise", flush=True)
     return Tests(args.kernel, args.initrd, args.accel, args.timeout, args.only, args)
 
 

@@ -154,7 +154,9 @@ def main():
         for path in sorted(files):
             data, mode = files[path]
             add_file(tar, path, data, mode)
-    print(f"initrd: {len(files)} files, {os.path.getsize(args.out) // 1024} KiB -> {args.out}")
+    # The kernel's boot log counts the same way ("N files in M folders").
+    print(f"initrd: {len(files)} files in {len(dirs)} folders, {os.path.getsize(args.out) // 1024} KiB "
+          f"-> {args.out}")
 
 
 if __name__ == "__main__":

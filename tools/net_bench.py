@@ -28,7 +28,7 @@ absolute speeds. Needs root and /dev/net/tun (skipped otherwise); installs
 `wrk` with apt-get if it is missing.
 
 Usage: tools/net_bench.py [--kernel K] [--initrd I] [--accel tcg|kvm]
-                          [--seconds N] [--json FILE]
+                          [--seconds N] [--udp-only] [--json FILE]
 """
 
 import argparse
@@ -42,6 +42,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 
 TOOLS = os.path.dirname(os.path.abspath(__file__))
@@ -77,12 +78,25 @@ def tap_stat(name):
 
 def udp_flood(guest, net, qemu, rate, seconds, size=64):
     """Sends `size`-byte datagrams at `rate` per second (None: as fast as
-    possible) for `seconds`; returns (offered/s, received/s, note)."""
+    possible) for `seconds`; returns (offered/s, received/s, shell ms,
+    note). Halfway through, the guest's shell (a user process that needs
+    the CPU the flood competes for) is asked to `echo`: the milliseconds
+    until its answer show whether the flood starves user processes
+    (receive livelock)."""
     before, relay0 = guest.counters(), net.stats()
     tap_drop0, rcvbuf0 = tap_stat("tx_dropped"), tapnet.udp_receive_errors()
     mark = len(qemu.text())
     payload = b"x" * size
     sent = 0
+    shell_ms = []
+
+    def probe():
+        time.sleep(seconds / 2)
+        started = time.monotonic()
+        if guest.run("echo probe", timeout=seconds * 10) is not None:
+            shell_ms.append((time.monotonic() - started) * 1000)
+    prober = threading.Thread(target=probe, daemon=True)
+    prober.start()
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         sock.connect((GUEST_IP, UDP_PORT))
         started = time.monotonic()
@@ -101,6 +115,7 @@ def udp_flood(guest, net, qemu, rate, seconds, size=64):
                 except OSError:  # ENOBUFS: tap0's queue is full
                     break
         elapsed = time.monotonic() - started
+    prober.join(timeout=seconds * 10)
     # The sink reports after a second without datagrams; the guest may
     # still be working through a backlog when the flood stops.
     pattern = r"tcpblast: received (\d+) datagrams"
@@ -118,7 +133,8 @@ def udp_flood(guest, net, qemu, rate, seconds, size=64):
             f"{tapnet.udp_receive_errors() - rcvbuf0}, card got {d['driver']['rx_packets']} "
             f"(missed {d['driver']['hw_missed'] + d['driver']['rx_overruns']}), "
             f"UDP queue overflow {d['iface']['udp_queue_overflow']}, sink read {received}")
-    return sent / elapsed, received / elapsed, note
+    shell = shell_ms[0] if shell_ms else None
+    return sent / elapsed, received / elapsed, shell, note
 
 
 def tcp_to_guest(mib):
@@ -231,9 +247,15 @@ def inside(args):
             if result is None:
                 fail(name, "no counters from ifconfig")
                 continue
-            offered, received, note = result
+            offered, received, shell, note = result
             emit(f"{name}_offered_pps", offered, note)
             emit(f"{name}_received_pps", received)
+            if shell is None:
+                fail(f"{name}_shell_echo_ms", "the shell did not answer during the flood")
+            else:
+                emit(f"{name}_shell_echo_ms", shell)
+        if args.udp_only:
+            return
 
         def measured(name, runs, work):
             values = []
@@ -323,6 +345,7 @@ def main():
     parser.add_argument("--timeout", type=int, default=120, help="seconds for the boot")
     parser.add_argument("--seconds", type=int, default=10, help="of each wrk run")
     parser.add_argument("--udp-seconds", type=float, default=2.0, help="of each UDP flood")
+    parser.add_argument("--udp-only", action="store_true", help="only the UDP floods")
     parser.add_argument("--mib", type=int, default=8, help="MiB per bulk TCP transfer")
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     parser.add_argument("--inside", metavar="NS", help=argparse.SUPPRESS)
@@ -335,7 +358,7 @@ def main():
     if why:
         print(f"net_bench: skipped: {why}")
         return
-    why = ensure_wrk()
+    why = None if args.udp_only else ensure_wrk()
     if why:
         print(f"net_bench: {why}: the HTTP benchmarks will be skipped")
     print(f"oxv6: booting {args.kernel} ({args.accel}) on tap0 in a network namespace...", flush=True)
@@ -347,6 +370,8 @@ def main():
     forwarded = ["--kernel", args.kernel, "--initrd", args.initrd, "--accel", args.accel,
                  "--timeout", str(args.timeout), "--seconds", str(args.seconds),
                  "--udp-seconds", str(args.udp_seconds), "--mib", str(args.mib)]
+    if args.udp_only:
+        forwarded.append("--udp-only")
     try:
         status, tail = tapnet.run_inside(os.path.abspath(__file__), forwarded, on_line, timeout=900)
     except (OSError, RuntimeError, subprocess.SubprocessError) as e:

@@ -20,6 +20,8 @@ which powers off with the program's status: 33 for 0, 35 otherwise.
 - net/ping-timeout, net/ping-unreachable: no host at 10.0.2.99 (ETIMEDOUT,
   exit 1); no gateway for 192.168.1.1 (ENETUNREACH, exit 2).
 - net/no-card: without a card the kernel boots and ping fails cleanly.
+- net/no-card-service-gives-up: without a card, init restarts the failing
+  httpd with back-off and gives up with one line.
 """
 
 import re
@@ -114,6 +116,21 @@ def check_no_card(tests):
     report("net/no-card", bool(ok), "" if ok else f"exit status {status}; output:\n{_tail(out)}")
 
 
+def check_no_card_service(tests):
+    """A normal boot without a card: init restarts the failing httpd with
+    back-off, then gives up with one line."""
+    qemu = tests.boot("", extra=["-nic", "none"])
+    try:
+        gave_up = qemu.wait_for(r"init: /bin/httpd failed \d+ times in a row .*; not restarting it", 60)
+        out = qemu.text()
+        failures = len(re.findall(r"httpd: cannot listen on port 80: ENETDOWN", out))
+        ok = gave_up is not None and failures == 4 and "KERNEL" not in out
+        tests.report("net/no-card-service-gives-up", ok,
+                     f"{failures} failed starts, then one line" if ok else _tail(out))
+    finally:
+        qemu.kill()
+
+
 # Each boot and the results it reports.
 CHECKS = [
     (check_ping, ["net/ping", "net/lspci", "net/interrupt-routed"]),
@@ -121,6 +138,7 @@ CHECKS = [
     (check_ifconfig, ["net/ifconfig", "net/ifconfig-settings"]),
     (check_bridge, ["net/behind-bridge"]),
     (check_no_card, ["net/no-card"]),
+    (check_no_card_service, ["net/no-card-service-gives-up"]),
 ]
 NAMES = [name for _, names in CHECKS for name in names]
 

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and running oxv6 needs, if it is missing:
-#   - apt packages: qemu-system-x86, xorriso, mtools, ovmf, gdb, python3
+#   - apt packages: qemu-system-x86, xorriso, mtools, ovmf, gdb, python3,
+#     and gcc + libc6-dev (the host C linker `cc` that Rust build scripts
+#     need: a minimal Debian has none)
 #   - the Rust toolchain pinned in rust-toolchain.toml, with its target and
 #     components (RUSTUP_AUTO_INSTALL=0 machines do not fetch it by themselves)
 #   - with --test: what the tests need besides (chromium), and the book's
@@ -25,6 +27,8 @@ need gdb gdb
 need python3 python3
 need curl curl
 need addr2line binutils
+need cc gcc
+[ -e /usr/include/stdio.h ] || packages+=(libc6-dev)
 [ -e /usr/share/ovmf/OVMF.fd ] || packages+=(ovmf)
 # `make test` also needs a browser for the web pages' test, and `ip`
 # for the tap tests' network namespace (tools/tap_test.py).

@@ -10,6 +10,9 @@ gw=10.0.3.1`). One boot, with the shell on the serial line; the guest runs
 and `netstat` when asked.
 
 - tap/ping: the host pings the guest (raw ICMP socket): 3 echo replies.
+- tap/ping-3000: the same with 3000 data bytes (`ping -s 3000`): Linux
+  sends each request in 3 fragments, the guest reassembles it and sends
+  its 3028-byte reply in fragments too.
 - tap/udp-echo: datagrams of 1 to 1472 bytes through Linux's UDP to
   `udpecho` and back, byte for byte.
 - tap/malformed/*: thousands of broken frames injected from the host side
@@ -25,6 +28,9 @@ and `netstat` when asked.
 - tap/connections-200: 200 connections open at the same time, each echoing some
   bytes and closing; then tap/no-leaked-sockets: after TIME-WAIT (2 s here)
   the guest's `netstat` lists only listeners.
+- tap/syn-flood: 4000 SYNs from forged addresses while a real client
+  opens connections to `tcpecho` one after another: all are served, and the guest's
+  SYN+ACKs seen on tap0 show SYN cookies once its half-open queue is full.
 - tap/no-crash: no kernel panic or trap on the console.
 
 Needs root and /dev/net/tun; without them it prints why and reports
@@ -60,7 +66,8 @@ ECHO_PORT = 7
 
 # Counters (ifconfig -a) that count a received frame the stack dropped.
 IFACE_DROPS = ["rx_oversized", "rx_truncated", "rx_bad_checksum", "rx_malformed", "rx_unsupported",
-               "rx_bad_source", "rx_not_for_us", "rx_unknown_ethertype", "ipv4_fragments",
+               "rx_bad_source", "rx_not_for_us", "rx_unknown_ethertype", "frag_tiny", "frag_malformed",
+               "frag_overlaps", "frag_too_many", "frag_late",
                "ipv4_unknown_protocol", "tcp_unhandled", "udp_no_socket", "icmp_unsupported",
                "icmp_broadcast_ignored"]
 DRIVER_DROPS = ["rx_errors", "rx_length_errors"]
@@ -126,14 +133,16 @@ def delta(before, after):
 
 # --- host-side clients -------------------------------------------------------
 
-def ping(dst, count=3, timeout=5.0):
-    """Echo requests from a raw ICMP socket (Linux's own IP layer); returns
-    the round-trip times in ms, None for each request left unanswered."""
+def ping(dst, count=3, timeout=5.0, size=56):
+    """Echo requests of `size` data bytes (as `ping -s`) from a raw ICMP
+    socket (Linux's own IP layer, which fragments what does not fit in
+    the MTU and reassembles the reply); returns the round-trip times in
+    ms, None for each request left unanswered."""
     ident = os.getpid() & 0xFFFF
     rtts = []
     with socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP) as sock:
         for seq in range(1, count + 1):
-            payload = struct.pack("!d", time.monotonic()) + bytes(range(48))
+            payload = struct.pack("!d", time.monotonic()) + bytes(i % 256 for i in range(size - 8))
             header = struct.pack("!BBHHH", 8, 0, 0, ident, seq)
             checksum = tapnet.ip_checksum(header + payload)
             sock.sendto(header[:2] + struct.pack("!H", checksum) + header[4:] + payload, (dst, 0))
@@ -142,7 +151,7 @@ def ping(dst, count=3, timeout=5.0):
             while rtt is None and time.monotonic() < deadline:
                 sock.settimeout(max(0.01, deadline - time.monotonic()))
                 try:
-                    packet, (src, _) = sock.recvfrom(2048)
+                    packet, (src, _) = sock.recvfrom(65536)
                 except socket.timeout:
                     break
                 ihl = (packet[0] & 0x0F) * 4
@@ -252,11 +261,15 @@ def malformed_kinds(host_mac, guest_mac, seed):
                   {"iface.rx_malformed": n, "drops": n}))
     kinds.append(("ipv4-bad-version", [eth(ip(good_udp(), version=[0, 5, 6, 15][i % 4])) for i in range(n)],
                   {"iface.rx_malformed": n, "drops": n}))
-    # Odd: more fragments follow (MF); even: a later piece (offset > 0).
+    # Fragments no honest sender makes, with more to follow (MF). Odd: a
+    # tiny one (28 bytes, under the 68 every link carries); even: data
+    # that is no multiple of 8 bytes. Whole datagrams in pieces have
+    # tap/ping-3000; overlaps, floods and timeouts have host tests.
     kinds.append(("ipv4-fragments",
-                  [eth(ip(good_udp(64), ident=i, flags_frag=0x2000 | (i % 50) if i % 2 else 1 + i % 50))
+                  [eth(ip(good_udp(0 if i % 2 else 65), ident=i, flags_frag=0x2000 | (i % 50)))
                    for i in range(n)],
-                  {"iface.ipv4_fragments": n, "drops": n}))
+                  {"iface.ipv4_fragments": n, "iface.frag_tiny": n // 2, "iface.frag_malformed": n - n // 2,
+                   "drops": n}))
     kinds.append(("ipv4-unknown-protocol", [eth(ip(rng.randbytes(40), protocol=253)) for i in range(n)],
                   {"iface.ipv4_unknown_protocol": n, "drops": n}))
     kinds.append(("ipv4-not-for-us", [eth(ip(good_udp(dst="10.0.3.99"), dst="10.0.3.99")) for i in range(n)],
@@ -334,17 +347,99 @@ def check_kind(guest, net, frames, expected):
     return not wrong, detail
 
 
+# --- SYN flood ------------------------------------------------------------------
+
+FLOOD_NET = "198.51.100."  # TEST-NET-2: forged sources, routed via the host
+
+
+def tcp_syn(src, dst, sport, dport, seq):
+    """A SYN with MSS and window-scale options, checksum included."""
+    header = struct.pack("!HHIIBBHHH", sport, dport, seq, 0, 7 << 4, 0x02, 65535, 0, 0)
+    segment = header + struct.pack("!BBHBBBB", 2, 4, 1460, 1, 3, 3, 7)
+    pseudo = socket.inet_aton(src) + socket.inet_aton(dst) + struct.pack("!BBH", 0, 6, len(segment))
+    checksum = tapnet.ip_checksum(pseudo + segment)
+    return segment[:16] + struct.pack("!H", checksum) + segment[18:]
+
+
+def syn_acks_seen(sock, until):
+    """Counts the guest's SYN+ACKs to forged sources on tap0 until `until`:
+    (with a window-scale option: from a half-open child; without: a SYN
+    cookie, which cannot remember one), each client counted once: a
+    child's SYN+ACK is retransmitted while its handshake waits."""
+    children, cookies = set(), set()
+    while time.monotonic() < until:
+        sock.settimeout(max(0.01, until - time.monotonic()))
+        try:
+            frame = sock.recv(2048)
+        except socket.timeout:
+            break
+        ip = frame[14:]
+        if len(ip) < 40 or ip[9] != 6 or not socket.inet_ntoa(ip[16:20]).startswith(FLOOD_NET):
+            continue
+        tcp = ip[(ip[0] & 0x0F) * 4:]
+        if tcp[13] & 0x12 != 0x12:
+            continue
+        options = tcp[20:(tcp[12] >> 4) * 4]
+        client = (ip[16:20], tcp[2:4])
+        (children if b"\x01\x03\x03" in options else cookies).add(client)
+    return len(children), len(cookies)
+
+
+def check_syn_flood(guest, net, report):
+    """tap/syn-flood: 4000 SYNs from forged addresses while a real Linux
+    client opens connections to tcpecho and echoes data, one after
+    another while the flood lasts; every real connection must be served,
+    and once the half-open queue (256 in the kernel) is full the guest must
+    answer with SYN cookies."""
+    g, h = tapnet.mac_bytes(tapnet.GUEST_MAC), tapnet.mac_bytes(host_mac())
+    rng = random.Random(7)
+    frames = []
+    for i in range(4000):
+        src = FLOOD_NET + str(1 + i % 250)
+        segment = tcp_syn(src, GUEST_IP, 1024 + rng.randrange(60000), ECHO_PORT, rng.randrange(1 << 32))
+        frames.append(tapnet.ethernet(g, h, 0x0800, tapnet.ipv4(src, GUEST_IP, 6, segment)))
+    capture = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0800))
+    capture.bind((tapnet.TAP, 0))
+    flooding = threading.Thread(target=lambda: net.inject(frames), daemon=True)
+    served = tried = 0
+    errors = []
+    started = time.monotonic()
+    flooding.start()
+    # Real connections, one after another, for as long as the flood lasts.
+    while tried < 20 or flooding.is_alive():
+        payload = random.Random(tried).randbytes(500 + 97 * (tried % 20))
+        tried += 1
+        try:
+            if echo_exchange(payload, time.monotonic() + 20) == payload:
+                served += 1
+        except OSError as e:
+            errors.append(repr(e))
+        if time.monotonic() > started + 120:
+            break
+    flooding.join(timeout=60)
+    seconds = time.monotonic() - started
+    children, cookies = syn_acks_seen(capture, time.monotonic() + 2)
+    capture.close()
+    ok = served == tried and cookies > 0 and children <= 256
+    report("tap/syn-flood", ok,
+           f"{served}/{tried} real connections served in {seconds:.1f} s during a {len(frames)}-SYN flood; "
+           f"guest answered {children} SYNs with a half-open child and {cookies} with a SYN cookie "
+           f"(distinct clients seen on tap0)" + (f"; errors {errors[:3]}" if errors else ""))
+
+
 # --- the tests, run inside the namespace ---------------------------------------
 
 # The results each part of the run reports; --only picks the parts.
 MALFORMED = [f"tap/malformed/{name}" for name, _, _ in malformed_kinds("00:00:00:00:00:00", "00:00:00:00:00:00", 1)]
 PARTS = {
     "ping": ["tap/ping"],
+    "ping-3000": ["tap/ping-3000"],
     "udp-echo": ["tap/udp-echo"],
     "malformed": MALFORMED + ["tap/after-malformed-ping", "tap/after-malformed-udp"],
     "tcp-loss": ["tap/tcp-loss-4mib"],
     "connections": ["tap/connections-200"],
     "leaks": ["tap/no-leaked-sockets"],
+    "syn-flood": ["tap/syn-flood"],
 }
 NAMES = [name for names in PARTS.values() for name in names] + ["tap/boot", "tap/no-crash", "tap/setup", "tap/suite"]
 
@@ -384,6 +479,16 @@ def inside(args):
 
         if wanted("ping"):
             check_ping("tap/ping")
+        if wanted("ping-3000"):
+            before = guest.counters()
+            rtts = ping(GUEST_IP, size=3000)
+            after = guest.counters()
+            moved = delta(before, after)["iface"] if before and after else {}
+            ok = all(r is not None for r in rtts) and moved.get("frag_reassembled", 0) >= 3
+            report("tap/ping-3000", ok,
+                   "rtt " + ", ".join("lost" if r is None else f"{r:.1f} ms" for r in rtts)
+                   + f"; guest: {moved.get('ipv4_fragments', 0)} fragments in, "
+                   f"{moved.get('frag_reassembled', 0)} datagrams reassembled")
         if wanted("udp-echo"):
             check_udp("tap/udp-echo")
 
@@ -489,6 +594,9 @@ def inside(args):
             ok = rows is not None and not busy and any(r.endswith(f":{ECHO_PORT}") for r in listeners)
             report("tap/no-leaked-sockets", ok,
                    f"listeners {listeners}" if ok else f"netstat:\n{listing}")
+
+        if wanted("syn-flood"):
+            check_syn_flood(guest, net, report)
 
         crash = re.search(r"KERNEL (PANIC|TRAP).*", qemu.text())
         report("tap/no-crash", crash is None, "" if crash is None else qemu.text()[-2000:])

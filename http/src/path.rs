@@ -122,12 +122,14 @@ mod tests {
         assert_eq!(resolve("/a/.."), Ok("/".into()));
     }
 
+    // ANCHOR: forbidden_test
     #[test]
     fn climbing_above_the_root_is_forbidden() {
         assert_eq!(resolve("/.."), Err(Status::Forbidden));
         assert_eq!(resolve("/../etc/motd"), Err(Status::Forbidden));
         assert_eq!(resolve("/a/../../etc/motd"), Err(Status::Forbidden));
     }
+    // ANCHOR_END: forbidden_test
 
     #[test]
     fn encoded_dots_and_slashes_are_decoded_before_checking() {

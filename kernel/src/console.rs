@@ -62,6 +62,7 @@ struct Input {
 const INPUT_SIZE: usize = 512;
 const CTRL_C: u8 = 0x03;
 const CTRL_D: u8 = 0x04;
+const CTRL_P: u8 = 0x10;
 const CTRL_U: u8 = 0x15;
 const BACKSPACE: u8 = 0x08;
 const DELETE: u8 = 0x7f;
@@ -105,6 +106,11 @@ fn receive(byte: u8) {
             }
             drop(input);
             crate::proc::lifecycle::kill_group(FOREGROUND.load(Ordering::Relaxed));
+        }
+        CTRL_P => {
+            // xv6's procdump: what every process is doing, for a hang.
+            drop(input);
+            crate::proc::dump();
         }
         CTRL_U => {
             while input.edit != input.write && input.buffer[(input.edit - 1) % INPUT_SIZE] != b'\n'

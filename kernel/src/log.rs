@@ -1,32 +1,17 @@
 //! Kernel log: `error!`, `warn!`, `info!`, `debug!`, each line stamped with
-//! the uptime. The level is set by `loglevel=` on the command line (default
+//! the time since boot, from the TSC (the timer's ticks start too late to
+//! stamp the boot). The level is set by `loglevel=` on the command line (default
 //! `info`); `debug!` lines cost nothing but a comparison when filtered out.
 
 use core::sync::atomic::{AtomicU8, Ordering};
 
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
-#[repr(u8)]
-pub enum Level {
-    Error = 1,
-    Warn = 2,
-    Info = 3,
-    Debug = 4,
-}
+/// The levels are defined with the command line that sets them.
+pub use kcore::cmdline::Level;
 
 static MAX_LEVEL: AtomicU8 = AtomicU8::new(Level::Info as u8);
 
 pub fn set_level(level: Level) {
     MAX_LEVEL.store(level as u8, Ordering::Relaxed);
-}
-
-pub fn parse_level(name: &str) -> Option<Level> {
-    match name {
-        "error" => Some(Level::Error),
-        "warn" => Some(Level::Warn),
-        "info" => Some(Level::Info),
-        "debug" => Some(Level::Debug),
-        _ => None,
-    }
 }
 
 pub fn enabled(level: Level) -> bool {
@@ -36,7 +21,7 @@ pub fn enabled(level: Level) -> bool {
 #[doc(hidden)]
 pub fn log(level: Level, args: core::fmt::Arguments) {
     if enabled(level) {
-        let ms = crate::time::uptime_ms();
+        let ms = crate::time::nanoseconds() / 1_000_000;
         let tag = match level {
             Level::Error => "ERROR",
             Level::Warn => "WARN ",

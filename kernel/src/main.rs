@@ -10,7 +10,6 @@ extern crate alloc;
 
 mod arch;
 mod boot;
-mod cmdline;
 mod console;
 mod dev;
 mod fs;
@@ -25,6 +24,7 @@ mod socket;
 mod sync;
 mod syscall;
 mod time;
+mod trace;
 
 use boot::{BootInfo, RegionKind};
 
@@ -34,10 +34,16 @@ use boot::{BootInfo, RegionKind};
 #[unsafe(no_mangle)]
 pub fn kmain(boot: &'static BootInfo) -> ! {
     // Per-CPU state first: every lock uses it (to turn interrupts off).
+    time::mark_boot();
     arch::cpu::init_this_cpu();
     console::init();
-    let args = cmdline::parse(boot.cmdline());
+    // The TSC's rate, before the first log line (whose timestamp uses it).
+    time::init();
+    let args = kcore::cmdline::parse(boot.cmdline());
     log::set_level(args.log_level);
+    if args.trace {
+        trace::enable();
+    }
     println!();
     println!(
         "oxv6 booting (door: {:?}, command line: \"{}\")",
@@ -57,9 +63,10 @@ pub fn kmain(boot: &'static BootInfo) -> ! {
     dev::lapic::init(dev::acpi::machine().local_apic_phys);
     dev::ioapic::init();
     let bsp = dev::lapic::id();
-    arch::cpu::this_cpu().apic_id.set(bsp);
+    arch::cpu::this_cpu()
+        .apic_id
+        .store(bsp, core::sync::atomic::Ordering::Relaxed);
     dev::ioapic::route_isa_irq(dev::uart::IRQ, arch::trap::IRQ_BASE + dev::uart::IRQ, bsp);
-    time::init();
     dev::lapic::start_timer();
     info!(
         "interrupts: {} CPU(s) in the MADT, {} I/O APIC(s), timer at {} Hz ({} counts/tick), TSC {} MHz",
@@ -71,13 +78,19 @@ pub fn kmain(boot: &'static BootInfo) -> ! {
     );
     syscall::entry::init();
     proc::init();
+    // The other CPUs idle in their schedulers until there is work.
+    let cpus = arch::smp::start_other_cpus(boot.door);
+    mem::frame::reclaim_bootloader_memory(boot);
+    info!("smp: {} CPU(s) running", cpus);
     if let Some((phys, len)) = boot.initrd {
         fs::initrd::init(phys, len);
         fs::tree::init();
+        // Counted as tools/mkinitrd.py counts them: files, then folders.
+        let folders = fs::initrd::entries().filter(|e| e.is_dir).count();
+        let files = fs::initrd::entries().count() - folders;
         info!(
-            "initrd: {} KiB, {} files",
-            len / 1024,
-            fs::initrd::entries().count()
+            "initrd: {} KiB, {files} files in {folders} folders",
+            len / 1024
         );
     }
     // The network needs the I/O APIC (for its interrupt) and the clock; its
@@ -89,9 +102,9 @@ pub fn kmain(boot: &'static BootInfo) -> ! {
     x86_64::instructions::interrupts::enable();
 
     match args.mode {
-        cmdline::Mode::Test(filter) => ktest::run(filter),
-        cmdline::Mode::Fault(kind) => ktest::faults::trigger(kind),
-        cmdline::Mode::Normal => {
+        kcore::cmdline::Mode::Test(filter) => ktest::run(filter),
+        kcore::cmdline::Mode::Fault(kind) => ktest::faults::trigger(kind),
+        kcore::cmdline::Mode::Normal => {
             start_init(args.init, args.init_args);
             crate::net::start();
             proc::scheduler::scheduler()

@@ -26,6 +26,10 @@ fn panic(info: &PanicInfo) -> ! {
             location.line()
         ));
     }
+    if crate::arch::cpu::started() > 1 {
+        let cpu = crate::arch::cpu::this_cpu().id.get();
+        panic_print(format_args!("  on CPU {cpu}\n"));
+    }
     let rbp: u64;
     // SAFETY: reads the frame-pointer register, no side effects.
     unsafe { core::arch::asm!("mov {}, rbp", out(reg) rbp) };

@@ -17,14 +17,20 @@ static TICKS: AtomicU64 = AtomicU64::new(0);
 static TSC_AT_BOOT: AtomicU64 = AtomicU64::new(0);
 static TSC_PER_MS: AtomicU64 = AtomicU64::new(1);
 
-/// Measures the TSC rate against the PIT. Call once, early.
+/// Remembers the TSC as time zero: the first thing `kmain` does, so that
+/// the boot log's timestamps count from its first line.
+pub fn mark_boot() {
+    TSC_AT_BOOT.store(read_tsc(), Ordering::Relaxed);
+}
+
+/// Measures the TSC rate against the PIT (busy-waiting, no interrupts).
+/// Call once, before the first log line: until then the rate is unknown.
 pub fn init() {
     const MS: u64 = 20;
     let start = read_tsc();
     crate::dev::pit::wait_ms(MS);
     let per_ms = (read_tsc() - start) / MS;
     TSC_PER_MS.store(per_ms.max(1), Ordering::Relaxed);
-    TSC_AT_BOOT.store(start, Ordering::Relaxed);
 }
 
 fn read_tsc() -> u64 {
@@ -59,6 +65,14 @@ pub fn uptime_ms() -> u64 {
 pub fn nanoseconds() -> u64 {
     let elapsed = read_tsc().saturating_sub(TSC_AT_BOOT.load(Ordering::Relaxed));
     (elapsed as u128 * 1_000_000 / TSC_PER_MS.load(Ordering::Relaxed) as u128) as u64
+}
+
+/// Busy-waits for `us` microseconds (CPU start-up timing).
+pub fn delay_us(us: u64) {
+    let end = nanoseconds() + us * 1000;
+    while nanoseconds() < end {
+        core::hint::spin_loop();
+    }
 }
 
 /// TSC cycles per millisecond (for the boot log).

@@ -80,7 +80,6 @@ plain! {
     }
 }
 
-// ANCHOR: procinfo
 plain! {
     /// One process, as `procinfo` reports it.
     #[derive(Clone, Copy, Debug, Default)]
@@ -100,7 +99,6 @@ plain! {
         pub name: [u8; PROC_NAME_LEN],
     }
 }
-// ANCHOR_END: procinfo
 
 impl ProcInfo {
     pub fn name(&self) -> &str {
@@ -115,7 +113,6 @@ pub fn padded_str(field: &[u8]) -> &str {
     core::str::from_utf8(&field[..len]).unwrap_or("?")
 }
 
-// ANCHOR: files
 /// `open` flags (Linux's values).
 pub const O_RDONLY: u32 = 0;
 pub const O_WRONLY: u32 = 1;
@@ -216,7 +213,6 @@ plain! {
         pub page_size: u64,
     }
 }
-// ANCHOR_END: files
 
 // ANCHOR: sockets
 /// Address family: IPv4 (the only one).
@@ -300,7 +296,6 @@ impl TcpSocketInfo {
 }
 // ANCHOR_END: sockets
 
-// ANCHOR: netinfo
 /// Room for a counter's name in [`NetCounter`], NUL-padded.
 pub const NET_COUNTER_NAME_LEN: usize = 24;
 /// Counters each list of [`NetInfo`] can carry.
@@ -435,7 +430,6 @@ impl NetInfo {
             .map(|c| c.value)
     }
 }
-// ANCHOR_END: netinfo
 
 #[cfg(test)]
 mod tests {
@@ -483,6 +477,44 @@ plain! {
         pub _pad: u32,
         /// Per CPU: timer ticks that found it idle (no process to run).
         pub idle_ticks: [u64; SCHED_MAX_CPUS],
+        /// Per CPU: context switches into a process on that CPU.
+        pub cpu_switches: [u64; SCHED_MAX_CPUS],
+        /// How many entries of `locks` are filled.
+        pub lock_count: u32,
+        pub _pad2: u32,
+        /// Per lock class (every lock of one name), in the kernel's lock order.
+        pub locks: [LockStat; SCHED_MAX_LOCKS],
+    }
+}
+
+/// Most lock classes `SchedInfo` reports.
+pub const SCHED_MAX_LOCKS: usize = 32;
+
+plain! {
+    /// One lock class's counters since boot.
+    #[derive(Clone, Copy, Debug, Default)]
+    pub struct LockStat {
+        /// The class name, NUL-padded.
+        pub name: [u8; PROC_NAME_LEN],
+        /// Times a lock of this class was taken.
+        pub acquisitions: u64,
+        /// Of those, how many found it held by another CPU and spun.
+        pub contended: u64,
+        /// Turns of the spin loop over all those waits.
+        pub spins: u64,
     }
 }
 // ANCHOR_END: schedinfo
+
+impl LockStat {
+    pub fn name(&self) -> &str {
+        padded_str(&self.name)
+    }
+}
+
+impl SchedInfo {
+    /// The filled lock entries (a count beyond the array is clamped).
+    pub fn locks(&self) -> &[LockStat] {
+        &self.locks[..(self.lock_count as usize).min(SCHED_MAX_LOCKS)]
+    }
+}

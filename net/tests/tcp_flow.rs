@@ -147,7 +147,9 @@ fn congestion_avoidance_grows_one_segment_per_window() {
 #[test]
 fn peer_window_limits_what_is_in_flight() {
     let mut h = Harness::quick();
-    let link = h.established();
+    // A peer whose window never exceeds 1000 bytes: a 1000-byte segment
+    // is worth sending (see tcp_sws.rs for a window that shrank).
+    let link = h.accept_from(1000, Seg::syn(1000).window(1000));
     h.deliver(&link.seg(Flags::NONE).window(1000));
     h.table.send(link.handle, &[1; 3000]).unwrap();
     let sent = h.poll();
@@ -222,7 +224,8 @@ fn our_window_is_scaled_when_the_peer_agreed() {
 #[test]
 fn peer_window_is_scaled_by_its_shift() {
     let mut h = Harness::quick();
-    let link = h.accept_from(1000, Seg::syn(1000).wscale(2));
+    // The SYN's window is not scaled: 100 bytes, then 100 << 2.
+    let link = h.accept_from(1000, Seg::syn(1000).wscale(2).window(100));
     h.deliver(&link.seg(Flags::NONE).window(100));
     assert_eq!(info(&h).send_window, 400);
     h.table.send(link.handle, &[1; 1000]).unwrap();

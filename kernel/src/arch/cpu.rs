@@ -6,13 +6,15 @@
 //! `gs:0`. (While user code runs, `swapgs` parks that address in
 //! `IA32_KERNEL_GS_BASE`; see the trap and system-call entry code.)
 //!
-//! Contract: the *fields* of a `Cpu` are touched only by the CPU that owns
-//! it. Code that reads them must not be moved to another CPU halfway, so it
-//! runs with interrupts off (hold a spinlock, or call `push_off`).
+//! Contract: the `Cell` fields of a `Cpu` are touched only by the CPU that
+//! owns it. Code that reads them must not be moved to another CPU halfway,
+//! so it runs with interrupts off (hold a spinlock, or call `push_off`).
+//! The atomic fields (`apic_id`, `idle`, the counters) are the ones other
+//! CPUs read.
 
 use crate::proc::swtch::Context;
 use core::cell::{Cell, UnsafeCell};
-use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use x86_64::instructions::interrupts;
 use x86_64::registers::model_specific::{GsBase, KernelGsBase};
 
@@ -31,8 +33,9 @@ pub struct Cpu {
     pub user_rsp_scratch: Cell<u64>,
     /// Index of this CPU in `CPUS`; 0 is the bootstrap CPU.
     pub id: Cell<usize>,
-    /// Local APIC ID, which the I/O APIC uses to address this CPU.
-    pub apic_id: Cell<u32>,
+    /// Local APIC ID, which the I/O APIC and other CPUs' IPIs use to
+    /// address this CPU. Atomic: other CPUs read it to send an IPI.
+    pub apic_id: AtomicU32,
     /// How deep we are in `push_off` calls, and whether interrupts were on
     /// before the outermost one (xv6's `noff` and `intena`).
     push_off_depth: Cell<u32>,
@@ -44,6 +47,13 @@ pub struct Cpu {
     /// Timer ticks that found this CPU idle (halted in the scheduler).
     /// Atomic, because `schedinfo` reads every CPU's.
     pub idle_ticks: AtomicU64,
+    /// Context switches into a process on this CPU.
+    pub switches: AtomicU64,
+    /// Set while the scheduler halts for want of work: another CPU that
+    /// makes a process runnable sends it an IPI (`scheduler::wakeup`).
+    pub idle: AtomicBool,
+    /// The spinlocks this CPU holds, for the lock-order checker.
+    pub held_locks: crate::sync::lockdep::HeldLocks,
 }
 // ANCHOR_END: cpu
 
@@ -58,12 +68,15 @@ impl Cpu {
             syscall_stack_top: Cell::new(0),
             user_rsp_scratch: Cell::new(0),
             id: Cell::new(0),
-            apic_id: Cell::new(0),
+            apic_id: AtomicU32::new(0),
             push_off_depth: Cell::new(0),
             interrupts_were_on: Cell::new(false),
             scheduler_context: UnsafeCell::new(Context::EMPTY),
             current: Cell::new(None),
             idle_ticks: AtomicU64::new(0),
+            switches: AtomicU64::new(0),
+            idle: AtomicBool::new(false),
+            held_locks: crate::sync::lockdep::HeldLocks::new(),
         }
     }
 }
@@ -103,6 +116,17 @@ pub fn this_cpu() -> &'static Cpu {
 pub fn idle_ticks(id: usize) -> u64 {
     CPUS.get(id)
         .map_or(0, |cpu| cpu.idle_ticks.load(Ordering::Relaxed))
+}
+
+/// Context switches on CPU `id` (0 for CPUs that never started).
+pub fn switches(id: usize) -> u64 {
+    CPUS.get(id)
+        .map_or(0, |cpu| cpu.switches.load(Ordering::Relaxed))
+}
+
+/// Every started CPU (for waking an idle one; only atomics are read).
+pub fn all() -> &'static [Cpu] {
+    &CPUS[..started()]
 }
 
 /// How many CPUs have started.

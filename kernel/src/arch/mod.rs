@@ -3,6 +3,7 @@ pub mod backtrace;
 pub mod cpu;
 pub mod gdt;
 pub mod idt;
+pub mod smp;
 pub mod trap;
 pub mod trap_entry;
 

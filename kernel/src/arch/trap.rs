@@ -13,6 +13,8 @@
 //!   network thread know when its timers are due);
 //! - device interrupts (vectors 33-55, ISA/PCI IRQ n at 32 + n) go to their
 //!   driver;
+//! - another CPU's wake-up IPI (240) only needs its EOI: being taken is
+//!   what stops this CPU's `hlt`;
 //! - the APIC's spurious vector (255) is ignored, as the SDM says.
 //!
 //! It runs with interrupts off (all IDT gates are interrupt gates).
@@ -66,6 +68,8 @@ impl TrapFrame {
 pub const TIMER_VECTOR: u8 = 32;
 /// Device interrupt `irq` arrives on vector `IRQ_BASE + irq`.
 pub const IRQ_BASE: u8 = 32;
+/// Another CPU's "wake up, there is work" IPI (`scheduler::wake_idle_cpu`).
+pub const WAKE_VECTOR: u8 = 0xF0;
 /// The APIC's spurious-interrupt vector.
 pub const SPURIOUS_VECTOR: u8 = 0xFF;
 // ANCHOR_END: vectors
@@ -119,6 +123,7 @@ pub fn exception_name(vector: u64) -> &'static str {
 #[unsafe(no_mangle)]
 extern "C" fn trap(frame: &mut TrapFrame) {
     let vector = frame.vector as u8;
+    crate::trace::record(crate::trace::Kind::Trap, vector.into(), 0);
     match vector {
         0..=31 if frame.came_from_user() => user_fault(frame),
         3 => {
@@ -136,6 +141,8 @@ extern "C" fn trap(frame: &mut TrapFrame) {
             // over, whether it was in user mode or in the kernel.
             crate::proc::scheduler::timer_tick();
         }
+        // Its work is done: the CPU left `hlt` and will scan the table.
+        WAKE_VECTOR => crate::dev::lapic::end_of_interrupt(),
         SPURIOUS_VECTOR => {} // no EOI for spurious interrupts (SDM 10.9)
         v if v == IRQ_BASE + crate::dev::uart::IRQ => {
             crate::console::on_interrupt();

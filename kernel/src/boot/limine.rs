@@ -18,7 +18,7 @@ use limine::BaseRevision;
 use limine::memory_map::EntryType;
 use limine::request::{
     ExecutableAddressRequest, ExecutableCmdlineRequest, HhdmRequest, MemoryMapRequest,
-    ModuleRequest, RequestsEndMarker, RequestsStartMarker, RsdpRequest,
+    ModuleRequest, MpRequest, RequestsEndMarker, RequestsStartMarker, RsdpRequest,
 };
 
 // ANCHOR: requests
@@ -54,6 +54,12 @@ static MODULES: ModuleRequest = ModuleRequest::new();
 #[unsafe(link_section = ".limine_requests")]
 static CMDLINE: ExecutableCmdlineRequest = ExecutableCmdlineRequest::new();
 
+/// Limine starts every other CPU itself and parks it, spinning on its
+/// `goto_address`, until we write one (see `wake_cpu`).
+#[used]
+#[unsafe(link_section = ".limine_requests")]
+static MP: MpRequest = MpRequest::new();
+
 #[used]
 #[unsafe(link_section = ".limine_requests_end")]
 static REQUESTS_END: RequestsEndMarker = RequestsEndMarker::new();
@@ -73,6 +79,12 @@ limine_entry:
     xor ebp, ebp
     call limine_main
     ud2
+
+    /* Where a parked CPU goes when we write its goto_address (rdi: its
+       Limine `Cpu`, unused: what it needs is in smp::AP_START). */
+    .global limine_ap_entry
+limine_ap_entry:
+    jmp ap_entry64
     .popsection
 "#
 );
@@ -134,3 +146,26 @@ extern "C" fn limine_main() -> ! {
     super::enter_kernel(info)
 }
 // ANCHOR_END: limine_main
+
+// ANCHOR: limine_wake
+unsafe extern "C" {
+    fn limine_ap_entry(cpu: &limine::mp::Cpu) -> !;
+}
+
+/// Sends the parked CPU with local APIC `apic_id` to `smp::ap_entry64`.
+/// Returns false if Limine did not start that CPU (no MP response, or no
+/// such CPU in it). The response lives in bootloader-reclaimable memory,
+/// which the kernel keeps until every CPU has left Limine's page tables.
+pub fn wake_cpu(apic_id: u32) -> bool {
+    let Some(mp) = MP.get_response() else {
+        return false;
+    };
+    match mp.cpus().iter().find(|cpu| cpu.lapic_id == apic_id) {
+        Some(cpu) => {
+            cpu.goto_address.write(limine_ap_entry);
+            true
+        }
+        None => false,
+    }
+}
+// ANCHOR_END: limine_wake

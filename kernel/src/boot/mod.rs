@@ -14,6 +14,7 @@
 
 pub mod limine;
 pub mod pvh;
+pub mod trampoline;
 
 use spin::Once;
 

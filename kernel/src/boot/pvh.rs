@@ -168,6 +168,7 @@ boot_gdt_pointer:
     /* ANCHOR: boot_page_tables */
     .pushsection .bss.boot_page_tables, "aw", @nobits
     .p2align 12
+    .global boot_pml4                    /* the SMP trampoline uses it too */
 boot_pml4:      .skip 4096
 boot_pdpt_low:  .skip 4096
 boot_pdpt_high: .skip 4096

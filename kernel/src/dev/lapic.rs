@@ -27,11 +27,19 @@ const LVT_ERROR: u64 = 0x370;
 const TIMER_INITIAL: u64 = 0x380;
 const TIMER_CURRENT: u64 = 0x390;
 const TIMER_DIVIDE: u64 = 0x3E0;
+const ICR_LOW: u64 = 0x300;
+const ICR_HIGH: u64 = 0x310;
 
 const ENABLE: u32 = 1 << 8;
 const MASKED: u32 = 1 << 16;
 const PERIODIC: u32 = 1 << 17;
 const DIVIDE_BY_16: u32 = 0b0011;
+// Interrupt command register (SDM vol. 3, 11.6.1).
+const ICR_INIT: u32 = 0b101 << 8;
+const ICR_STARTUP: u32 = 0b110 << 8;
+const ICR_LEVEL_ASSERT: u32 = 1 << 14;
+const ICR_LEVEL_TRIGGER: u32 = 1 << 15;
+const ICR_SEND_PENDING: u32 = 1 << 12;
 
 static REGISTERS: Once<Mmio> = Once::new();
 /// Timer counts per tick, measured by the first CPU.
@@ -87,3 +95,42 @@ pub fn start_timer() {
 pub fn counts_per_tick() -> u32 {
     COUNTS_PER_TICK.load(Ordering::Relaxed)
 }
+
+// ANCHOR: ipi
+/// Sends an interrupt on `vector` to the CPU whose local APIC is `apic_id`
+/// (an inter-processor interrupt, IPI).
+pub fn send_ipi(apic_id: u32, vector: u8) {
+    send_command(apic_id, vector as u32);
+}
+
+/// Writes the interrupt command register: the destination goes in the
+/// high half, and writing the low half sends. Waits until the local APIC
+/// has taken the command, so that two commands never overlap.
+fn send_command(apic_id: u32, command: u32) {
+    crate::arch::cpu::push_off(); // the two writes must not be split
+    let apic = registers();
+    apic.write(ICR_HIGH, apic_id << 24);
+    apic.write(ICR_LOW, command);
+    while apic.read(ICR_LOW) & ICR_SEND_PENDING != 0 {
+        core::hint::spin_loop();
+    }
+    crate::arch::cpu::pop_off();
+}
+
+/// The universal start-up sequence (SDM vol. 3, 8.4.4.1): INIT resets the
+/// CPU into a state where it waits for a start-up IPI (SIPI); each SIPI
+/// makes it start in real mode at `page_phys` (below 1 MiB, 4 KiB-aligned:
+/// the vector is the page number). The second SIPI is for CPUs that missed
+/// the first; a CPU already running ignores it.
+pub fn start_cpu(apic_id: u32, page_phys: u64) {
+    assert!(page_phys < 0x10_0000 && page_phys.is_multiple_of(4096));
+    send_command(apic_id, ICR_INIT | ICR_LEVEL_TRIGGER | ICR_LEVEL_ASSERT);
+    crate::time::delay_us(200);
+    send_command(apic_id, ICR_INIT | ICR_LEVEL_TRIGGER);
+    crate::time::delay_us(10_000);
+    for _ in 0..2 {
+        send_command(apic_id, ICR_STARTUP | (page_phys >> 12) as u32);
+        crate::time::delay_us(200);
+    }
+}
+// ANCHOR_END: ipi

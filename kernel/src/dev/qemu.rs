@@ -12,6 +12,11 @@ pub const SUCCESS: u32 = 0x10;
 pub const FAILURE: u32 = 0x11;
 
 pub fn exit(code: u32) -> ! {
+    // A clean power-off prints the trace for tools/timeline.py (not after
+    // a crash: the crash may have left the process table locked).
+    if code == SUCCESS {
+        crate::trace::dump();
+    }
     // SAFETY: port 0xf4 is either the debug-exit device or unused.
     unsafe { Port::<u32>::new(0xf4).write(code) };
     crate::arch::halt_forever()

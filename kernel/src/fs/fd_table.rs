@@ -25,7 +25,7 @@ use libsys::abi::MAX_FDS;
 
 pub struct FdTable {
     files: [Option<Arc<File>>; MAX_FDS],
-    /// The current directory: absolute and normalized (see `path.rs`).
+    /// The current directory: absolute and normalized (see `kcore::path`).
     pub cwd: String,
 }
 

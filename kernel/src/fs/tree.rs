@@ -18,13 +18,13 @@
 //! back when the node is freed. One program filling /tmp cannot take the
 //! memory that other programs' pipes and sockets need.
 
-use super::path;
 use crate::sync::SpinLock;
 use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicUsize, Ordering};
+use kcore::path;
 use libsys::Errno;
 use libsys::abi::FileKind;
 use spin::Once;
@@ -153,6 +153,22 @@ pub fn init() {
         }
     }
     insert("/tmp", Node::directory(true), true).expect("cannot create /tmp");
+    // Listed by `ls /dev`; its contents are made at each open (`generated`).
+    insert(TRACE_PATH, Arc::new(Node::InitrdFile(&[])), true).expect("cannot create /dev/trace");
+}
+
+/// The kernel's trace ring as a file (see `trace.rs`).
+const TRACE_PATH: &str = "/dev/trace";
+
+/// Files whose contents the kernel makes when they are opened: each open
+/// gets its own snapshot, a RAM file outside the tree, so reads, seeks and
+/// `fstat` behave as for any file and never see a half-written ring.
+fn generated(path: &str) -> Option<Arc<Node>> {
+    if path != TRACE_PATH {
+        return None;
+    }
+    let snapshot = crate::trace::open().into_bytes();
+    Some(Arc::new(Node::RamFile(SpinLock::new("ram_file", snapshot))))
 }
 
 /// Puts `node` at the normalized `path`. With `boot`, missing parent
@@ -182,6 +198,9 @@ fn insert(path: &str, node: Arc<Node>, boot: bool) -> Result<(), Errno> {
 // ANCHOR: lookup
 /// The node at the normalized absolute `path`, walking from the root.
 pub fn lookup(path: &str) -> Result<Arc<Node>, Errno> {
+    if let Some(node) = generated(path) {
+        return Ok(node);
+    }
     let mut node = root().clone();
     for name in path.split('/').filter(|n| !n.is_empty()) {
         let next = node.as_directory()?.entries.lock().get(name).cloned();

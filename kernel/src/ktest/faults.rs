@@ -4,6 +4,15 @@
 //! path is code too, and it has to work on the day it is needed.
 
 use crate::println;
+use crate::sync::SpinLock;
+
+static TEST_OUTER: SpinLock<()> = SpinLock::new("test_outer", ());
+static TEST_INNER: SpinLock<()> = SpinLock::new("test_inner", ());
+
+extern "C" fn sleep_holding_lock() {
+    let _held = TEST_INNER.lock();
+    crate::proc::scheduler::yield_now(); // sched's check panics
+}
 
 pub fn trigger(kind: &str) -> ! {
     println!("fault: triggering '{kind}'");
@@ -41,6 +50,24 @@ pub fn trigger(kind: &str) -> ! {
             println!("{}", recurse(0));
         }
         "panic" => panic!("deliberate panic"),
+        // The lock-order checker's three rules (debug builds).
+        "lock_order" => {
+            let _inner = TEST_INNER.lock();
+            let _outer = TEST_OUTER.lock(); // against the order: panics
+        }
+        "sleep_holding_lock" => {
+            // A kernel thread that yields with a lock held; we become a
+            // scheduler so that it runs (here or on another CPU).
+            crate::proc::fork::spawn_kernel_thread("holder", sleep_holding_lock)
+                .expect("a free slot");
+            crate::proc::scheduler::scheduler();
+        }
+        "spin_timeout" => {
+            // As if a CPU had stopped while holding the lock: it is never
+            // released, and the watchdog gives up after one second.
+            TEST_OUTER.hold_forever();
+            let _never = TEST_OUTER.lock();
+        }
         _ => println!("fault: unknown kind '{kind}'"),
     }
     println!("fault: '{kind}' did not crash the kernel");

@@ -12,6 +12,7 @@
 pub mod faults;
 mod mem_tests;
 mod net_tests;
+mod sync_tests;
 mod trap_tests;
 mod user_memory_tests;
 
@@ -98,6 +99,20 @@ const TESTS: &[Test] = &[
         trap_tests::registers_survive_interrupt,
     ),
     ("arch::cpu::push_off_nests", trap_tests::push_off_nests),
+    ("sync::lockdep::order_rule", sync_tests::order_rule),
+    (
+        "sync::lockdep::held_locks_tracked",
+        sync_tests::held_locks_tracked,
+    ),
+    (
+        "smp::wakeup_reaches_other_cpu",
+        sync_tests::wakeup_reaches_other_cpu,
+    ),
+    (
+        "smp::lock_excludes_other_cpu",
+        sync_tests::lock_excludes_other_cpu,
+    ),
+    ("smp::every_cpu_ticks", sync_tests::every_cpu_ticks),
     ("time::timer_ticks", trap_tests::timer_ticks),
     (
         "dev::acpi::found_cpu_and_ioapic",

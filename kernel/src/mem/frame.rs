@@ -173,17 +173,25 @@ pub fn init_early(boot: &BootInfo) -> (u64, u64) {
 // ANCHOR_END: init_early
 
 // ANCHOR: init_late
-/// Frees what `init_early` could not: usable RAM above 4 GiB, and the
-/// bootloader's leftovers. Call once the kernel runs on its own page tables.
+/// Frees what `init_early` could not: usable RAM above 4 GiB. Call once
+/// the kernel runs on its own page tables.
 pub fn init_late(boot: &BootInfo) {
     let holes = holes(boot, (0, 0));
     for region in boot.regions() {
-        match region.kind {
-            RegionKind::Usable => {
-                add_range(region.start.max(EARLY_MAP_LIMIT), region.end(), &holes)
-            }
-            RegionKind::BootloaderReclaimable => add_range(region.start, region.end(), &holes),
-            _ => {}
+        if region.kind == RegionKind::Usable {
+            add_range(region.start.max(EARLY_MAP_LIMIT), region.end(), &holes)
+        }
+    }
+}
+
+/// Frees the bootloader's leftovers (its page tables, stacks and answers).
+/// Call once no CPU runs on them: after the other CPUs have started, since
+/// Limine parks them on its own page tables and stacks.
+pub fn reclaim_bootloader_memory(boot: &BootInfo) {
+    let holes = holes(boot, (0, 0));
+    for region in boot.regions() {
+        if region.kind == RegionKind::BootloaderReclaimable {
+            add_range(region.start, region.end(), &holes)
         }
     }
 }

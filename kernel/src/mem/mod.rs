@@ -20,8 +20,9 @@
 //! Bring-up order (`init`), and why:
 //! 1. the frame allocator gets the RAM that the boot page tables already map;
 //! 2. the kernel builds its own page tables from frames and switches to them;
-//! 3. now every byte of RAM is mapped, so the rest of RAM (bootloader
-//!    leftovers, memory above 4 GiB) joins the frame allocator;
+//! 3. now every byte of RAM is mapped, so the rest of RAM (memory above
+//!    4 GiB) joins the frame allocator; the bootloader's leftovers join
+//!    later, once the other CPUs have left them (`kmain`);
 //! 4. the heap starts, on a stretch of RAM set aside in step 1.
 
 pub mod address_space;

@@ -107,11 +107,12 @@ pub fn init(ip: Option<&str>, gateway: Option<&str>, apic_id: u32) {
         prefix_len: addresses.prefix_len,
         gateway: addresses.gateway,
     });
-    // Half-open connections per listener: the crate's default (64) evicts
-    // the oldest beyond it, its SYN-flood defence, and an evicted client is
-    // reset when its ACK arrives. Under TCG a legitimate burst (200 clients
-    // connecting at once) outruns the handshakes, so the kernel allows 256:
-    // still a bound, and cheap, since buffers grow only with data.
+    // Half-open connections per listener: beyond the bound, SYNs are
+    // answered with SYN cookies (the crate's SYN-flood defence), which
+    // cost a client its window scaling. Under TCG a legitimate burst (200
+    // clients connecting at once) outruns the handshakes, so the kernel
+    // keeps 256 half-open (the crate's default is 64): still a bound, and
+    // cheap, since buffers grow only with data.
     let tcp_config = TcpConfig {
         max_half_open: 256,
         ..TcpConfig::default()

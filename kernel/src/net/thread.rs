@@ -10,7 +10,15 @@
 //! passed (`on_tick`). Without an interrupt line the deadline is "now", so
 //! it polls on every tick. It also kicks itself while frames are left in
 //! the receive ring after a poll (a burst bigger than `RX_BATCH`): their
-//! interrupt has come and gone. It never hogs the CPU for that: the timer
+//! interrupt has come and gone; and while looped-back packets wait (no
+//! interrupt will ever announce those).
+//!
+//! Under a flood it must not take the whole CPU: between two polls with a
+//! backlog it yields, so each runnable process runs before the next batch
+//! (the receive budget), and the card's receive interrupt stays masked
+//! until the backlog is gone (`E1000::set_rx_interrupt`). Frames that come
+//! faster than that are dropped by the card, when its ring is full, before
+//! any work has been spent on them. It never hogs the CPU for that: the timer
 //! preempts it like any other thread.
 //!
 //! The sleep must not lose a kick that comes between the poll and the
@@ -22,7 +30,7 @@
 
 use super::{DEADLINE_MS, KICKED, NET, POLLED, activity_channel, now, thread_channel};
 use crate::proc::PROCS;
-use crate::proc::scheduler::{sleep_holding_procs, wakeup};
+use crate::proc::scheduler::{sleep_holding_procs, wakeup, yield_now};
 use core::sync::atomic::Ordering;
 
 // ANCHOR: thread
@@ -43,7 +51,10 @@ pub extern "C" fn run() {
         stack.polls += 1;
         // More frames than one poll takes: poll again before sleeping (the
         // interrupt that announced them has been acknowledged already).
-        if stack.card.rx_pending() {
+        // So do packets we sent ourselves that one poll did not finish.
+        let backlog = stack.card.rx_pending();
+        stack.card.set_rx_interrupt(!backlog);
+        if backlog || stack.iface.loopback_pending() {
             KICKED.store(true, Ordering::SeqCst);
         }
         let deadline = if POLLED.load(Ordering::Relaxed) {
@@ -55,8 +66,20 @@ pub extern "C" fn run() {
         };
         DEADLINE_MS.store(deadline, Ordering::Relaxed);
 
-        let mut table = PROCS.lock();
         drop(guard); // never sleep holding NET (and `sched` checks it)
+        if backlog {
+            // ANCHOR: rx_budget
+            // The receive budget: one poll's worth of frames (`RX_BATCH`),
+            // then every runnable process gets its turn before the next.
+            // Without it, a flood keeps this thread busy for its whole time
+            // slice, taking frames in only to drop them at a socket queue
+            // that the process it is for gets no CPU to read: receive
+            // livelock.
+            yield_now();
+            // ANCHOR_END: rx_budget
+            continue;
+        }
+        let mut table = PROCS.lock();
         if !KICKED.load(Ordering::SeqCst) {
             sleep_holding_procs(thread_channel(), &mut table);
         }

@@ -99,6 +99,7 @@ pub fn fork(frame: &TrapFrame) -> Result<u32, Errno> {
     proc.page_table_root = space.root();
     *SPACES[child].lock() = Some(space);
     proc.state = ProcState::Runnable;
+    super::scheduler::wake_idle_cpu();
     Ok(pid)
 }
 // ANCHOR_END: fork
@@ -179,7 +180,9 @@ pub fn spawn_kernel_thread(name: &str, body: extern "C" fn()) -> Result<u32, Err
     proc.is_kernel_thread = true;
     proc.parent = Some(super::INIT_SLOT);
     proc.state = ProcState::Runnable;
-    Ok(proc.pid)
+    let pid = proc.pid;
+    super::scheduler::wake_idle_cpu();
+    Ok(pid)
 }
 // ANCHOR_END: kernel_thread
 

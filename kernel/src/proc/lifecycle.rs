@@ -9,10 +9,16 @@
 //! whose only job, besides starting the first programs, is to `wait` for
 //! them forever.
 
-use super::scheduler::{sched, sleep_holding_procs, switch_page_table, wakeup_holding_procs};
+use super::scheduler::{
+    sched, sleep_holding_procs, switch_page_table, wake_idle_cpu, wakeup_holding_procs,
+};
 use super::{Channel, INIT_SLOT, PROCS, Proc, SPACES, me, slot_of_pid};
 use libsys::Errno;
-use libsys::abi::ProcState;
+use libsys::abi::{ProcState, STATUS_KILLED};
+
+/// The status of a process killed by Ctrl-C: 128 + SIGINT (2), what Unix
+/// shells report in `$?` (`kill` gives STATUS_KILLED, 128 + SIGKILL).
+pub const STATUS_INTERRUPTED: i32 = 130;
 
 // ANCHOR: exit
 /// Ends the calling process with `status`. Never returns.
@@ -43,6 +49,13 @@ pub fn exit(status: i32) -> ! {
         let parent = Channel::of(&table.procs[parent]);
         wakeup_holding_procs(&mut table, parent);
     }
+    // Killed processes exit with STATUS_KILLED wherever they notice it;
+    // the Ctrl-C ones are told apart here.
+    let status = if status == STATUS_KILLED && table.procs[slot].interrupted {
+        STATUS_INTERRUPTED
+    } else {
+        status
+    };
     table.procs[slot].exit_status = status;
     table.procs[slot].state = ProcState::Zombie;
     sched(&mut table);
@@ -99,6 +112,7 @@ pub fn kill(pid: u32) -> Result<(), Errno> {
     proc.killed = true;
     if proc.state == ProcState::Sleeping {
         proc.state = ProcState::Runnable;
+        wake_idle_cpu();
     }
     Ok(())
 }
@@ -115,8 +129,10 @@ pub fn kill_group(pgid: u32) {
         let alive = !matches!(proc.state, ProcState::Unused | ProcState::Zombie);
         if alive && proc.pgid == pgid && slot != INIT_SLOT && !proc.is_kernel_thread {
             proc.killed = true;
+            proc.interrupted = true;
             if proc.state == ProcState::Sleeping {
                 proc.state = ProcState::Runnable;
+                wake_idle_cpu();
             }
         }
     }

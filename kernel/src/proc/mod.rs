@@ -15,18 +15,20 @@
 //!
 //! # Locking
 //!
-//! One lock, `PROCS`, protects the state of *every* process: `state`,
-//! `chan`, `killed`, `parent`, `context` and the rest of `Proc`. It is
-//! simple to reason about and, with a handful of CPUs, cheap enough. The
-//! scheduler holds it across `swtch` (see `scheduler.rs`).
+//! One lock, `PROCS`, protects the table: every field of every `Proc` (the
+//! struct groups them by who may touch them, as xv6's `proc.h` does). It
+//! is simple to reason about and, with a handful of CPUs, cheap enough.
+//! The scheduler holds it across `swtch` (see `scheduler.rs`).
 //!
-//! Two things are *not* under `PROCS`, because only the process itself
-//! touches them while it lives:
-//! - its address space, in `SPACES[slot]`, a lock of its own (taken after
-//!   `PROCS` when both are needed);
+//! Three things of a process are *not* under `PROCS`, because only the
+//! process itself touches them while it lives (and its parent, in `fork`
+//! before the child runs, and in `wait` after it is gone):
+//! - its address space, in `SPACES[slot]`, a lock of its own;
+//! - its file descriptors, in `fs::fd_table`, a lock per slot;
 //! - its kernel stack, mapped once per slot at boot and reused.
 //!
-//! Lock order: (any lock you sleep on) → `PROCS` → `SPACES[i]` → `frames`.
+//! The lock order, for these and every other lock, is the one list
+//! `sync::lockdep::ORDER`; debug builds check it on every `lock()`.
 
 pub mod exec;
 pub mod fork;
@@ -47,30 +49,43 @@ pub const NPROC: usize = 64;
 pub const INIT_SLOT: usize = 0;
 
 // ANCHOR: proc
-/// One process (or kernel thread). Protected by `PROCS`.
+/// One process (or kernel thread): a slot of the table behind `PROCS`.
 pub struct Proc {
+    // -- `PROCS` must be held to read or write these; they change while
+    //    the process lives, and other CPUs look at them (scheduler,
+    //    wakeup, kill, wait). --
     pub state: ProcState,
-    pub pid: u32,
-    /// Process group: the shell puts each job in its own group, and Ctrl-C
-    /// kills the console's foreground group (see `console.rs`).
-    pub pgid: u32,
-    /// Slot of the parent process. Children of an exiting process are
-    /// handed to init, so this always names a live process.
-    pub parent: Option<usize>,
-    pub name: [u8; PROC_NAME_LEN],
+    /// What a sleeping process waits for (see `Channel`).
+    pub chan: Option<Channel>,
     /// Set by `kill`; the process exits the next time it leaves the kernel
     /// or wakes from a sleep.
     pub killed: bool,
+    /// Killed by Ctrl-C rather than by `kill`: it exits with
+    /// `STATUS_INTERRUPTED`, as a shell user expects (see `lifecycle.rs`).
+    pub interrupted: bool,
     pub exit_status: i32,
-    /// What a sleeping process waits for (see `Channel`).
-    pub chan: Option<Channel>,
-    /// Saved registers while not running (swtch).
-    pub context: Context,
-    /// Physical address of the page table to run with (0: the kernel's).
-    pub page_table_root: u64,
-    pub is_kernel_thread: bool,
+    /// Slot of the parent process. Children of an exiting process are
+    /// handed to init, so this always names a live process.
+    pub parent: Option<usize>,
+    /// Process group: the shell puts each job in its own group, and Ctrl-C
+    /// kills the console's foreground group (see `console.rs`).
+    pub pgid: u32,
     /// Timer ticks during which this process was running.
     pub cpu_ticks: u64,
+
+    // -- Set under `PROCS` when the slot is filled (and `name` by exec),
+    //    then only read: by the process itself and by `ps`. --
+    pub pid: u32,
+    pub name: [u8; PROC_NAME_LEN],
+    pub is_kernel_thread: bool,
+    /// Physical address of the page table to run with (0: the kernel's).
+    pub page_table_root: u64,
+
+    // -- Written by `swtch` while the process switches away, and read by
+    //    the scheduler that switches to it: both hold `PROCS`, which is
+    //    what keeps two CPUs from running one process. --
+    /// Saved registers while not running.
+    pub context: Context,
 }
 // ANCHOR_END: proc
 
@@ -83,6 +98,7 @@ impl Proc {
             parent: None,
             name: [0; PROC_NAME_LEN],
             killed: false,
+            interrupted: false,
             exit_status: 0,
             chan: None,
             context: Context::EMPTY,
@@ -194,10 +210,19 @@ pub fn kernel_stack_top(slot: usize) -> u64 {
     KERNEL_STACKS_BASE + (slot as u64 + 1) * KERNEL_STACK_STRIDE
 }
 
-/// Maps every slot's kernel stack. Called once at boot.
+/// The stack CPU `cpu` runs its scheduler on: the windows after the
+/// processes' (the first CPU keeps the boot stack, so its window is unused).
+pub fn cpu_stack_top(cpu: usize) -> u64 {
+    kernel_stack_top(NPROC + cpu)
+}
+
+/// Maps every slot's kernel stack, and the other CPUs' scheduler stacks.
+/// Called once at boot.
 pub fn init() {
-    for slot in 0..NPROC {
-        let top = kernel_stack_top(slot);
+    let tops = (0..NPROC)
+        .map(kernel_stack_top)
+        .chain((1..crate::arch::cpu::MAX_CPUS).map(cpu_stack_top));
+    for top in tops {
         crate::mem::kernel_map::map_kernel_range(top - KERNEL_STACK_SIZE, top);
     }
 }
@@ -251,4 +276,39 @@ pub fn snapshot(out: &mut [libsys::abi::ProcInfo]) -> usize {
         count += 1;
     }
     count
+}
+
+/// Prints one line per process (Ctrl-P on the console, as in xv6): pid,
+/// state, name, and for a sleeper the channel it sleeps on, so that a
+/// hung system shows who waits for what.
+pub fn dump() {
+    let table = PROCS.lock();
+    let mut lines = alloc::vec::Vec::new();
+    for (slot, proc) in table.procs.iter().enumerate() {
+        if proc.state == ProcState::Unused {
+            continue;
+        }
+        let chan = match proc.chan {
+            Some(chan) if chan == crate::time::tick_channel() => {
+                alloc::string::String::from("ticks")
+            }
+            Some(chan) if chan == Channel::of(&table.procs[slot]) => {
+                alloc::string::String::from("wait")
+            }
+            Some(Channel(address)) => alloc::format!("{address:#x}"),
+            None => alloc::string::String::new(),
+        };
+        lines.push(alloc::format!(
+            "{} {:?} {}{} {}",
+            proc.pid,
+            proc.state,
+            proc.name(),
+            if proc.killed { " (killed)" } else { "" },
+            chan
+        ));
+    }
+    drop(table); // print without PROCS: the console may be slow
+    for line in lines {
+        crate::println!("{line}");
+    }
 }

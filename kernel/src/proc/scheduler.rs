@@ -41,6 +41,7 @@ use super::{Channel, PROCS, ProcTable, kernel_stack_top};
 use crate::arch::cpu::{self, this_cpu};
 use crate::sync::SpinLock;
 use crate::sync::spinlock::SpinLockGuard;
+use core::sync::atomic::Ordering;
 use libsys::abi::ProcState;
 use x86_64::instructions::interrupts;
 
@@ -48,8 +49,11 @@ use x86_64::instructions::interrupts;
 /// The per-CPU scheduler loop. Never returns.
 #[unsafe(no_mangle)]
 pub fn scheduler() -> ! {
+    let cpu = this_cpu();
     let mut next = 0;
     loop {
+        // Interrupts stay off from the scan to the `hlt` (see `idle`).
+        interrupts::disable();
         let mut table = PROCS.lock();
         let found = (0..super::NPROC)
             .map(|i| (next + i) % super::NPROC)
@@ -60,15 +64,28 @@ pub fn scheduler() -> ! {
                 run(&mut table, slot);
             }
             None => {
-                // Nothing to run: wait for an interrupt (a timer tick or a
-                // device) to make something runnable. Interrupts must be on
-                // while we wait, so the lock must be off.
-                drop(table);
-                interrupts::enable_and_hlt();
+                cpu.idle.store(true, Ordering::SeqCst);
+                drop(table); // interrupts stay off: they were off at lock()
+                idle();
+                cpu.idle.store(false, Ordering::SeqCst);
             }
         }
     }
 }
+
+// ANCHOR: idle
+/// Nothing to run: sleep until an interrupt (a tick, a device, or another
+/// CPU's wake-up IPI). `sti` takes effect only after the next instruction,
+/// so no interrupt can arrive between the two: an interrupt that makes a
+/// process runnable after our scan either came before the `sti` (and is
+/// pending, so `hlt` returns at once) or wakes the `hlt`. With `sti` a
+/// few instructions earlier, it could be handled before the `hlt`, which
+/// would then sleep until the next tick with work waiting.
+fn idle() {
+    // SAFETY: `sti; hlt` only enables interrupts and halts; the IDT is loaded.
+    unsafe { core::arch::asm!("sti", "hlt", options(nomem, nostack)) };
+}
+// ANCHOR_END: idle
 
 /// Switches to the process in `slot`, returning when it gives the CPU back.
 fn run(table: &mut SpinLockGuard<ProcTable>, slot: usize) {
@@ -82,11 +99,14 @@ fn run(table: &mut SpinLockGuard<ProcTable>, slot: usize) {
     cpu.syscall_stack_top.set(stack_top);
     switch_page_table(proc.page_table_root);
     table.switches += 1;
+    cpu.switches.fetch_add(1, Ordering::Relaxed);
 
     let context = &raw const table.procs[slot].context;
+    crate::trace::record(crate::trace::Kind::Run, slot as u32, table.procs[slot].pid);
     // SAFETY: the process's context was saved by `swtch` or built by
     // `fork`/`spawn` to look like it; the scheduler context is this CPU's.
     unsafe { swtch(cpu.scheduler_context.get(), context) };
+    crate::trace::record(crate::trace::Kind::Stop, slot as u32, table.procs[slot].pid);
 
     // The process called `sched()` and we are back, still holding PROCS.
     // Run on the kernel's own page table from here: the process may be a
@@ -118,6 +138,9 @@ pub fn switch_page_table(root: u64) {
 /// other lock) and has already changed its state from Running.
 pub fn sched(table: &mut SpinLockGuard<ProcTable>) {
     let slot = this_cpu().current.get().expect("sched without a process");
+    if crate::sync::lockdep::CHECKING {
+        crate::sync::lockdep::check_may_sleep(&this_cpu().held_locks);
+    }
     assert!(
         cpu::push_off_depth() == 1,
         "sched: holding locks other than PROCS"
@@ -153,8 +176,7 @@ pub fn timer_tick() {
     let mut table = PROCS.lock();
     let cpu = this_cpu();
     let Some(slot) = cpu.current.get() else {
-        cpu.idle_ticks
-            .fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+        cpu.idle_ticks.fetch_add(1, Ordering::Relaxed);
         return;
     };
     table.procs[slot].cpu_ticks += 1;
@@ -181,6 +203,15 @@ pub fn sleep<'a, T>(chan: Channel, guard: SpinLockGuard<'a, T>) -> SpinLockGuard
 /// `sleep` for callers whose condition is protected by `PROCS` itself.
 pub fn sleep_holding_procs(chan: Channel, table: &mut SpinLockGuard<ProcTable>) {
     let slot = this_cpu().current.get().expect("sleep without a process");
+    // ANCHOR: killed_sleeper
+    // A `kill` that came after the caller last looked at `killed` (without
+    // PROCS) found us Running, so it had nobody to wake: sleeping now could
+    // be forever. Under PROCS the flag is final; return as if woken, and the
+    // caller's loop sees `killed` and gives up with EINTR.
+    if table.procs[slot].killed {
+        return;
+    }
+    // ANCHOR_END: killed_sleeper
     table.procs[slot].chan = Some(chan);
     table.procs[slot].state = ProcState::Sleeping;
     sched(table);
@@ -193,10 +224,39 @@ pub fn wakeup(chan: Channel) {
 }
 
 pub fn wakeup_holding_procs(table: &mut ProcTable, chan: Channel) {
-    for proc in table.procs.iter_mut() {
+    let mut woken = false;
+    for (slot, proc) in table.procs.iter_mut().enumerate() {
         if proc.state == ProcState::Sleeping && proc.chan == Some(chan) {
             proc.state = ProcState::Runnable;
+            crate::trace::record(crate::trace::Kind::Wakeup, slot as u32, proc.pid);
+            woken = true;
         }
+    }
+    if woken {
+        wake_idle_cpu();
     }
 }
 // ANCHOR_END: sleep
+
+// ANCHOR: wake_idle_cpu
+/// A process just became Runnable: if some other CPU is halted in `idle`,
+/// interrupt it, so that it scans the table now rather than at its next
+/// tick. Called with `PROCS` held; a CPU sets `idle` before it releases
+/// `PROCS` to halt, so either it saw the process in its scan, or we see
+/// its flag here (and our IPI, if it comes before its `sti`, is pending
+/// and stops the `hlt` at once).
+pub fn wake_idle_cpu() {
+    let me = this_cpu();
+    let idle = cpu::all()
+        .iter()
+        .find(|c| !core::ptr::eq(*c, me) && c.idle.load(Ordering::SeqCst));
+    if let Some(other) = idle {
+        // One IPI per wakeup: the woken CPU takes the idle flag down.
+        other.idle.store(false, Ordering::SeqCst);
+        crate::dev::lapic::send_ipi(
+            other.apic_id.load(Ordering::Relaxed),
+            crate::arch::trap::WAKE_VECTOR,
+        );
+    }
+}
+// ANCHOR_END: wake_idle_cpu

@@ -125,10 +125,11 @@ pub fn connect(
             TcpSocket::Stream { .. } => return Err(Errno::EISCONN),
             TcpSocket::Listening(_) => return Err(Errno::EINVAL),
         };
-        // An unbound socket connects from our address and any free port.
+        // An unbound socket connects from our address (127.0.0.1 to the
+        // loopback network) and any free port.
         let handle = with_interface(|iface, now| {
             let local = if local.ip().is_unspecified() {
-                SocketAddrV4::new(iface.config().addr, local.port())
+                SocketAddrV4::new(iface.source_for(*remote.ip()), local.port())
             } else {
                 local
             };

@@ -27,7 +27,7 @@ pub fn bind(socket: &SpinLock<UdpSocket>, local: SocketAddrV4) -> Result<(), Err
         return Err(Errno::EINVAL);
     }
     let handle = with_interface(|iface, _| {
-        if !local.ip().is_unspecified() && *local.ip() != iface.config().addr {
+        if !local.ip().is_unspecified() && !iface.is_local(*local.ip()) {
             return Err(Errno::EADDRNOTAVAIL);
         }
         iface.udp_bind(local.port()).map_err(from_net)

@@ -1,3 +1,4 @@
-//! Synchronization: the kernel's one kind of lock.
+//! Synchronization: the kernel's one kind of lock, and its order.
+pub mod lockdep;
 pub mod spinlock;
 pub use spinlock::SpinLock;

@@ -9,23 +9,29 @@
 //!
 //! Each lock has a name and remembers which CPU holds it, so that taking a
 //! lock this CPU already holds (a certain deadlock) panics with the lock's
-//! name instead of hanging silently.
+//! name instead of hanging silently. The name is also the lock's *class*
+//! in the lock order (`lockdep.rs`), which debug builds check on every
+//! `lock()`, and under which its acquisitions and contention are counted.
 //!
 //! Rules for users:
 //! - never sleep or yield while holding a `SpinLock`;
-//! - take locks in the order written in `docs/src/locking.md`.
+//! - take locks in the order of `lockdep::ORDER` (docs/src/locking.md).
 
+use super::lockdep::{self, CHECKING, SPIN_LIMIT_NS};
 use crate::arch::cpu::{pop_off, push_off, this_cpu};
 use core::ops::{Deref, DerefMut};
-use core::sync::atomic::{AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 
 const NO_OWNER: usize = usize::MAX;
+const NO_RANK: u8 = u8::MAX;
 
 // ANCHOR: spinlock
 pub struct SpinLock<T> {
     name: &'static str,
     /// Id of the CPU holding the lock, or NO_OWNER.
     owner: AtomicUsize,
+    /// Position of `name` in `lockdep::ORDER`, looked up on first use.
+    rank: AtomicU8,
     inner: spin::Mutex<T>,
 }
 
@@ -41,6 +47,7 @@ impl<T> SpinLock<T> {
         SpinLock {
             name,
             owner: AtomicUsize::new(NO_OWNER),
+            rank: AtomicU8::new(NO_RANK),
             inner: spin::Mutex::new(value),
         }
     }
@@ -48,21 +55,100 @@ impl<T> SpinLock<T> {
     // ANCHOR: lock
     pub fn lock(&self) -> SpinLockGuard<'_, T> {
         push_off();
-        let me = this_cpu().id.get();
+        let cpu = this_cpu();
+        let me = cpu.id.get();
         if self.owner.load(Ordering::Relaxed) == me {
             panic!(
                 "deadlock: CPU {me} takes lock '{}' that it already holds",
                 self.name
             );
         }
-        let guard = self.inner.lock();
+        let rank = self.rank();
+        if CHECKING {
+            lockdep::check_order(&cpu.held_locks, rank);
+        }
+        let guard = match self.inner.try_lock() {
+            Some(guard) => {
+                lockdep::count(rank, 0);
+                guard
+            }
+            None => self.spin(rank),
+        };
         self.owner.store(me, Ordering::Relaxed);
+        cpu.held_locks.push(rank);
         SpinLockGuard {
             lock: self,
             guard: Some(guard),
         }
     }
     // ANCHOR_END: lock
+
+    // ANCHOR: spin
+    /// The lock is held (by another CPU): wait for it, counting, and in
+    /// debug builds give up with a report after `SPIN_LIMIT_NS`.
+    #[cold]
+    fn spin(&self, rank: u8) -> spin::MutexGuard<'_, T> {
+        let start = crate::time::nanoseconds();
+        let mut spins: u64 = 0;
+        loop {
+            while self.inner.is_locked() {
+                core::hint::spin_loop();
+                spins += 1;
+                if CHECKING
+                    && spins.is_multiple_of(4096)
+                    && crate::time::nanoseconds() - start > SPIN_LIMIT_NS
+                {
+                    self.spun_too_long();
+                }
+            }
+            if let Some(guard) = self.inner.try_lock() {
+                lockdep::count(rank, spins.max(1));
+                return guard;
+            }
+        }
+    }
+
+    fn spun_too_long(&self) -> ! {
+        let cpu = this_cpu();
+        let holder = self.owner.load(Ordering::Relaxed);
+        // No allocation here: the heap's own lock may be the one stuck.
+        let holder: &dyn core::fmt::Display = match holder {
+            NO_OWNER => &"no CPU on record",
+            _ => &holder,
+        };
+        panic!(
+            "spinlock '{}': CPU {} spun for over 1 s with interrupts off (holder: {}; CPU {} holds {})",
+            self.name,
+            cpu.id.get(),
+            holder,
+            cpu.id.get(),
+            cpu.held_locks.describe()
+        );
+    }
+    // ANCHOR_END: spin
+
+    /// This lock's position in the lock order; a lock whose name is not in
+    /// `lockdep::ORDER` is a bug the first time it is taken.
+    fn rank(&self) -> u8 {
+        let rank = self.rank.load(Ordering::Relaxed);
+        if rank != NO_RANK {
+            return rank;
+        }
+        let rank = lockdep::rank_of(self.name).unwrap_or_else(|| {
+            panic!(
+                "lock '{}' is not in the lock order (sync/lockdep.rs ORDER)",
+                self.name
+            )
+        });
+        self.rank.store(rank, Ordering::Relaxed);
+        rank
+    }
+
+    /// Takes the lock and never gives it back, as a CPU that stopped while
+    /// holding it would: for the watchdog's deliberate-fault test only.
+    pub fn hold_forever(&self) {
+        core::mem::forget(self.inner.lock());
+    }
 
     /// The data, without locking: having `&mut self` proves nobody else
     /// can hold the lock (used when dropping the object that owns it).
@@ -78,6 +164,7 @@ impl<T> SpinLock<T> {
     /// The lock must be held by this CPU, through a guard that will never
     /// be dropped (it belongs to the context we switched away from).
     pub unsafe fn force_unlock(&self) {
+        this_cpu().held_locks.remove(self.rank());
         self.owner.store(NO_OWNER, Ordering::Relaxed);
         // SAFETY: the caller holds the lock (see above).
         unsafe { self.inner.force_unlock() };
@@ -110,6 +197,7 @@ impl<T> Drop for SpinLockGuard<'_, T> {
     fn drop(&mut self) {
         // Release the lock first, then (maybe) turn interrupts back on: the
         // other order would let an interrupt handler spin on a lock we hold.
+        this_cpu().held_locks.remove(self.lock.rank());
         self.lock.owner.store(NO_OWNER, Ordering::Relaxed);
         drop(self.guard.take());
         pop_off();

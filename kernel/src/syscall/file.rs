@@ -9,7 +9,6 @@
 use super::SysResult;
 use crate::fs::fd_table::{install, mine, my_file};
 use crate::fs::file::{File, FileObject};
-use crate::fs::path;
 use crate::fs::pipe::Pipe;
 use crate::fs::tree::{self, Node};
 use crate::mem::user::UserPtr;
@@ -17,6 +16,7 @@ use crate::proc::with_my_space;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use kcore::path;
 use libsys::Errno;
 use libsys::abi::{
     DirEntry, F_GETFL, F_SETFL, MAX_FDS, MAX_PATH, O_ACCESS_MASK, O_APPEND, O_CREATE, O_NONBLOCK,

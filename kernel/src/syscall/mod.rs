@@ -65,6 +65,7 @@ extern "C" fn syscall_handler(frame: *mut TrapFrame) {
     // SAFETY: `frame` points at the live TrapFrame `entry.rs` just pushed;
     // these short reads and writes are the only accesses in this function.
     let (number, arguments) = unsafe { ((*frame).rax, (*frame).syscall_arguments()) };
+    let _trace = crate::trace::syscall(number); // records the call and, when dropped, its return
     let result = dispatch(number, arguments);
     let rax = match result {
         Ok(value) => value,

@@ -124,7 +124,7 @@ pub fn exec(path: UserPtr<u8>, path_len: usize, argv: UserPtr<StrRef>, argc: usi
         Ok((path, args))
     })?;
 
-    let path = crate::fs::path::normalize(&crate::fs::fd_table::mine().cwd, &path)?;
+    let path = kcore::path::normalize(&crate::fs::fd_table::mine().cwd, &path)?;
     let image = match &*crate::fs::tree::lookup(&path)? {
         crate::fs::tree::Node::InitrdFile(data) => proc::exec::load(data, &args)?,
         crate::fs::tree::Node::RamFile(data) => {
@@ -212,9 +212,11 @@ pub fn schedinfo(info_out: UserPtr<SchedInfo>) -> SysResult {
         cpus: crate::arch::cpu::started() as u32,
         ..Default::default()
     };
-    for (id, idle) in info.idle_ticks.iter_mut().enumerate() {
-        *idle = crate::arch::cpu::idle_ticks(id);
+    for id in 0..info.idle_ticks.len() {
+        info.idle_ticks[id] = crate::arch::cpu::idle_ticks(id);
+        info.cpu_switches[id] = crate::arch::cpu::switches(id);
     }
+    info.lock_count = crate::sync::lockdep::fill_stats(&mut info.locks) as u32;
     with_my_space(|space| space.write(info_out, &info))?;
     Ok(0)
 }

@@ -40,8 +40,28 @@ pub struct Counters {
     pub rx_not_for_us: u64,
     /// EtherType other than IPv4 and ARP (e.g. IPv6).
     pub rx_unknown_ethertype: u64,
-    /// IPv4 fragments: we do not reassemble.
+    /// IPv4 fragments received (each then reassembled, held or dropped).
     pub ipv4_fragments: u64,
+    /// Datagrams put back together from their fragments.
+    pub frag_reassembled: u64,
+    /// Datagrams abandoned because their fragments did not all arrive in
+    /// time (each answered with ICMP Time Exceeded if its first came).
+    pub frag_timeouts: u64,
+    /// Datagrams discarded because two fragments overlapped, or their
+    /// pieces disagreed about where the datagram ends.
+    pub frag_overlaps: u64,
+    /// Non-last fragments under 68 bytes, which no link needs (RFC 791).
+    pub frag_tiny: u64,
+    /// Fragments with a length that is no multiple of 8 (and more to
+    /// follow), or reaching past 65535 bytes.
+    pub frag_malformed: u64,
+    /// Datagrams discarded for having more than `MAX_FRAGMENTS` pieces.
+    pub frag_too_many: u64,
+    /// Datagrams in progress evicted to make room for newer ones (table
+    /// or memory full).
+    pub frag_evicted: u64,
+    /// Fragments of a datagram discarded earlier (RFC 5722).
+    pub frag_late: u64,
     /// IPv4 protocol other than ICMP, UDP and TCP.
     pub ipv4_unknown_protocol: u64,
     /// TCP segments dropped before TCP saw them: no TCP table attached, or
@@ -80,7 +100,8 @@ pub struct Counters {
     pub udp_tx: u64,
     /// Datagrams for a port nobody is bound to.
     pub udp_no_socket: u64,
-    /// Datagrams dropped because the socket's receive queue was full.
+    /// Datagrams dropped because the socket's receive queue was full, or
+    /// all sockets' queues together held `udp::MAX_RX_MEMORY` bytes.
     pub udp_queue_overflow: u64,
 
     // --- TCP (its own statistics are in `TcpTable::counters`) ---
@@ -96,8 +117,11 @@ pub struct Counters {
     pub tx_device_busy: u64,
     /// Packets refused for lack of a route or a usable destination.
     pub tx_no_route: u64,
-    /// Packets refused because they would not fit in one frame.
+    /// Packets refused because they would not fit in a datagram (or, with
+    /// DF, in one frame).
     pub tx_too_long: u64,
+    /// Packets this host sent to itself (its address or 127.0.0.0/8).
+    pub loopback_packets: u64,
 }
 
 impl Counters {
@@ -115,7 +139,7 @@ impl Counters {
     }
 
     /// Every counter with its name, in declaration order, for display.
-    pub fn fields(&self) -> [(&'static str, u64); 39] {
+    pub fn fields(&self) -> [(&'static str, u64); 48] {
         [
             ("rx_frames", self.rx_frames),
             ("rx_bytes", self.rx_bytes),
@@ -130,6 +154,14 @@ impl Counters {
             ("rx_not_for_us", self.rx_not_for_us),
             ("rx_unknown_ethertype", self.rx_unknown_ethertype),
             ("ipv4_fragments", self.ipv4_fragments),
+            ("frag_reassembled", self.frag_reassembled),
+            ("frag_timeouts", self.frag_timeouts),
+            ("frag_overlaps", self.frag_overlaps),
+            ("frag_tiny", self.frag_tiny),
+            ("frag_malformed", self.frag_malformed),
+            ("frag_too_many", self.frag_too_many),
+            ("frag_evicted", self.frag_evicted),
+            ("frag_late", self.frag_late),
             ("ipv4_unknown_protocol", self.ipv4_unknown_protocol),
             ("tcp_unhandled", self.tcp_unhandled),
             ("arp_requests_tx", self.arp_requests_tx),
@@ -156,6 +188,7 @@ impl Counters {
             ("tx_device_busy", self.tx_device_busy),
             ("tx_no_route", self.tx_no_route),
             ("tx_too_long", self.tx_too_long),
+            ("loopback_packets", self.loopback_packets),
         ]
     }
 }

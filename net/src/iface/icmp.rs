@@ -12,10 +12,10 @@ use alloc::collections::VecDeque;
 use alloc::vec;
 use core::net::Ipv4Addr;
 
-use super::output::MAX_IPV4_PAYLOAD;
+use super::output::MAX_DATAGRAM_PAYLOAD;
 use super::{Interface, NetError};
 use crate::time::Instant;
-use crate::wire::icmp::{IcmpPacket, IcmpRepr};
+use crate::wire::icmp::{self, IcmpPacket, IcmpRepr};
 use crate::wire::ipv4::{Ipv4Packet, Protocol};
 use crate::wire::udp;
 
@@ -75,7 +75,7 @@ impl Interface {
             seq_no,
             data: payload,
         };
-        if request.buffer_len() > MAX_IPV4_PAYLOAD {
+        if request.buffer_len() > MAX_DATAGRAM_PAYLOAD {
             self.counters.tx_too_long += 1;
             return Err(NetError::MessageTooLong);
         }
@@ -123,10 +123,10 @@ impl Interface {
                 };
                 let mut message = vec![0; reply.buffer_len()];
                 let _ = reply.emit(&mut message); // sized above: cannot fail
-                if self
-                    .send_ipv4(now, ip.src(), Protocol::Icmp, &message)
-                    .is_ok()
-                {
+                // From the address that was pinged (any of 127.0.0.0/8 is).
+                let sent =
+                    self.send_datagram(now, ip.dst(), ip.src(), Protocol::Icmp, &message, false);
+                if sent.is_ok() {
                     self.counters.icmp_echo_replies_tx += 1;
                 }
             }
@@ -150,10 +150,47 @@ impl Interface {
             }
             // A later exercise: tell the UDP socket that sent the datagram.
             Ok(IcmpRepr::DstUnreachable { .. }) => self.counters.icmp_dst_unreachable_rx += 1,
+            Ok(IcmpRepr::FragmentationNeeded {
+                next_hop_mtu,
+                original,
+            }) => {
+                self.counters.icmp_dst_unreachable_rx += 1;
+                self.process_frag_needed(now, next_hop_mtu, original);
+            }
+            Ok(IcmpRepr::TimeExceeded { .. }) => self.counters.icmp_unsupported += 1,
             Err(_) => self.counters.icmp_unsupported += 1,
         }
     }
     // ANCHOR_END: process_icmp
+
+    /// Abandons the reassemblies whose time is up, telling each sender
+    /// whose first fragment came (RFC 1122 §3.3.2: ICMP Time Exceeded,
+    /// code 1). Returns whether any was abandoned.
+    pub(super) fn expire_fragments(&mut self, now: Instant) -> bool {
+        let expired = self.reassembly.expire(now, &mut self.counters);
+        for datagram in &expired {
+            // No ICMP errors about broadcasts (RFC 1122 §3.2.2).
+            let Some(quote) = &datagram.quote else {
+                continue;
+            };
+            if self.config.is_broadcast(datagram.dst) {
+                continue;
+            }
+            let error = IcmpRepr::TimeExceeded {
+                code: icmp::CODE_REASSEMBLY_TIME_EXCEEDED,
+                original: quote,
+            };
+            let mut message = vec![0; error.buffer_len()];
+            let _ = error.emit(&mut message); // sized above: cannot fail
+            if self
+                .send_ipv4(now, datagram.src, Protocol::Icmp, &message)
+                .is_ok()
+            {
+                self.counters.icmp_errors_tx += 1;
+            }
+        }
+        !expired.is_empty()
+    }
 
     /// Tells the sender of `ip` that it could not be delivered. RFC 1122
     /// §3.2.2 forbids this for datagrams sent to a broadcast address or from

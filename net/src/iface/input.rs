@@ -4,7 +4,8 @@
 //! ```text
 //! frame ─► Ethernet: for our MAC or broadcast?
 //!            ├─ ARP  ─► learn sender ─► request for our IP? ─► reply
-//!            └─ IPv4 ─► valid, for our IP or broadcast, not a fragment?
+//!            └─ IPv4 ─► valid, for our IP or broadcast? (looped packets join here)
+//!                       a fragment? ─► reassembly ─► whole datagram, or wait
 //!                         ├─ ICMP ─► echo request? reply. echo reply? ping queue
 //!                         ├─ UDP  ─► bound port? socket queue : port unreachable
 //!                         └─ TCP  ─► the TCP table, if attached (tcp.rs)
@@ -17,6 +18,7 @@
 use core::net::Ipv4Addr;
 
 use super::Interface;
+use super::reassembly::Outcome;
 use crate::time::Instant;
 use crate::wire::arp::{ArpOperation, ArpPacket, ArpRepr};
 use crate::wire::ethernet::{EtherType, EthernetFrame};
@@ -43,7 +45,7 @@ impl Interface {
         }
         match frame.ethertype() {
             EtherType::Arp => self.process_arp(now, frame.payload()),
-            EtherType::Ipv4 => self.process_ipv4(now, frame.payload(), dst.is_broadcast()),
+            EtherType::Ipv4 => self.process_ipv4(now, frame.payload(), dst.is_broadcast(), false),
             EtherType::Unknown(_) => self.counters.rx_unknown_ethertype += 1,
         }
     }
@@ -100,31 +102,56 @@ impl Interface {
         reachable && !self.config.is_broadcast(ip) && !ip.is_multicast()
     }
 
-    fn process_ipv4(&mut self, now: Instant, bytes: &[u8], link_broadcast: bool) {
+    /// An IPv4 packet from the card, or (`looped`) from ourselves.
+    pub(super) fn process_ipv4(
+        &mut self,
+        now: Instant,
+        bytes: &[u8],
+        link_broadcast: bool,
+        looped: bool,
+    ) {
         let packet = match Ipv4Packet::new_checked(bytes) {
             Ok(packet) => packet,
             Err(e) => return self.counters.count_wire_error(e),
         };
         // RFC 1122 §3.2.1.3: a host must discard datagrams whose source is
-        // not a single host's address.
+        // not a single host's address, and 127.0.0.0/8 never comes from
+        // the wire.
         let src = packet.src();
-        if src.is_multicast() || self.config.is_broadcast(src) {
+        if src.is_multicast() || self.config.is_broadcast(src) || (src.is_loopback() && !looped) {
             self.counters.rx_bad_source += 1;
             return;
         }
         let dst = packet.dst();
         let ip_broadcast = self.config.is_broadcast(dst);
-        if dst != self.config.addr && !ip_broadcast {
+        let for_us = dst == self.config.addr || (looped && dst.is_loopback());
+        if !for_us && !ip_broadcast {
             self.counters.rx_not_for_us += 1;
             return;
         }
-        // RFC 791 §3.2 asks hosts to reassemble; we do not, so we drop every
-        // piece. Senders that care (TCP) avoid fragmentation anyway.
+        let broadcast = link_broadcast || ip_broadcast;
+        // ANCHOR: fragment
+        // RFC 1122 §3.3.2: a host MUST reassemble. The datagram is handled
+        // when its last missing piece arrives.
         if packet.is_fragment() {
             self.counters.ipv4_fragments += 1;
+            if let Outcome::Complete(whole) =
+                self.reassembly.insert(now, &packet, &mut self.counters)
+            {
+                match Ipv4Packet::new_checked(&whole) {
+                    Ok(datagram) => self.deliver_ipv4(now, &datagram, broadcast),
+                    Err(e) => self.counters.count_wire_error(e),
+                }
+            }
             return;
         }
-        let broadcast = link_broadcast || ip_broadcast;
+        // ANCHOR_END: fragment
+        self.deliver_ipv4(now, &packet, broadcast);
+    }
+
+    /// Hands a whole datagram to its protocol.
+    fn deliver_ipv4(&mut self, now: Instant, packet: &Ipv4Packet<'_>, broadcast: bool) {
+        let packet = *packet;
         match packet.protocol() {
             Protocol::Icmp => self.process_icmp(now, &packet, broadcast),
             Protocol::Udp => self.process_udp(now, &packet, broadcast),

@@ -7,15 +7,19 @@
 //!
 //! 1. receives up to [`RX_BATCH`] frames and handles each one completely
 //!    (answer ARP, answer ping, queue UDP data on its socket) before the next;
-//! 2. runs the ARP retry timers;
-//! 3. collects what TCP has to send, if a TCP table is attached;
+//! 2. runs the ARP retry timers and abandons overdue reassemblies;
+//! 3. collects what TCP has to send, if a TCP table is attached, and
+//!    delivers the packets this host sent to itself (`loopback`), a few
+//!    rounds of both;
 //! 4. hands the transmit queue to the card.
 //!
 //! Nothing here blocks, allocates without bound, or panics on any input:
 //! every queue has a fixed limit, and every dropped packet bumps a counter.
 //!
 //! The code is split by concept: `input` (the receive path), `output`
-//! (routing, ARP resolution and the transmit queue), `udp` and `icmp` (their
+//! (routing, ARP resolution, fragmentation and the transmit queue),
+//! `reassembly` (fragments back into datagrams), `loopback` (packets to
+//! ourselves), `udp` and `icmp` (their
 //! sockets and messages), `tcp` (the glue to a `TcpTable`), `arp_cache`,
 //! `counters`, `config`, `device`.
 
@@ -25,7 +29,9 @@ pub mod counters;
 pub mod device;
 pub mod icmp;
 mod input;
+pub mod loopback;
 mod output;
+pub mod reassembly;
 mod tcp;
 pub mod udp;
 
@@ -72,11 +78,10 @@ pub enum NetError {
     BadHandle,
     /// The destination is off-link and there is no gateway (ENETUNREACH).
     NoRoute,
-    /// The destination cannot be sent to: 0.0.0.0, a multicast address, our
-    /// own address (there is no loopback here), or port 0.
+    /// The destination cannot be sent to: 0.0.0.0, a multicast address, or
+    /// port 0.
     BadAddress,
-    /// The packet does not fit in one Ethernet frame, and we do not fragment
-    /// (EMSGSIZE).
+    /// The packet is larger than the largest IPv4 datagram (EMSGSIZE).
     MessageTooLong,
     /// A bounded queue (transmit, ARP waiting, ARP cache) is full; try again
     /// after `poll` has drained it (ENOBUFS).
@@ -91,8 +96,12 @@ pub struct Interface {
     arp: arp_cache::ArpCache,
     /// Complete frames, oldest first, waiting for the card.
     tx_queue: VecDeque<Vec<u8>>,
+    /// IPv4 packets to ourselves, waiting to be received (`loopback.rs`).
+    loopback: VecDeque<Vec<u8>>,
     udp: udp::UdpSockets,
     echo_replies: icmp::EchoReplies,
+    /// Fragmented datagrams being put back together.
+    reassembly: reassembly::Reassembler,
     /// TCP's sockets, once the owner attaches a table (`tcp.rs`).
     tcp: Option<TcpTable>,
     /// The IPv4 identification of the next packet we send.
@@ -106,8 +115,10 @@ impl Interface {
             counters: Counters::default(),
             arp: arp_cache::ArpCache::new(),
             tx_queue: VecDeque::new(),
+            loopback: VecDeque::new(),
             udp: udp::UdpSockets::new(),
             echo_replies: icmp::EchoReplies::new(),
+            reassembly: reassembly::Reassembler::new(),
             tcp: None,
             next_ident: 0,
         }
@@ -150,7 +161,14 @@ impl Interface {
             }
         }
         activity |= self.run_arp_timers(now);
-        activity |= self.tcp_output(now);
+        activity |= self.expire_fragments(now);
+        for _ in 0..loopback::LOOPBACK_ROUNDS {
+            activity |= self.tcp_output(now);
+            if !self.run_loopback(now) {
+                break;
+            }
+            activity = true;
+        }
         activity |= self.transmit(dev);
         activity
     }
@@ -159,16 +177,23 @@ impl Interface {
     /// When `poll` next has something to do without new input: `None` if
     /// only a received frame or a send can create work, `Instant::ZERO` if
     /// frames wait for the card (poll again once it has room), otherwise the
-    /// earlier of the next ARP retry and the next TCP timer.
+    /// earliest of the next ARP retry, reassembly deadline and TCP timer.
+    /// Looped packets waiting count as frames waiting.
     pub fn poll_at(&self) -> Option<Instant> {
-        if !self.tx_queue.is_empty() {
+        if !self.tx_queue.is_empty() || !self.loopback.is_empty() {
             return Some(Instant::ZERO);
         }
         let tcp = self.tcp.as_ref().and_then(TcpTable::poll_at);
-        match (self.arp.poll_at(), tcp) {
-            (Some(a), Some(t)) => Some(a.min(t)),
-            (a, t) => a.or(t),
-        }
+        [self.arp.poll_at(), self.reassembly.poll_at(), tcp]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    /// Bytes held by datagrams being reassembled (never more than
+    /// [`reassembly::MEMORY_LIMIT`]), and how many there are.
+    pub fn reassembly_usage(&self) -> (usize, usize) {
+        (self.reassembly.memory(), self.reassembly.in_progress())
     }
 
     /// Gives queued frames to the card until it is full or the queue empty.

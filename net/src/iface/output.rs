@@ -1,10 +1,16 @@
 //! The send path: from an IPv4 payload to a frame in the transmit queue.
 //!
 //! ```text
-//! send_ipv4 ──► route ──► build frame ──► ARP cache ──┬─ Found ──► Ethernet header ──► tx_queue
-//!                                                     ├─ Pending ─► wait in the ARP cache
-//!                                                     └─ Missing ─► ARP request, then wait
+//! send_ipv4 ──► route ──► build frame(s) ──► ARP cache ──┬─ Found ──► Ethernet header ──► tx_queue
+//!                                                        ├─ Pending ─► wait in the ARP cache
+//!                                                        └─ Missing ─► ARP request, then wait
 //! ```
+//!
+//! A datagram bigger than one frame leaves as fragments (RFC 791 §3.2):
+//! frames of [`MAX_FRAGMENT_DATA`] payload bytes, all with the datagram's
+//! identification, MF set on all but the last. That is how an echo reply to
+//! a 3000-byte ping goes back. TCP never needs it (its segments fit the
+//! MSS) and marks its packets DF instead, for path-MTU discovery.
 //!
 //! Frames are built once, with 14 bytes left blank at the front for the
 //! Ethernet header: the destination MAC is written only when ARP knows it, so
@@ -27,13 +33,19 @@ use crate::wire::ipv4::{self, Ipv4Repr, Protocol};
 
 /// The largest IPv4 payload that fits in one frame.
 pub const MAX_IPV4_PAYLOAD: usize = ethernet::MTU - ipv4::HEADER_LEN;
+/// The largest IPv4 payload at all: the total length field has 16 bits.
+pub const MAX_DATAGRAM_PAYLOAD: usize = 65535 - ipv4::HEADER_LEN;
+/// The payload of each fragment but the last: as much as fits in a frame,
+/// rounded down to the 8-byte units the offset field counts in.
+pub const MAX_FRAGMENT_DATA: usize = MAX_IPV4_PAYLOAD / 8 * 8;
 
 impl Interface {
     // ANCHOR: send_ipv4
-    /// Sends `payload` to `dst` in one IPv4 packet from our address. This is
-    /// the path that UDP, ICMP and (soon) TCP share. `Ok` means the packet is
-    /// queued: for the card, or for an ARP reply that may never come (that
-    /// failure shows up in [`super::Counters::arp_dropped`]).
+    /// Sends `payload` to `dst` in one IPv4 datagram from our address,
+    /// fragmented if it does not fit in one frame. This is the path that
+    /// UDP and ICMP share. `Ok` means every frame is queued: for the card,
+    /// or for an ARP reply that may never come (that failure shows up in
+    /// [`super::Counters::arp_dropped`]).
     pub fn send_ipv4(
         &mut self,
         now: Instant,
@@ -41,34 +53,76 @@ impl Interface {
         protocol: Protocol,
         payload: &[u8],
     ) -> Result<(), NetError> {
-        if payload.len() > MAX_IPV4_PAYLOAD {
+        let src = self.source_for(dst);
+        self.send_datagram(now, src, dst, protocol, payload, false)
+    }
+
+    /// `send_ipv4` from `src` (ours, or 127.0.0.1), with the DF bit as
+    /// asked (TCP sets it, RFC 1191). A packet to ourselves is looped back
+    /// whole: no link, so no MTU and no fragments.
+    pub(super) fn send_datagram(
+        &mut self,
+        now: Instant,
+        src: Ipv4Addr,
+        dst: Ipv4Addr,
+        protocol: Protocol,
+        payload: &[u8],
+        dont_fragment: bool,
+    ) -> Result<(), NetError> {
+        let local = self.is_local(dst);
+        if payload.len() > MAX_DATAGRAM_PAYLOAD
+            || (dont_fragment && !local && payload.len() > MAX_IPV4_PAYLOAD)
+        {
             self.counters.tx_too_long += 1;
             return Err(NetError::MessageTooLong);
         }
-        if dst.is_unspecified() || dst.is_multicast() || dst == self.config.addr {
+        if dst.is_unspecified() || dst.is_multicast() {
             self.counters.tx_no_route += 1;
             return Err(NetError::BadAddress);
         }
-        let Some(route) = self.config.route(dst) else {
+        let route = if local { None } else { self.config.route(dst) };
+        if route.is_none() && !local {
             self.counters.tx_no_route += 1;
             return Err(NetError::NoRoute);
-        };
+        }
         let repr = Ipv4Repr {
-            src: self.config.addr,
+            src,
             dst,
             protocol,
             ttl: DEFAULT_TTL,
             ident: self.next_ident,
+            dont_fragment,
         };
         self.next_ident = self.next_ident.wrapping_add(1);
-        let mut frame = vec![0; ethernet::HEADER_LEN + ipv4::HEADER_LEN + payload.len()];
-        // The frame was sized for header and payload, so emit cannot fail.
-        let _ = repr.emit(&mut frame[ethernet::HEADER_LEN..], payload);
-        match route {
-            Route::Broadcast => {
-                self.enqueue_frame(EthernetAddress::BROADCAST, EtherType::Ipv4, frame)
+        let Some(route) = route else {
+            let mut packet = vec![0; ipv4::HEADER_LEN + payload.len()];
+            let _ = repr.emit(&mut packet, payload); // sized above: cannot fail
+            return self.loop_back(packet);
+        };
+        // One piece if it fits, else pieces of MAX_FRAGMENT_DATA bytes.
+        let piece_len = if payload.len() <= MAX_IPV4_PAYLOAD {
+            MAX_IPV4_PAYLOAD
+        } else {
+            MAX_FRAGMENT_DATA
+        };
+        let mut offset = 0;
+        loop {
+            let piece = &payload[offset..payload.len().min(offset + piece_len)];
+            let more = offset + piece.len() < payload.len();
+            let mut frame = vec![0; ethernet::HEADER_LEN + ipv4::HEADER_LEN + piece.len()];
+            // Sized for header and piece, offset a multiple of 8 below
+            // 65535: emit cannot fail.
+            let _ = repr.emit_fragment(&mut frame[ethernet::HEADER_LEN..], piece, offset, more);
+            match route {
+                Route::Broadcast => {
+                    self.enqueue_frame(EthernetAddress::BROADCAST, EtherType::Ipv4, frame)?
+                }
+                Route::NextHop(next_hop) => self.send_via(now, next_hop, frame)?,
             }
-            Route::NextHop(next_hop) => self.send_via(now, next_hop, frame),
+            if !more {
+                return Ok(());
+            }
+            offset += piece.len();
         }
     }
     // ANCHOR_END: send_ipv4

@@ -20,9 +20,11 @@
 //! answer (an ACK, a SYN+ACK, a reset) leaves in the same `poll` that
 //! brought the segment in.
 
+use core::net::SocketAddrV4;
+
 use crate::tcp::TcpTable;
 use crate::time::Instant;
-use crate::wire::ipv4::{Ipv4Packet, Protocol};
+use crate::wire::ipv4::{self, Ipv4Packet, Protocol};
 
 use super::Interface;
 
@@ -61,6 +63,35 @@ impl Interface {
     }
     // ANCHOR_END: process_tcp
 
+    // ANCHOR: frag_needed
+    /// ICMP "fragmentation needed" (RFC 1191 §4): a router could not
+    /// forward one of our DF packets, quoted in `original`, because the
+    /// next link's MTU is `next_hop_mtu`. If the packet was a TCP segment,
+    /// the TCP table checks the quote against the connection (RFC 5927)
+    /// and lowers its MSS to fit the path.
+    pub(super) fn process_frag_needed(&mut self, now: Instant, next_hop_mtu: u16, original: &[u8]) {
+        let Ok(quoted) = Ipv4Packet::new_quoted(original) else {
+            return; // counted in icmp_dst_unreachable_rx; nothing to learn
+        };
+        // The ports and the sequence number: the first 8 bytes of TCP.
+        let Some(tcp) = quoted.payload().get(..8) else {
+            return;
+        };
+        if quoted.protocol() != Protocol::Tcp {
+            return;
+        }
+        let Some(table) = &mut self.tcp else {
+            return;
+        };
+        let port = |at: usize| u16::from_be_bytes([tcp[at], tcp[at + 1]]);
+        let local = SocketAddrV4::new(quoted.src(), port(0));
+        let remote = SocketAddrV4::new(quoted.dst(), port(2));
+        let seq = u32::from_be_bytes([tcp[4], tcp[5], tcp[6], tcp[7]]);
+        let mtu = path_mtu(next_hop_mtu, quoted.total_len_field());
+        table.path_mtu_report(now, local, remote, seq, mtu);
+    }
+    // ANCHOR_END: frag_needed
+
     // ANCHOR: tcp_output
     /// Sends every segment the table has due at `now`. Returns whether there
     /// was any. A segment that cannot be sent (no route, queues full) is
@@ -75,13 +106,19 @@ impl Interface {
         let mut sent = false;
         table.poll_output(now, &mut |src, dst, segment| {
             sent = true;
-            // The checksum covers our address (the pseudo-header): a segment
-            // from any other source address would arrive corrupt.
-            if src != self.config.addr {
+            // The checksum covers the source address (the pseudo-header):
+            // a segment from an address that is not ours would arrive
+            // corrupt, or answer somewhere else.
+            let from_us = src == self.config.addr || (src.is_loopback() && self.is_local(dst));
+            if !from_us {
                 self.counters.tx_no_route += 1;
                 return;
             }
-            if self.send_ipv4(now, dst, Protocol::Tcp, segment).is_ok() {
+            // DF: a router that cannot forward it whole says so (RFC 1191).
+            if self
+                .send_datagram(now, src, dst, Protocol::Tcp, segment, true)
+                .is_ok()
+            {
                 self.counters.tcp_tx += 1;
             }
         });
@@ -90,3 +127,27 @@ impl Interface {
     }
     // ANCHOR_END: tcp_output
 }
+
+/// The smallest MTU we believe a path has: a claim below it is taken as
+/// this, as Linux does (its `min_pmtu`), so that a forged ICMP message
+/// cannot make TCP crawl in 28-byte segments.
+pub const MIN_PATH_MTU: usize = 552;
+
+/// RFC 1191 §7: MTUs of common links, for routers that predate RFC 1191
+/// and report 0: the largest one below the size that failed is our guess.
+const MTU_PLATEAUS: [usize; 10] = [32000, 17914, 8166, 4352, 2002, 1492, 1006, 508, 296, 68];
+
+// ANCHOR: path_mtu
+/// The path MTU that a "fragmentation needed" message tells, for a
+/// datagram of `failed_len` bytes.
+fn path_mtu(next_hop_mtu: u16, failed_len: usize) -> usize {
+    let mtu = match usize::from(next_hop_mtu) {
+        0 => MTU_PLATEAUS
+            .into_iter()
+            .find(|&plateau| plateau < failed_len)
+            .unwrap_or(ipv4::MIN_MTU),
+        mtu => mtu,
+    };
+    mtu.max(MIN_PATH_MTU)
+}
+// ANCHOR_END: path_mtu

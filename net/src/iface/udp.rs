@@ -4,10 +4,12 @@
 //! handle kept after `udp_close` cannot reach a newer socket that happens to
 //! sit on the same port: it gets [`NetError::BadHandle`].
 //!
-//! Invariants: at most [`MAX_SOCKETS`] sockets, at most one per port, and at
-//! most [`RX_QUEUE_LEN`] datagrams queued per socket (UDP is unreliable by
+//! Invariants: at most [`MAX_SOCKETS`] sockets, at most one per port, at
+//! most [`RX_QUEUE_LEN`] datagrams queued per socket, and at most
+//! [`MAX_RX_MEMORY`] bytes queued over all sockets (UDP is unreliable by
 //! contract, so dropping the newest when a reader falls behind is allowed;
-//! the drop is counted).
+//! the drop is counted). The byte bound matters since reassembly: one
+//! datagram can be 64 KiB, and 64 sockets × 16 of them would be 64 MiB.
 
 use alloc::collections::VecDeque;
 use alloc::vec;
@@ -25,6 +27,8 @@ use crate::wire::udp::{self, UdpPacket, UdpRepr};
 pub const MAX_SOCKETS: usize = 64;
 /// Datagrams waiting per socket at most.
 pub const RX_QUEUE_LEN: usize = 16;
+/// Bytes of datagrams waiting over all sockets, at most.
+pub const MAX_RX_MEMORY: usize = 1024 * 1024;
 /// The largest datagram payload we send: one frame, no fragments.
 pub const MAX_PAYLOAD: usize = MAX_IPV4_PAYLOAD - udp::HEADER_LEN;
 /// Ports handed out by `udp_bind(0)`: the dynamic range of RFC 6335 §6.
@@ -45,6 +49,8 @@ struct UdpSocket {
 #[derive(Debug)]
 pub(super) struct UdpSockets {
     sockets: Vec<UdpSocket>,
+    /// Bytes of data queued over all sockets.
+    rx_memory: usize,
     next_id: u32,
     next_ephemeral: u16,
 }
@@ -53,6 +59,7 @@ impl UdpSockets {
     pub(super) fn new() -> UdpSockets {
         UdpSockets {
             sockets: Vec::new(),
+            rx_memory: 0,
             next_id: 0,
             next_ephemeral: EPHEMERAL_FIRST,
         }
@@ -141,7 +148,8 @@ impl Interface {
         };
         let mut datagram = vec![0; udp::HEADER_LEN + data.len()];
         // Sized above, so emit cannot fail.
-        let _ = repr.emit(&mut datagram, self.config.addr, *dst.ip(), data);
+        let src = self.source_for(*dst.ip());
+        let _ = repr.emit(&mut datagram, src, *dst.ip(), data);
         self.send_ipv4(now, *dst.ip(), Protocol::Udp, &datagram)?;
         self.counters.udp_tx += 1;
         Ok(())
@@ -150,7 +158,14 @@ impl Interface {
     /// Takes the oldest datagram received on the socket, with its sender.
     /// `None` if there is none (or the handle is closed).
     pub fn udp_recv_from(&mut self, handle: UdpHandle) -> Option<(SocketAddrV4, Vec<u8>)> {
-        self.udp.get_mut(handle)?.rx.pop_front()
+        let datagram = self.udp.get_mut(handle)?.rx.pop_front()?;
+        self.udp.rx_memory -= datagram.1.len();
+        Some(datagram)
+    }
+
+    /// Bytes queued on all UDP sockets (at most [`MAX_RX_MEMORY`]).
+    pub fn udp_rx_memory(&self) -> usize {
+        self.udp.rx_memory
     }
 
     /// Would `udp_recv_from` return a datagram? For the kernel's `poll` and
@@ -167,7 +182,8 @@ impl Interface {
             .iter()
             .position(|s| s.handle == handle)
             .ok_or(NetError::BadHandle)?;
-        self.udp.sockets.swap_remove(at);
+        let socket = self.udp.sockets.swap_remove(at);
+        self.udp.rx_memory -= socket.rx.iter().map(|(_, d)| d.len()).sum::<usize>();
         Ok(())
     }
 
@@ -178,18 +194,21 @@ impl Interface {
             Err(e) => return self.counters.count_wire_error(e),
         };
         let port = packet.dst_port();
+        let rx_memory = self.udp.rx_memory;
         let Some(socket) = self.udp.sockets.iter_mut().find(|s| s.port == port) else {
             self.counters.udp_no_socket += 1;
             // RFC 1122 §4.1.3.1: SHOULD answer with port unreachable.
             self.send_dst_unreachable(now, ip, icmp::CODE_PORT_UNREACHABLE, broadcast);
             return;
         };
-        if socket.rx.len() >= RX_QUEUE_LEN {
+        let data = packet.payload();
+        if socket.rx.len() >= RX_QUEUE_LEN || rx_memory + data.len() > MAX_RX_MEMORY {
             self.counters.udp_queue_overflow += 1;
             return;
         }
         let from = SocketAddrV4::new(ip.src(), packet.src_port());
-        socket.rx.push_back((from, packet.payload().to_vec()));
+        socket.rx.push_back((from, data.to_vec()));
+        self.udp.rx_memory += data.len();
         self.counters.udp_rx += 1;
     }
     // ANCHOR_END: process_udp

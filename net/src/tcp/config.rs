@@ -43,10 +43,20 @@ pub struct TcpConfig {
     /// Offer window scaling (RFC 7323 §2) in our SYN.
     pub window_scaling: bool,
     /// Connections per listener that may sit in SYN-RECEIVED. Beyond it,
-    /// the oldest is dropped: a SYN flood cannot exhaust memory.
+    /// SYNs are answered with SYN cookies (if `syn_cookies`), or the oldest
+    /// is dropped: either way a SYN flood cannot exhaust memory.
     pub max_half_open: usize,
+    /// Answer SYNs with SYN cookies (RFC 4987 §3.6) when the half-open
+    /// queue is full, instead of evicting its oldest entry.
+    pub syn_cookies: bool,
     /// Holes the reassembly queue may track per connection.
     pub max_reassembly_holes: usize,
+    /// Bytes all connections' receive buffers may hold together. Each
+    /// buffer is bounded by `recv_buffer`, but a thousand connections
+    /// whose programs do not read would hold a thousand of them; beyond
+    /// this, arriving data is dropped (and counted) until programs read,
+    /// and the peers send it again.
+    pub max_recv_memory: usize,
 }
 
 impl Default for TcpConfig {
@@ -65,7 +75,9 @@ impl Default for TcpConfig {
             nagle: false,
             window_scaling: true,
             max_half_open: 64,
+            syn_cookies: true,
             max_reassembly_holes: 16,
+            max_recv_memory: 8 * 1024 * 1024,
         }
     }
 }

@@ -1,9 +1,10 @@
 //! One TCP connection: the variables of RFC 9293 §3.3.1, how it is created
 //! (active or passive open) and how it ends.
 //!
-//! Its behaviour lives in three child modules: `user` (the calls of RFC
-//! 9293 §3.10.2 – §3.10.6), `input` (a segment arrives, §3.10.7) and
-//! `output` (what to send now, and the timers).
+//! Its behaviour lives in four child modules: `user` (the calls of RFC
+//! 9293 §3.10.2 – §3.10.6), `input` (a segment arrives, §3.10.7),
+//! `output` (what to send now, and the timers) and `path_mtu` (ICMP says
+//! our segments are too big, RFC 1191).
 //!
 //! Invariants, in sequence-space order:
 //! - `snd_una <= snd_nxt <= snd_max`: SND.UNA is the oldest unacknowledged
@@ -19,6 +20,7 @@
 
 mod input;
 mod output;
+mod path_mtu;
 mod user;
 
 use core::net::SocketAddrV4;
@@ -38,7 +40,7 @@ use crate::time::{Duration, Instant};
 pub const DEFAULT_MSS: usize = 536;
 /// We never send segments smaller than this, whatever MSS a peer claims
 /// (a tiny MSS would make us send floods of tiny segments).
-const MIN_MSS: usize = 64;
+pub(super) const MIN_MSS: usize = 64;
 /// RFC 7323 §2.3: the largest window shift.
 const MAX_WINDOW_SHIFT: u8 = 14;
 /// Duplicate ACKs owed at most between two `dispatch`es: one more than
@@ -126,6 +128,14 @@ pub struct Connection {
     persist_at: Option<Instant>,
     persist_backoff: u32,
     persist_probes: u32,
+    /// Sender SWS avoidance's override timer (RFC 9293 §3.8.6.2.1): runs
+    /// while a window too small to be worth a segment holds data back and
+    /// nothing is in flight; when it fires, `sws_override` lets one short
+    /// segment go.
+    sws_override_at: Option<Instant>,
+    sws_override: bool,
+    /// Overrides since the last full segment: each doubles the next wait.
+    sws_backoff: u32,
     delayed_ack_at: Option<Instant>,
     /// End of TIME-WAIT, or of an orphan's FIN-WAIT-2.
     close_at: Option<Instant>,
@@ -201,6 +211,9 @@ impl Connection {
             persist_at: None,
             persist_backoff: 0,
             persist_probes: 0,
+            sws_override_at: None,
+            sws_override: false,
+            sws_backoff: 0,
             delayed_ack_at: None,
             close_at: None,
             ack_now: false,
@@ -235,6 +248,35 @@ impl Connection {
         let owner = Owner::Listener(listener);
         let mut conn = Connection::new(cfg, local, remote, iss, State::SynReceived, owner);
         conn.synchronize(syn);
+        conn
+    }
+
+    /// A connection whose SYN+ACK carried a SYN cookie (`syn_cookie.rs`):
+    /// created only now that the handshake's ACK brought the cookie back,
+    /// in SYN-RECEIVED with the SYN+ACK counted as sent, so that
+    /// processing that ACK (`process`) establishes it. What the cookie
+    /// could not keep is lost: window scaling is off.
+    pub(super) fn from_cookie(
+        cfg: TcpConfig,
+        local: SocketAddrV4,
+        remote: SocketAddrV4,
+        iss: SeqNumber,
+        client_isn: SeqNumber,
+        mss: usize,
+        listener: SocketHandle,
+    ) -> Connection {
+        let owner = Owner::Listener(listener);
+        let mut conn = Connection::new(cfg, local, remote, iss, State::SynReceived, owner);
+        conn.irs = client_isn;
+        conn.rcv_nxt = client_isn + 1;
+        conn.rcv_adv = conn.rcv_nxt + cfg.recv_buffer.min(usize::from(u16::MAX));
+        conn.snd_nxt = iss + 1;
+        conn.snd_max = iss + 1;
+        conn.snd_wl1 = client_isn;
+        conn.snd_mss = mss.max(MIN_MSS).min(usize::from(cfg.mss));
+        conn.window_scaling = false;
+        conn.rcv_shift = 0;
+        conn.cc = Congestion::new(conn.snd_mss, iss);
         conn
     }
 
@@ -289,6 +331,7 @@ impl Connection {
         }
         self.retransmit_at = None;
         self.persist_at = None;
+        self.sws_override_at = None;
         self.delayed_ack_at = None;
         self.close_at = None;
         self.ack_now = false;
@@ -300,6 +343,7 @@ impl Connection {
         self.close_at = Some(now + self.cfg.time_wait);
         self.retransmit_at = None;
         self.persist_at = None;
+        self.sws_override_at = None;
     }
 
     /// May a SYN with ISN `syn_seq` open a new incarnation of this
@@ -338,6 +382,10 @@ impl Connection {
     }
     pub fn recv_queue(&self) -> usize {
         self.rx.len()
+    }
+    /// Bytes its receive buffer holds, early pieces included.
+    pub fn recv_memory(&self) -> usize {
+        self.rx.memory()
     }
     pub fn rto(&self) -> Duration {
         self.rtt.rto()

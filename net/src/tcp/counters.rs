@@ -38,12 +38,28 @@ pub struct TcpCounters {
     pub out_of_order: u64,
     /// Early data dropped because the reassembly queue had too many holes.
     pub reassembly_drops: u64,
+    /// Segments whose data was dropped because all receive buffers
+    /// together held `max_recv_memory` bytes.
+    pub recv_memory_drops: u64,
     /// Zero-window probes sent (RFC 9293 §3.8.6.1).
     pub window_probes: u64,
+    /// Times the SWS override timer let a short segment go (RFC 9293
+    /// §3.8.6.2.1).
+    pub sws_overrides: u64,
     /// SYN-RECEIVED connections evicted because a listener had too many.
     pub syn_flood_evictions: u64,
+    /// SYN+ACKs sent with a SYN cookie, the half-open queue being full.
+    pub syn_cookies_sent: u64,
+    /// Connections opened by an ACK that brought a valid cookie back.
+    pub syn_cookies_accepted: u64,
     /// SYNs dropped because the accept queue was full.
     pub listen_overflows: u64,
+    /// Times an ICMP "fragmentation needed" lowered a connection's MSS
+    /// (RFC 1191).
+    pub path_mtu_reductions: u64,
+    /// ICMP messages about TCP ignored: no such connection, or the quoted
+    /// sequence number outside SND.UNA..SND.NXT (RFC 5927 §4.1).
+    pub icmp_rejected: u64,
     /// Control segments (RSTs) dropped because their queue was full.
     pub control_queue_drops: u64,
 }

@@ -7,9 +7,11 @@
 //! make the host spend:
 //! - `backlog` caps `ready`: when the user does not accept, further SYNs
 //!   are dropped (the clients will retry);
-//! - `max_half_open` caps `half_open`: a SYN flood from forged addresses,
-//!   whose handshakes never complete, evicts its own oldest entries instead
-//!   of growing without end (RFC 4987 §3.2 discusses such defences).
+//! - `max_half_open` caps `half_open`: beyond it, SYNs are answered with
+//!   SYN cookies and no child at all (`syn_cookie.rs`, RFC 4987 §3.6), so a
+//!   SYN flood from forged addresses neither grows the queue nor pushes
+//!   real clients out of it; with cookies off, the flood evicts its own
+//!   oldest entries instead (RFC 4987 §3.2 discusses both).
 //!
 //! The children themselves live in the table; the queues hold handles.
 
@@ -65,6 +67,12 @@ impl Listener {
             return self.half_open.pop_front();
         }
         None
+    }
+
+    /// A connection that completed its handshake without ever being
+    /// half-open here (a SYN cookie came back).
+    pub fn push_ready(&mut self, child: SocketHandle) {
+        self.ready.push_back(child);
     }
 
     /// The oldest completed connection, for `accept`.

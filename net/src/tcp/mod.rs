@@ -21,6 +21,8 @@
 //! - `congestion`: slow start, fast recovery (RFC 5681, RFC 6582);
 //! - `isn`: initial sequence numbers (RFC 6528) with SipHash;
 //! - `listener`: listening sockets, the accept queue and SYN-flood limits;
+//! - `syn_cookie`: answering SYNs without state when the queue is full
+//!   (RFC 4987);
 //! - `table`: all sockets of a host: handles, ports, user calls;
 //!   - `table/demux`: which socket an arriving segment is for;
 //!   - `table/info`: the `netstat` view;
@@ -40,6 +42,7 @@ mod segment;
 mod send_buffer;
 pub mod seq;
 mod state;
+pub mod syn_cookie;
 mod table;
 
 pub use config::TcpConfig;

@@ -68,6 +68,11 @@ impl RecvBuffer {
         self.capacity - self.ready.len()
     }
 
+    /// Bytes held: in order and waiting for the user, and early pieces.
+    pub fn memory(&self) -> usize {
+        self.ready.len() + self.pieces.iter().map(|p| p.bytes.len()).sum::<usize>()
+    }
+
     /// Is any data waiting beyond a hole?
     pub fn has_holes(&self) -> bool {
         !self.pieces.is_empty()

@@ -38,6 +38,16 @@ impl<'a> Segment<'a> {
         }
     }
 
+    /// The same segment without its data (nor the FIN that follows the
+    /// data): what is left when there is no memory to store the data.
+    pub fn without_data(&self) -> Segment<'a> {
+        Segment {
+            payload: &[],
+            fin: false,
+            ..*self
+        }
+    }
+
     /// SEG.LEN: the sequence space it occupies. SYN and FIN count as one
     /// each (RFC 9293 §3.4).
     pub fn len(&self) -> usize {

@@ -31,7 +31,7 @@ use super::listener::Listener;
 use super::state::State;
 use super::{Readiness, TcpError};
 use crate::time::Instant;
-use crate::wire::tcp::TcpRepr;
+use crate::wire::tcp::{Flags, TcpRepr};
 
 /// Names one socket of a [`TcpTable`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -55,8 +55,8 @@ struct Slot {
 /// The first ephemeral port (RFC 6335 §6: 49152–65535).
 const EPHEMERAL_FIRST: u16 = 49152;
 const EPHEMERAL_COUNT: u32 = 65536 - EPHEMERAL_FIRST as u32;
-/// Resets waiting for `poll_output`. More are dropped: a flood of bad
-/// segments must not make us queue replies without end.
+/// Resets and SYN-cookie SYN+ACKs waiting for `poll_output`. More are
+/// dropped: a flood must not make us queue replies without end.
 const MAX_CONTROL_QUEUE: usize = 64;
 
 /// All TCP sockets of one host. See the module docs.
@@ -67,7 +67,8 @@ pub struct TcpTable {
     slots: Vec<Slot>,
     counters: TcpCounters,
     next_ephemeral: u32,
-    /// Resets not tied to any connection: (source, destination, header).
+    /// Segments not tied to any connection (resets, SYN-cookie SYN+ACKs):
+    /// (source, destination, header).
     control: VecDeque<(Ipv4Addr, Ipv4Addr, TcpRepr)>,
     /// Where each outgoing segment is written before `emit` sees it,
     /// reused so that sending does not allocate.
@@ -169,6 +170,12 @@ impl TcpTable {
             Some(Socket::Listener(l)) => Some(l),
             _ => None,
         })
+    }
+
+    /// Bytes held by every connection's receive buffer together (at most
+    /// `max_recv_memory`).
+    pub fn recv_memory(&self) -> usize {
+        self.connections().map(Connection::recv_memory).sum()
     }
 
     /// Is `local`'s port in use by a socket on an overlapping address? For
@@ -361,7 +368,9 @@ impl TcpTable {
             repr.emit(src, dst, &[], scratch);
             emit(src, dst, scratch);
             counters.segments_out += 1;
-            counters.resets_sent += 1;
+            if repr.flags.contains(Flags::RST) {
+                counters.resets_sent += 1;
+            }
         }
         self.reap();
     }

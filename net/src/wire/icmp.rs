@@ -1,5 +1,6 @@
-//! ICMP messages (RFC 792): echo request/reply ("ping") and destination
-//! unreachable.
+//! ICMP messages (RFC 792): echo request/reply ("ping"), destination
+//! unreachable (with "fragmentation needed", RFC 1191 §4) and time
+//! exceeded.
 //!
 //! Every ICMP message starts with the same 4 bytes, then 4 bytes whose meaning
 //! depends on the type, then data:
@@ -26,11 +27,17 @@ pub const HEADER_LEN: usize = 8;
 const TYPE_ECHO_REPLY: u8 = 0;
 const TYPE_DST_UNREACHABLE: u8 = 3;
 const TYPE_ECHO_REQUEST: u8 = 8;
+const TYPE_TIME_EXCEEDED: u8 = 11;
 
 /// Destination unreachable, code 2: "protocol unreachable" (RFC 792, p. 4).
 pub const CODE_PROTOCOL_UNREACHABLE: u8 = 2;
 /// Destination unreachable, code 3: "port unreachable" (RFC 792, p. 4).
 pub const CODE_PORT_UNREACHABLE: u8 = 3;
+/// Destination unreachable, code 4: "fragmentation needed and DF set"
+/// (RFC 792); RFC 1191 §4 puts the next hop's MTU in bytes 6..8.
+pub const CODE_FRAGMENTATION_NEEDED: u8 = 4;
+/// Time exceeded, code 1: "fragment reassembly time exceeded" (RFC 792).
+pub const CODE_REASSEMBLY_TIME_EXCEEDED: u8 = 1;
 
 /// A received ICMP message, checked.
 #[derive(Clone, Copy, Debug)]
@@ -100,6 +107,15 @@ pub enum IcmpRepr<'a> {
     /// the datagram that could not be delivered (RFC 792, p. 4), so its sender
     /// can tell which of its flows failed.
     DstUnreachable { code: u8, original: &'a [u8] },
+    /// Type 3, code 4: a router could not forward our datagram without
+    /// fragmenting it, and DF was set. `next_hop_mtu` is the MTU of the
+    /// link it failed on (RFC 1191 §4; 0 from routers older than that).
+    FragmentationNeeded {
+        next_hop_mtu: u16,
+        original: &'a [u8],
+    },
+    /// Type 11. `original` as for `DstUnreachable`.
+    TimeExceeded { code: u8, original: &'a [u8] },
 }
 
 impl<'a> IcmpRepr<'a> {
@@ -116,6 +132,16 @@ impl<'a> IcmpRepr<'a> {
                 seq_no: packet.echo_seq_no(),
                 data: packet.data(),
             }),
+            (TYPE_DST_UNREACHABLE, CODE_FRAGMENTATION_NEEDED) => {
+                Ok(IcmpRepr::FragmentationNeeded {
+                    next_hop_mtu: packet.echo_seq_no(),
+                    original: packet.data(),
+                })
+            }
+            (TYPE_TIME_EXCEEDED, code) => Ok(IcmpRepr::TimeExceeded {
+                code,
+                original: packet.data(),
+            }),
             (TYPE_DST_UNREACHABLE, code) => Ok(IcmpRepr::DstUnreachable {
                 code,
                 original: packet.data(),
@@ -129,7 +155,9 @@ impl<'a> IcmpRepr<'a> {
         HEADER_LEN
             + match self {
                 IcmpRepr::EchoRequest { data, .. } | IcmpRepr::EchoReply { data, .. } => data.len(),
-                IcmpRepr::DstUnreachable { original, .. } => original.len(),
+                IcmpRepr::DstUnreachable { original, .. }
+                | IcmpRepr::FragmentationNeeded { original, .. }
+                | IcmpRepr::TimeExceeded { original, .. } => original.len(),
             }
     }
 
@@ -152,6 +180,18 @@ impl<'a> IcmpRepr<'a> {
             // The 4 bytes after the checksum are "unused" and must be zero.
             IcmpRepr::DstUnreachable { code, original } => {
                 (TYPE_DST_UNREACHABLE, code, [0; 4], original)
+            }
+            IcmpRepr::FragmentationNeeded {
+                next_hop_mtu,
+                original,
+            } => (
+                TYPE_DST_UNREACHABLE,
+                CODE_FRAGMENTATION_NEEDED,
+                echo_rest(0, next_hop_mtu),
+                original,
+            ),
+            IcmpRepr::TimeExceeded { code, original } => {
+                (TYPE_TIME_EXCEEDED, code, [0; 4], original)
             }
         };
         out[0] = msg_type;

@@ -21,9 +21,10 @@
 //! length between the header length and the buffer length. Its payload is cut
 //! at the total length, so Ethernet padding never reaches UDP or ICMP.
 //!
-//! Fragments parse fine (they are valid packets) but this stack does not
-//! reassemble: [`Ipv4Packet::is_fragment`] lets the interface drop and count
-//! them.
+//! Fragments parse fine (they are valid packets): [`Ipv4Packet::is_fragment`]
+//! sends them to the interface's reassembly (`iface/reassembly.rs`), and
+//! [`Ipv4Repr::emit_fragment`] writes the pieces of a datagram too big for
+//! one frame.
 
 use core::net::Ipv4Addr;
 
@@ -32,6 +33,8 @@ use super::ethernet::WireError;
 
 /// A header without options.
 pub const HEADER_LEN: usize = 20;
+/// RFC 791: every link must carry datagrams of 68 bytes.
+pub const MIN_MTU: usize = 68;
 
 /// The protocol field (IANA "Assigned Internet Protocol Numbers").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -109,6 +112,41 @@ impl<'a> Ipv4Packet<'a> {
     }
     // ANCHOR_END: ipv4_checks
 
+    /// The start of a datagram quoted in an ICMP error (RFC 792: its
+    /// header and at least 8 bytes of its data). Checks the version and
+    /// that the header fits; the rest is usually cut off, so the total
+    /// length is not checked against the buffer, and neither is the
+    /// checksum (a router quotes the header as it was when it gave up).
+    /// `payload()` is whatever follows the header, at most `total_len`.
+    pub fn new_quoted(buffer: &'a [u8]) -> Result<Self, WireError> {
+        if buffer.len() < HEADER_LEN {
+            return Err(WireError::Truncated);
+        }
+        if buffer[0] >> 4 != 4 {
+            return Err(WireError::BadVersion);
+        }
+        let header_len = usize::from(buffer[0] & 0x0f) * 4;
+        if header_len < HEADER_LEN {
+            return Err(WireError::BadLength);
+        }
+        if header_len > buffer.len() {
+            return Err(WireError::Truncated);
+        }
+        let total_len = usize::from(u16::from_be_bytes([buffer[2], buffer[3]]));
+        if total_len < header_len {
+            return Err(WireError::BadLength);
+        }
+        Ok(Ipv4Packet {
+            buffer: &buffer[..total_len.min(buffer.len())],
+        })
+    }
+
+    /// The total length field itself: for a quoted datagram, the size it
+    /// had on the wire, though only its start is here.
+    pub fn total_len_field(&self) -> usize {
+        usize::from(u16::from_be_bytes([self.buffer[2], self.buffer[3]]))
+    }
+
     pub fn header_len(&self) -> usize {
         usize::from(self.buffer[0] & 0x0f) * 4
     }
@@ -177,8 +215,8 @@ impl<'a> Ipv4Packet<'a> {
     }
 }
 
-/// The fields we set when sending. We never send options, never fragment
-/// (the interface refuses payloads over the MTU) and leave DSCP/ECN at 0.
+/// The fields we set when sending. We never send options and leave
+/// DSCP/ECN at 0.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Ipv4Repr {
     pub src: Ipv4Addr,
@@ -189,6 +227,31 @@ pub struct Ipv4Repr {
     /// that could be fragmented (RFC 791 §3.2, RFC 6864), so the interface
     /// counts up.
     pub ident: u16,
+    /// DF: routers must not fragment it, but answer with ICMP
+    /// "fragmentation needed" instead: how path-MTU discovery (RFC 1191)
+    /// learns the smallest MTU on the way.
+    pub dont_fragment: bool,
+}
+
+/// Turns the header at the start of `packet` into that of an unfragmented
+/// datagram of `total_len` bytes: MF and the offset cleared, the total
+/// length and the checksum rewritten. Reassembly does this to the first
+/// fragment's header (RFC 791 §3.2). Does nothing to a buffer shorter than
+/// the header it claims.
+pub fn mark_unfragmented(packet: &mut [u8], total_len: u16) {
+    let header_len = match packet.first() {
+        Some(b) => usize::from(b & 0x0f) * 4,
+        None => return,
+    };
+    let Some(header) = packet.get_mut(..header_len.max(HEADER_LEN)) else {
+        return;
+    };
+    header[2..4].copy_from_slice(&total_len.to_be_bytes());
+    header[6] &= 0x40; // keep DF only
+    header[7] = 0;
+    header[10..12].copy_from_slice(&[0, 0]);
+    let sum = checksum::checksum(header);
+    header[10..12].copy_from_slice(&sum.to_be_bytes());
 }
 
 impl Ipv4Repr {
@@ -199,12 +262,39 @@ impl Ipv4Repr {
             protocol: packet.protocol(),
             ttl: packet.ttl(),
             ident: packet.ident(),
+            dont_fragment: packet.dont_fragment(),
         }
     }
 
     /// Writes a 20-byte header with its checksum, then `payload`, at the start
     /// of `buf`. Returns the number of bytes written.
     pub fn emit(&self, buf: &mut [u8], payload: &[u8]) -> Result<usize, WireError> {
+        self.emit_fragment(buf, payload, 0, false)
+    }
+
+    // ANCHOR: emit_fragment
+    /// Like [`Ipv4Repr::emit`], for one piece of a fragmented datagram:
+    /// `payload` is the piece, which starts `offset` bytes into the
+    /// datagram's payload (a multiple of 8: the field counts 8-byte units),
+    /// and `more` says whether pieces follow (MF). Every piece carries the
+    /// same identification, which is how the receiver tells whose it is.
+    pub fn emit_fragment(
+        &self,
+        buf: &mut [u8],
+        payload: &[u8],
+        offset: usize,
+        more: bool,
+    ) -> Result<usize, WireError> {
+        if !offset.is_multiple_of(8) || offset / 8 > 0x1fff {
+            return Err(WireError::BadLength);
+        }
+        let mut flags_offset = (offset / 8) as u16;
+        if self.dont_fragment {
+            flags_offset |= 0x4000;
+        }
+        if more {
+            flags_offset |= 0x2000;
+        }
         let total_len = HEADER_LEN + payload.len();
         let total_len_field = u16::try_from(total_len).map_err(|_| WireError::BadLength)?;
         let out = buf.get_mut(..total_len).ok_or(WireError::BufferTooSmall)?;
@@ -212,7 +302,7 @@ impl Ipv4Repr {
         out[1] = 0;
         out[2..4].copy_from_slice(&total_len_field.to_be_bytes());
         out[4..6].copy_from_slice(&self.ident.to_be_bytes());
-        out[6..8].copy_from_slice(&[0, 0]); // no flags, offset 0
+        out[6..8].copy_from_slice(&flags_offset.to_be_bytes());
         out[8] = self.ttl;
         out[9] = u8::from(self.protocol);
         out[10..12].copy_from_slice(&[0, 0]); // checksum field is zero while summing
@@ -223,4 +313,5 @@ impl Ipv4Repr {
         out[HEADER_LEN..].copy_from_slice(payload);
         Ok(total_len)
     }
+    // ANCHOR_END: emit_fragment
 }

@@ -179,6 +179,49 @@ pub fn ipv4_with_flags(
     p
 }
 
+/// One fragment of datagram `ident` from the peer to us: `data` sits at
+/// byte `offset` of the datagram's payload, `more` sets MF.
+pub fn fragment_from_peer(
+    protocol: u8,
+    ident: u16,
+    offset: usize,
+    more: bool,
+    data: &[u8],
+) -> Vec<u8> {
+    let word = (offset / 8) as u16 | if more { 0x2000 } else { 0 };
+    let mut p = ipv4_with_flags(PEER_IP, OUR_IP, protocol, word, data);
+    p[4..6].copy_from_slice(&ident.to_be_bytes());
+    p[10..12].copy_from_slice(&[0, 0]);
+    let sum = checksum::checksum(&p[..20]);
+    p[10..12].copy_from_slice(&sum.to_be_bytes());
+    ethernet(OUR_MAC, PEER_MAC, ETHERTYPE_IPV4, &p)
+}
+
+/// `datagram` cut into fragments of `piece` bytes (a multiple of 8).
+pub fn fragments_from_peer(
+    protocol: u8,
+    ident: u16,
+    piece: usize,
+    datagram: &[u8],
+) -> Vec<Vec<u8>> {
+    datagram
+        .chunks(piece)
+        .enumerate()
+        .map(|(i, chunk)| {
+            let more = (i + 1) * piece < datagram.len();
+            fragment_from_peer(protocol, ident, i * piece, more, chunk)
+        })
+        .collect()
+}
+
+/// Feeds `frames` to the interface at `now`, polling until all are in.
+pub fn deliver_all(iface: &mut Interface, dev: &mut MockDevice, now: Instant, frames: &[Vec<u8>]) {
+    dev.rx.extend(frames.iter().cloned());
+    while !dev.rx.is_empty() {
+        iface.poll(now, dev);
+    }
+}
+
 /// An ICMP echo message (type 8 request, type 0 reply) with its checksum.
 pub fn icmp_echo(msg_type: u8, ident: u16, seq_no: u16, data: &[u8]) -> Vec<u8> {
     let mut m = vec![msg_type, 0, 0, 0];

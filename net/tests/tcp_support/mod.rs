@@ -201,7 +201,9 @@ impl Harness {
         assert_eq!(syn_ack.ctl(), Flags::SYN | Flags::ACK);
         assert_eq!(syn_ack.ack(), peer_isn.wrapping_add(1));
         let host_nxt = syn_ack.seq().wrapping_add(1);
-        self.deliver(&Seg::ack(peer_isn.wrapping_add(1), host_nxt));
+        // The peer's ACK offers the same window as its SYN.
+        let window = syn.repr.window;
+        self.deliver(&Seg::ack(peer_isn.wrapping_add(1), host_nxt).window(window));
         let handle = self
             .table
             .accept(listener)

@@ -49,6 +49,7 @@ pub fn probe() -> Result<E1000, ProbeError> {
         link_up: false,
         irq: None,
         tx_interrupt_armed: false,
+        rx_interrupt_on: true,
         counters: DriverCounters::default(),
         hardware: HardwareCounters::default(),
     };

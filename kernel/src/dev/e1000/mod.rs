@@ -73,6 +73,9 @@ pub struct E1000 {
     irq: Option<u8>,
     /// TXDW is unmasked while the transmit ring is full (see `transmit`).
     tx_interrupt_armed: bool,
+    /// RXT0 is masked while the network thread has a backlog
+    /// (`set_rx_interrupt`).
+    rx_interrupt_on: bool,
     counters: DriverCounters,
     hardware: HardwareCounters,
 }
@@ -173,6 +176,7 @@ impl ::net::Device for E1000 {
                 RxOutcome::Frame(len) => {
                     self.counters.rx_packets += 1;
                     self.counters.rx_bytes += len as u64;
+                    crate::trace::record(crate::trace::Kind::PacketIn, len as u32, 0);
                     return Some(len);
                 }
                 RxOutcome::Errors(_) => self.counters.rx_errors += 1,
@@ -200,6 +204,7 @@ impl ::net::Device for E1000 {
                 self.regs.write(regs::TDT, tail);
                 self.counters.tx_packets += 1;
                 self.counters.tx_bytes += frame.len() as u64;
+                crate::trace::record(crate::trace::Kind::PacketOut, frame.len() as u32, 0);
                 true
             }
             None => {

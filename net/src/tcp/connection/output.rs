@@ -1,5 +1,6 @@
 //! What the connection sends, and when: its timers (retransmission per
-//! RFC 6298, persist per RFC 9293 §3.8.6.1, delayed ACK, TIME-WAIT) and the
+//! RFC 6298, persist per RFC 9293 §3.8.6.1, the SWS override of
+//! §3.8.6.2.1, delayed ACK, TIME-WAIT) and the
 //! choice of the next segment (RFC 9293 §3.8.6, window and congestion
 //! limits).
 //!
@@ -84,6 +85,7 @@ impl Connection {
         [
             self.retransmit_at,
             self.persist_at,
+            self.sws_override_at,
             self.delayed_ack_at,
             self.close_at,
         ]
@@ -114,13 +116,7 @@ impl Connection {
                 if len == 0 && !fin {
                     return None;
                 }
-                // A short segment while data is in flight, whose ACK will
-                // open the window again, is held back: by sender-side silly
-                // window avoidance (RFC 9293 §3.8.6.2.1) when the window
-                // cuts it short, and by Nagle (RFC 1122 §4.2.3.4), if
-                // enabled, when the data does.
-                let short = len < self.snd_mss && !fin && sent > 0;
-                if short && (len < unsent || self.cfg.nagle) {
+                if !fin && !self.worth_sending(len, unsent, sent) {
                     return None;
                 }
                 Some(Plan {
@@ -134,6 +130,43 @@ impl Connection {
         }
     }
     // ANCHOR_END: plan
+
+    // ANCHOR: worth_sending
+    /// Sender-side silly window syndrome avoidance (RFC 9293 §3.8.6.2.1):
+    /// a segment of `len` bytes, out of `unsent` queued, with `sent` in
+    /// flight, goes out only if
+    /// 1. it is a full segment (`len` = MSS), or
+    /// 2. it carries all the queued data (all our data counts as pushed),
+    ///    or
+    /// 3. it is at least half the largest window the peer ever offered,
+    ///    or
+    /// 4. the override timer fired (nothing else would send it).
+    ///
+    /// Otherwise the window is what cuts the segment short, and a peer that
+    /// opens its window a few bytes at a time would get a stream of tiny
+    /// segments, 40 bytes of headers each. Nagle's algorithm (RFC 1122
+    /// §4.2.3.4), if enabled, adds "and nothing is in flight" to case 2.
+    fn worth_sending(&self, len: usize, unsent: usize, sent: usize) -> bool {
+        if len >= self.snd_mss {
+            return true;
+        }
+        if len == unsent {
+            return !(self.cfg.nagle && sent > 0);
+        }
+        len >= self.max_snd_wnd.div_ceil(2) || self.sws_override
+    }
+    // ANCHOR_END: worth_sending
+
+    /// Does a small usable window hold data back, with nothing in flight
+    /// whose ACK would bring a bigger one? Then the override timer runs.
+    fn sws_waiting(&self) -> bool {
+        self.state.sends_data()
+            && self.snd_max == self.snd_una
+            && self.snd_wnd > 0
+            && self.tx.len() > 0
+            && !self.sws_override
+            && self.plan().is_none()
+    }
 
     fn transmit(
         &mut self,
@@ -170,6 +203,10 @@ impl Connection {
             self.rtt_sample = Some((end, now));
         }
         self.emit_segment(plan.seq, flags, payload, counters, emit);
+        self.sws_override = false;
+        if plan.len >= self.snd_mss {
+            self.sws_backoff = 0;
+        }
         self.snd_nxt = self.snd_nxt.max(end);
         self.snd_max = self.snd_max.max(end);
         // RFC 6298 §5.1: start the timer if it is not running.
@@ -291,6 +328,12 @@ impl Connection {
             }
             self.send_probe = true;
         }
+        if due(self.sws_override_at) {
+            self.sws_override_at = None;
+            counters.sws_overrides += 1;
+            self.sws_override = true;
+            self.sws_backoff += 1;
+        }
         if due(self.delayed_ack_at) {
             self.delayed_ack_at = None;
             self.ack_now = true;
@@ -337,6 +380,12 @@ impl Connection {
             && self.snd_nxt - self.snd_una < self.tx.len()
     }
 
+    /// The RTO doubled `backoff` times, at most `max_rto`.
+    fn backed_off(&self, backoff: u32) -> Duration {
+        let interval = self.rtt.rto().millis() << backoff.min(16);
+        Duration(interval.min(self.cfg.max_rto.millis()))
+    }
+
     /// Starts or stops the timers whose conditions changed.
     pub(super) fn arm_timers(&mut self, now: Instant) {
         if self.snd_una == self.snd_max {
@@ -345,9 +394,17 @@ impl Connection {
         if !self.persist_wanted() {
             self.persist_at = None;
         } else if self.persist_at.is_none() {
-            let backoff = self.rtt.rto().millis() << self.persist_backoff.min(16);
-            let interval = Duration(backoff.min(self.cfg.max_rto.millis()));
-            self.persist_at = Some(now + interval);
+            self.persist_at = Some(now + self.backed_off(self.persist_backoff));
+        }
+        // The override timeout: RFC 9293 §3.8.6.2.1 suggests 0.1 to 1 s.
+        // We wait one RTO (at least 200 ms), doubled after each override
+        // until a full segment goes, as the persist timer backs off: a peer
+        // that keeps its window small gets a few short segments, growing,
+        // never a stream of them.
+        if !self.sws_waiting() {
+            self.sws_override_at = None;
+        } else if self.sws_override_at.is_none() {
+            self.sws_override_at = Some(now + self.backed_off(self.sws_backoff));
         }
         if self.owner == Owner::Orphan && self.state == State::FinWait2 && self.close_at.is_none() {
             self.close_at = Some(now + self.cfg.fin_wait2_timeout);

@@ -9,13 +9,13 @@ use alloc::boxed::Box;
 use core::net::{Ipv4Addr, SocketAddrV4};
 
 use super::{MAX_CONTROL_QUEUE, Socket, SocketHandle, TcpTable};
-use crate::tcp::connection::Connection;
-use crate::tcp::isn;
+use crate::tcp::connection::{Connection, DEFAULT_MSS};
 use crate::tcp::segment::{Segment, reset_repr};
 use crate::tcp::seq::SeqNumber;
 use crate::tcp::state::State;
+use crate::tcp::{isn, syn_cookie};
 use crate::time::Instant;
-use crate::wire::tcp::{TcpPacket, TcpRepr};
+use crate::wire::tcp::{Flags, TcpPacket, TcpRepr};
 
 impl TcpTable {
     // ANCHOR: input
@@ -40,7 +40,18 @@ impl TcpTable {
             return;
         }
         let repr = TcpRepr::parse(&packet);
-        let seg = Segment::new(&repr, packet.payload());
+        let mut seg = Segment::new(&repr, packet.payload());
+        // ANCHOR: recv_memory
+        // The global bound on receive buffers: data that would pass it is
+        // dropped; the rest of the segment (its ACK, its window) still
+        // counts. The peer sends the data again after its timeout.
+        if !seg.payload.is_empty()
+            && self.recv_memory() + seg.payload.len() > self.config.max_recv_memory
+        {
+            self.counters.recv_memory_drops += 1;
+            seg = seg.without_data();
+        }
+        // ANCHOR_END: recv_memory
         let local = SocketAddrV4::new(dst, repr.dst_port);
         let remote = SocketAddrV4::new(src, repr.src_port);
 
@@ -119,6 +130,24 @@ impl TcpTable {
             })
     }
 
+    /// An ICMP "fragmentation needed" about a segment from `local` to
+    /// `remote` with sequence number `seq`: the path's MTU is `mtu`. The
+    /// connection checks it (RFC 5927) before it believes it.
+    pub fn path_mtu_report(
+        &mut self,
+        _now: Instant,
+        local: SocketAddrV4,
+        remote: SocketAddrV4,
+        seq: u32,
+        mtu: usize,
+    ) {
+        let found = self.find_connection(local, remote);
+        match found.and_then(|h| self.connection_and_counters(h)) {
+            Some((conn, counters)) => conn.on_path_mtu(SeqNumber(seq), mtu, counters),
+            None => self.counters.icmp_rejected += 1,
+        }
+    }
+
     // ANCHOR: listen_input
     /// RFC 9293 §3.10.7.2: a segment for a socket in LISTEN.
     fn listener_input(
@@ -133,9 +162,18 @@ impl TcpTable {
         if seg.rst {
             return;
         }
-        // Second, an ACK here acknowledges nothing we sent: reset.
+        // Second, an ACK here acknowledges nothing we sent: reset. Unless
+        // it brings back a SYN cookie we sent: then it completes a
+        // handshake we did not keep (RFC 4987 §3.6).
         if let Some(ack) = seg.ack {
-            self.queue_reset(local, remote, ack, None);
+            let client_isn = seg.seq - 1;
+            let cookie = ack - 1;
+            let mss = (self.config.syn_cookies && !seg.syn)
+                .then(|| syn_cookie::check(&self.secret, now, local, remote, client_isn, cookie));
+            match mss.flatten() {
+                Some(mss) => self.accept_cookie(listener, local, remote, seg, mss, now),
+                None => self.queue_reset(local, remote, ack, None),
+            }
             return;
         }
         // Third, a SYN opens a child connection in SYN-RECEIVED.
@@ -148,6 +186,10 @@ impl TcpTable {
         };
         if l.accept_queue_full() {
             self.counters.listen_overflows += 1;
+            return;
+        }
+        if self.config.syn_cookies && l.half_open_len() >= self.config.max_half_open {
+            self.send_cookie(local, remote, seg, now);
             return;
         }
         let iss = isn::initial_sequence_number(&self.secret, now, local, remote);
@@ -167,6 +209,72 @@ impl TcpTable {
         }
     }
     // ANCHOR_END: listen_input
+
+    // ANCHOR: cookies
+    /// The half-open queue is full: answer `syn` with a SYN+ACK whose ISN
+    /// is a cookie, and remember nothing.
+    fn send_cookie(
+        &mut self,
+        local: SocketAddrV4,
+        remote: SocketAddrV4,
+        syn: &Segment<'_>,
+        now: Instant,
+    ) {
+        if self.control.len() >= MAX_CONTROL_QUEUE {
+            self.counters.control_queue_drops += 1;
+            return;
+        }
+        let client_mss = syn.mss.unwrap_or(DEFAULT_MSS as u16);
+        let cookie = syn_cookie::make(&self.secret, now, local, remote, syn.seq, client_mss);
+        let repr = TcpRepr {
+            src_port: local.port(),
+            dst_port: remote.port(),
+            seq_number: cookie.0,
+            ack_number: (syn.seq + 1).0,
+            flags: Flags::SYN | Flags::ACK,
+            // Unscaled: the cookie cannot remember a window scale.
+            window: self.config.recv_buffer.min(usize::from(u16::MAX)) as u16,
+            urgent_pointer: 0,
+            max_seg_size: Some(self.config.mss),
+            window_scale: None,
+            sack_permitted: false,
+        };
+        self.control.push_back((*local.ip(), *remote.ip(), repr));
+        self.counters.syn_cookies_sent += 1;
+    }
+
+    /// An ACK brought back a valid cookie: the connection is created now,
+    /// and the ACK (with any data it carries) processed on it.
+    fn accept_cookie(
+        &mut self,
+        listener: SocketHandle,
+        local: SocketAddrV4,
+        remote: SocketAddrV4,
+        ack: &Segment<'_>,
+        mss: u16,
+        now: Instant,
+    ) {
+        match self.get(listener) {
+            Some(Socket::Listener(l)) if !l.accept_queue_full() => {}
+            _ => {
+                // The client will send again (data, or its next ACK).
+                self.counters.listen_overflows += 1;
+                return;
+            }
+        }
+        let (iss, client_isn) = (ack.ack.unwrap_or(SeqNumber(0)) - 1, ack.seq - 1);
+        let mss = usize::from(mss);
+        let mut child =
+            Connection::from_cookie(self.config, local, remote, iss, client_isn, mss, listener);
+        child.process(now, ack, &mut self.counters);
+        let child = self.insert(Socket::Connection(Box::new(child)));
+        self.counters.passive_opens += 1;
+        self.counters.syn_cookies_accepted += 1;
+        if let Some(Socket::Listener(l)) = self.get_mut(listener) {
+            l.push_ready(child);
+        }
+    }
+    // ANCHOR_END: cookies
 
     // ANCHOR: reply_to_closed
     /// RFC 9293 §3.10.7.1: "If the state is CLOSED (i.e., TCB does not

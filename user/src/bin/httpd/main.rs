@@ -55,6 +55,12 @@ struct Server {
     site: Site,
 }
 
+/// Closed once listening: init's "ready" signal (see init.rs).
+const READY_FD: usize = 3;
+/// Where the ready pipe is kept until then, out of the way of the
+/// descriptors the server opens (the lowest free one would be 3 again).
+const READY_KEPT_FD: usize = libsys::abi::MAX_FDS - 1;
+
 #[unsafe(no_mangle)]
 fn main(args: Args) -> i32 {
     let port = match args.get(1).map(str::parse::<u16>) {
@@ -65,6 +71,13 @@ fn main(args: Args) -> i32 {
             return 2;
         }
     };
+    // Started by init, descriptor 3 is the ready pipe; started from the
+    // shell, it is free and the listener will take it. Tell them apart
+    // before opening anything.
+    let started_by_init = libsys::fstat(READY_FD)
+        .is_ok_and(|stat| stat.kind == libsys::abi::FileKind::Pipe as u8)
+        && libsys::dup2(READY_FD, READY_KEPT_FD).is_ok()
+        && libsys::close(READY_FD).is_ok();
     let listener = match listen_on(port) {
         Ok(fd) => fd,
         Err(error) => {
@@ -73,6 +86,11 @@ fn main(args: Args) -> i32 {
         }
     };
     println!("httpd: serving /www on port {port}, up to {CAPACITY} connections");
+    // Tell init we are ready (it waits, so that this line comes before the
+    // shell's first prompt).
+    if started_by_init {
+        let _ = libsys::close(READY_KEPT_FD);
+    }
     let mut server = Server {
         listener,
         connections: Vec::new(),

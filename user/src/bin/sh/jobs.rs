@@ -43,6 +43,7 @@ impl Jobs {
         });
     }
 
+    // ANCHOR: wait_for
     /// Waits until every process of a foreground pipeline has exited;
     /// returns the last one's status (the pipeline's status).
     pub fn wait_for(&mut self, started: &Started) -> i32 {
@@ -67,6 +68,7 @@ impl Jobs {
         }
         status
     }
+    // ANCHOR_END: wait_for
 
     /// Reaps the background processes that have exited, without waiting,
     /// and prints `[pid] done status N` for each job now finished.

@@ -66,6 +66,7 @@ impl Shell {
         None
     }
 
+    // ANCHOR: run_pipeline
     fn run_pipeline(&mut self, pipeline: &Pipeline) -> Option<i32> {
         if let [command] = &pipeline.commands[..]
             && !pipeline.background
@@ -96,6 +97,7 @@ impl Shell {
         }
         None
     }
+    // ANCHOR_END: run_pipeline
 }
 
 fn parse_status(text: &str) -> i32 {

@@ -30,6 +30,7 @@ pub struct Started {
     pub pgid: u32,
 }
 
+// ANCHOR: start
 /// Starts every command of `pipeline`. With `job_control`, the children
 /// form a new process group named after the first one, so that Ctrl-C can
 /// be aimed at them and not at the shell.
@@ -90,7 +91,9 @@ pub fn start(pipeline: &Pipeline, job_control: bool) -> Started {
     }
     started
 }
+// ANCHOR_END: start
 
+// ANCHOR: child
 /// In the child: connects standard input and output, then becomes the
 /// command's program. Never returns.
 fn child(command: &Command, input: Option<usize>, pipe: Option<(usize, usize)>) -> ! {
@@ -125,7 +128,9 @@ fn child(command: &Command, input: Option<usize>, pipe: Option<(usize, usize)>) 
     eprintln!("sh: {name}: {error}");
     libsys::exit(STATUS_CANNOT_RUN)
 }
+// ANCHOR_END: child
 
+// ANCHOR: redirect
 /// Makes `to` refer to what `from` does, and closes `from`.
 fn move_fd(from: usize, to: usize) {
     if from != to {
@@ -147,3 +152,4 @@ fn redirect(path: &str, flags: u32, fd: usize) {
         }
     }
 }
+// ANCHOR_END: redirect

@@ -258,43 +258,63 @@ fn selected(name: &str, filter: &str) -> bool {
 
 #[unsafe(no_mangle)]
 fn main(args: Args) -> i32 {
-    // `usertests --rounds N [FILTER]`: the selection N times over, then a
-    // check that the kernel's heap and free frames are back where they
-    // were after the first round (which may fill caches: the ARP table).
-    let (rounds, filter) = match (args.get(1), args.get(2)) {
-        (Some("--rounds"), Some(n)) => (n.parse().unwrap_or(1), args.get(3).unwrap_or("")),
-        _ => (1, args.get(1).unwrap_or("")),
-    };
+    match (args.get(1), args.get(2)) {
+        (Some("--rounds"), Some(n)) => rounds(n.parse().unwrap_or(1), args.get(3).unwrap_or("")),
+        _ => run_tests(args.get(1).unwrap_or("")),
+    }
+}
+
+/// Runs the tests `filter` selects; the exit status is 0 if all passed.
+fn run_tests(filter: &str) -> i32 {
     let (mut passed, mut failed) = (0, 0);
-    let mut after_first = None;
-    for round in 1..=rounds {
-        for (name, test) in TESTS.iter().filter(|(name, _)| selected(name, filter)) {
-            match test() {
-                Ok(()) => {
-                    passed += 1;
-                    println!("test {name} ... ok");
-                }
-                Err(reason) => {
-                    failed += 1;
-                    println!("test {name} ... FAILED: {reason}");
-                }
+    for (name, test) in TESTS.iter().filter(|(name, _)| selected(name, filter)) {
+        match test() {
+            Ok(()) => {
+                passed += 1;
+                println!("test {name} ... ok");
             }
-        }
-        if rounds > 1 {
-            let memory = settled_memory();
-            println!(
-                "round {round}: kernel heap {} bytes used, {} bytes of frames free",
-                memory.0, memory.1
-            );
-            if round == 1 {
-                after_first = Some(memory);
-            } else if round == rounds && after_first != Some(memory) {
+            Err(reason) => {
                 failed += 1;
-                println!("rounds: the kernel kept memory between round 1 and round {round}");
+                println!("test {name} ... FAILED: {reason}");
             }
         }
     }
     println!("{passed} passed, {failed} failed");
+    if failed == 0 { 0 } else { 1 }
+}
+
+/// `usertests --rounds N [FILTER]`: the selection N times over, each round
+/// in a fresh `/bin/usertests` (a test process keeps whatever heap its
+/// tests grew, and `fork` copies it), then a check that the kernel's heap
+/// and free frames are back where they were after the first round (which
+/// may fill caches: the ARP table, the loopback route).
+fn rounds(rounds: u32, filter: &str) -> i32 {
+    let mut failed = 0;
+    let mut after_first = None;
+    for round in 1..=rounds {
+        let status = match libsys::fork() {
+            Ok(0) => {
+                let error = libsys::exec("/bin/usertests", &["usertests", filter]);
+                println!("usertests: exec: {error}");
+                libsys::exit(1);
+            }
+            Ok(_) => libsys::wait().map_or(1, |(_, status)| status),
+            Err(_) => 1,
+        };
+        failed += (status != 0) as u32;
+        let memory = settled_memory();
+        println!(
+            "round {round}: exit status {status}, kernel heap {} bytes used, {} bytes of frames free",
+            memory.0, memory.1
+        );
+        if round == 1 {
+            after_first = Some(memory);
+        } else if round == rounds && after_first != Some(memory) {
+            failed += 1;
+            println!("rounds: the kernel kept memory between round 1 and round {round}");
+        }
+    }
+    println!("rounds: {rounds} rounds, {failed} problems");
     if failed == 0 { 0 } else { 1 }
 }
 

@@ -216,11 +216,33 @@ pub fn paths_stay_within_max_path() -> TestResult {
     Ok(())
 }
 
-/// One process making /tmp files and directories until the kernel says
-/// no gets ENOSPC; meanwhile another process can still make pipes.
+/// One process filling /tmp gets ENOSPC — for file bytes and for the
+/// nodes themselves (each file or directory is charged to /tmp's budget) —
+/// and meanwhile another process can still make pipes.
 pub fn tmp_nodes_cannot_exhaust_the_kernel_heap() -> TestResult {
     fn filler() -> i32 {
-        let _ = libsys::mkdir("/tmp/many");
+        if libsys::mkdir("/tmp/many").is_err() {
+            return 1;
+        }
+        // Spend most of the budget on 1 MiB files, quickly...
+        let block = alloc::vec![0u8; 65536]; // not on the 64 KiB stack
+        let mut files = 0;
+        'filling: while let Ok(fd) =
+            libsys::open(&format!("/tmp/many/big{files}"), O_CREATE | O_RDWR)
+        {
+            files += 1;
+            for _ in 0..16 {
+                if libsys::write(fd, &block).is_err() {
+                    let _ = libsys::close(fd);
+                    break 'filling;
+                }
+            }
+            let _ = libsys::close(fd);
+            if files > 1000 {
+                return 2; // a gigabyte of /tmp in a 128 MiB machine?
+            }
+        }
+        // ...then the rest on nodes, until they are refused too.
         let mut made = 0u32;
         let failure = loop {
             let path = format!("/tmp/many/f{made}");
@@ -233,31 +255,36 @@ pub fn tmp_nodes_cannot_exhaust_the_kernel_heap() -> TestResult {
                 Ok(()) => made += 1,
                 Err(e) => break e,
             }
-            if made > 1_000_000 {
-                return 1;
+            if made > 100_000 {
+                return 3; // nodes without end: they are not charged
             }
         };
         if failure != Errno::ENOSPC && failure != Errno::ENOMEM {
-            return 2;
+            return 4;
         }
         // While /tmp is full, pipes still work.
         let Ok((r, w)) = libsys::pipe() else {
-            return 3;
+            return 5;
         };
         let _ = (libsys::close(r), libsys::close(w));
         for i in 0..made {
             if libsys::unlink(&format!("/tmp/many/f{i}")).is_err() {
-                return 4;
+                return 6;
+            }
+        }
+        for i in 0..files {
+            if libsys::unlink(&format!("/tmp/many/big{i}")).is_err() {
+                return 7;
             }
         }
         if libsys::unlink("/tmp/many").is_err() {
-            5
+            8
         } else {
             0
         }
     }
     let status = in_child(filler)?;
-    check!(status == 0, "filling /tmp with nodes: status {status}");
+    check!(status == 0, "filling /tmp: status {status}");
     // All of it came back: a big file fits again.
     let fd = libsys::open("/tmp/after", O_CREATE | O_RDWR).map_err(|e| format!("open: {e}"))?;
     let block = [7u8; 4096];

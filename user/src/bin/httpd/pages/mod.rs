@@ -10,6 +10,7 @@ pub mod mem;
 pub mod net;
 pub mod proc;
 pub mod sched;
+pub mod timeline;
 
 use crate::site::Site;
 use alloc::format;

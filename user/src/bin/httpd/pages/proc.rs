@@ -48,7 +48,12 @@ pub fn render(_site: &mut Site, format: Format) -> String {
                     p.parent_pid.to_string(),
                     state(p).to_string(),
                     p.cpu_ticks.to_string(),
-                    (p.memory_bytes / 1024).to_string(),
+                    // As `ps`: a kernel thread has no user memory at all.
+                    if p.kernel_thread != 0 {
+                        "-".to_string()
+                    } else {
+                        (p.memory_bytes / 1024).to_string()
+                    },
                     name,
                 ]
             });

@@ -52,3 +52,63 @@ pub fn split_last(path: &str) -> Option<(&str, &str)> {
     }
     Some((if parent.is_empty() { "/" } else { parent }, name))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::string::ToString;
+
+    fn ok(cwd: &str, path: &str) -> String {
+        normalize(cwd, path).unwrap()
+    }
+
+    #[test]
+    fn absolute_paths_ignore_the_current_directory() {
+        assert_eq!(ok("/tmp", "/etc/motd"), "/etc/motd");
+        assert_eq!(ok("/tmp", "/"), "/");
+    }
+
+    #[test]
+    fn relative_paths_join_the_current_directory() {
+        assert_eq!(ok("/tmp", "notes"), "/tmp/notes");
+        assert_eq!(ok("/", "bin/sh"), "/bin/sh");
+        assert_eq!(ok("/tmp", "."), "/tmp");
+    }
+
+    #[test]
+    fn dots_and_empty_components_are_resolved() {
+        assert_eq!(ok("/", "//a///b/./c/"), "/a/b/c");
+        assert_eq!(ok("/a/b", "../c"), "/a/c");
+        assert_eq!(ok("/a", "b/../../c"), "/c");
+    }
+
+    #[test]
+    fn dot_dot_of_the_root_is_the_root() {
+        assert_eq!(ok("/", ".."), "/");
+        assert_eq!(ok("/tmp", "../../../etc"), "/etc");
+    }
+
+    #[test]
+    fn empty_path_is_enoent() {
+        assert_eq!(normalize("/", ""), Err(Errno::ENOENT));
+    }
+
+    #[test]
+    fn long_paths_and_names_are_enametoolong() {
+        let long_name = "x".repeat(MAX_NAME + 1);
+        assert_eq!(normalize("/", &long_name), Err(Errno::ENAMETOOLONG));
+        assert_eq!(
+            ok("/", &"x".repeat(MAX_NAME)),
+            "/".to_string() + &"x".repeat(MAX_NAME)
+        );
+        let long_path = "/a".repeat(MAX_PATH / 2 + 1);
+        assert_eq!(normalize("/", &long_path), Err(Errno::ENAMETOOLONG));
+    }
+
+    #[test]
+    fn split_last_gives_parent_and_name() {
+        assert_eq!(split_last("/tmp/x"), Some(("/tmp", "x")));
+        assert_eq!(split_last("/x"), Some(("/", "x")));
+        assert_eq!(split_last("/"), None);
+    }
+}
