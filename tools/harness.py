@@ -25,6 +25,7 @@ import subprocess
 import sys
 import threading
 import time
+import traceback
 
 TOOLS = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(TOOLS)
@@ -184,6 +185,9 @@ class Tests:
         self.declared = set(suite.NAMES)
         try:
             suite.run(self)
+        except Exception:  # a bug in one suite must not hide the others' results
+            prefix = next(iter(suite.NAMES)).split("/")[0]
+            self.report(f"{prefix}/suite-crashed", False, traceback.format_exc()[-1500:], always=True)
         finally:
             self.declared = None
 
