@@ -318,11 +318,26 @@ def host_mac():
 
 
 def check_kind(guest, net, frames, expected):
-    """Injects one kind of frame; returns (passed, detail)."""
+    """Injects one kind of frame; returns (passed, detail). If QEMU's
+    socket buffer overflowed meanwhile (a loaded host: the guest drains its
+    ring slower than the frames come), some frames never reached the card
+    and no counter can show them: the kind is injected again, slower,
+    twice at most."""
+    for attempt, (batch, pause) in enumerate([(16, 0.004), (4, 0.01), (1, 0.01)]):
+        socket_drops = tapnet.udp_receive_errors()
+        passed, detail = inject_and_count(guest, net, frames, expected, batch, pause)
+        lost = tapnet.udp_receive_errors() - socket_drops
+        if passed or lost == 0:
+            break
+    note = f" (injected {attempt + 1} times: QEMU's socket buffer overflowed)" if attempt else ""
+    return passed, detail + note
+
+
+def inject_and_count(guest, net, frames, expected, batch, pause):
     before = guest.counters()
     if before is None:
         return False, "ifconfig gave no counters"
-    net.inject(frames)
+    net.inject(frames, batch=batch, pause=pause)
     # The guest takes a moment to work through a burst: read the counters
     # until they are as expected, a few times at most. Expected zeros need
     # the frames' time to arrive before a first reading can mean anything.
