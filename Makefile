@@ -13,6 +13,9 @@
 #   make fuzz-syscalls random system calls against the kernel, many seeds
 #   make iso           the hybrid BIOS/UEFI Limine ISO
 #   make docs          the book, in docs/book/index.html (installs the pinned mdbook)
+#   make lab LAB=util  start a lab: branch lab-util with its starter code
+#   make grade [LAB=util]  grade the working tree (the lab of the branch lab-NAME)
+#   make labs-check    every lab's grader fails on its starter, passes with its solution
 #
 # Every target that needs tools first runs `setup`, which installs what is
 # missing (apt packages, the pinned Rust toolchain and target) and says so.
@@ -42,10 +45,13 @@ LIMINE_URL    ?= https://github.com/limine-bootloader/limine.git
 LIMINE_DIR    ?= $(BUILD)/limine
 OVMF          ?= /usr/share/ovmf/OVMF.fd
 
+# Cargo's output: target/, or $CARGO_TARGET_DIR if set (labs-check builds
+# its worktree into target/labs-check).
+CARGO_TARGET_DIR ?= target
 ifeq ($(PROFILE),dev)
-  TARGET_DIR := target/x86_64-unknown-none/debug
+  TARGET_DIR := $(CARGO_TARGET_DIR)/x86_64-unknown-none/debug
 else
-  TARGET_DIR := target/x86_64-unknown-none/$(PROFILE)
+  TARGET_DIR := $(CARGO_TARGET_DIR)/x86_64-unknown-none/$(PROFILE)
 endif
 
 # One e1000 on QEMU's user network: the guest is 10.0.2.15, the gateway
@@ -56,7 +62,7 @@ NET_FLAGS  ?= -netdev user,id=n0,hostfwd=tcp:127.0.0.1:$(HTTP_PORT)-:80 -device 
 QEMU_FLAGS := -accel $(ACCEL) -m $(MEMORY) -smp $(CPUS) -nographic -no-reboot \
               -device isa-debug-exit,iobase=0xf4,iosize=0x04 $(NET_FLAGS)
 
-.PHONY: all setup doctor kernel user initrd qemu qemu-gdb gdb test bench check iso docs clean symbolize fresh-check fuzz-syscalls
+.PHONY: all setup doctor kernel user initrd qemu qemu-gdb gdb test bench check iso docs clean symbolize fresh-check fuzz-syscalls lab grade labs-check
 
 all: kernel initrd
 
@@ -115,11 +121,27 @@ test: kernel initrd
 	@tools/setup.sh --test
 	@python3 tools/doctor.py --fast --quiet
 	python3 tools/test.py --kernel $(KERNEL_ELF) --initrd $(INITRD) --accel $(ACCEL) --cpus $(CPUS) $(TEST_FLAGS)
+	$(MAKE) labs-check
 
 # The README's `make test` in a fresh minimal Debian (debootstrap chroot with
 # only git, make, curl, rustup): proves the install steps. Root only.
 fresh-check:
 	tools/fresh_check.sh
+
+# Labs (labs/NAME/, docs/src/labs/): `make lab LAB=util` creates the branch
+# lab-util with the lab's starter committed; `make grade` builds the
+# working tree and runs the lab's checks (LAB defaults to the branch's).
+lab:
+	@test -n "$(LAB)" || { echo "usage: make lab LAB=NAME (labs: $$(grep -v '^#' labs/ORDER | xargs))"; exit 2; }
+	python3 tools/labs.py start $(LAB)
+
+grade: kernel initrd
+	python3 tools/grade.py $(LAB) --kernel $(KERNEL_ELF) --initrd $(INITRD) --accel $(ACCEL) --cpus $(CPUS)
+
+# For each lab, in a throwaway worktree: the grader must fail on the starter
+# and pass every check with starter + solution (LABS="util syscall" for some).
+labs-check: setup
+	python3 tools/labs.py --accel $(ACCEL) check $(LABS)
 
 # The randomized system-call tester for longer than `make test` runs it:
 #   make fuzz-syscalls [FUZZ_CALLS=50000] [FUZZ_SEEDS=20] [FUZZ_FIRST_SEED=1]

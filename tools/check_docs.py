@@ -17,8 +17,9 @@ that would let the two drift apart or break the rendered page:
   or leaving out a top-level directory or an entry of kernel/src;
 - a backticked path (`kernel/src/fs/path.rs`, `net/`) that does not exist,
   or a backticked item (`ProcTable::switches`, `EMFILE`, `swtch`) with a
-  name that appears nowhere in the code (outside the Exercises, which name
-  what the student will write, and ELSEWHERE's names of other systems);
+  name that appears nowhere in the code (outside the Exercises, and a lab
+  handout's Grading and Challenges, which name what the student will
+  write, and ELSEWHERE's names of other systems);
 - words that date the text ("so far", "yet", "for now", "a later chapter"
   without a link): the prose says what the code does now;
 - and, with the pinned mdbook (tools/setup.sh installs it), any warning
@@ -71,16 +72,24 @@ ELSEWHERE = {
 }
 
 
+# Sections that name what the student will write: a chapter's exercises,
+# and a lab handout's exercises, grading table and challenges.
+WRITTEN_BY_STUDENTS = {"Exercises", "Grading", "Challenges"}
+
+
 def tracked_files():
     out = subprocess.run(["git", "ls-files"], cwd=ROOT, stdout=subprocess.PIPE, text=True, check=True).stdout
     return [f for f in out.splitlines() if os.path.exists(os.path.join(ROOT, f))]
 
 
 def chapters():
-    for name in sorted(os.listdir(SRC)):
-        if name.endswith(".md"):
-            with open(os.path.join(SRC, name), encoding="utf-8") as f:
-                yield name, f.read().splitlines()
+    """(name relative to docs/src, lines) of every chapter, the labs'
+    handouts (docs/src/labs/) included."""
+    for folder in ["", "labs"]:
+        for name in sorted(os.listdir(os.path.join(SRC, folder))):
+            if name.endswith(".md"):
+                with open(os.path.join(SRC, folder, name), encoding="utf-8") as f:
+                    yield os.path.join(folder, name), f.read().splitlines()
 
 
 def prose_lines(lines):
@@ -216,7 +225,7 @@ class Checker:
                 where = f"docs/src/{chapter}:{lineno}"
                 if line.startswith("## "):
                     section = line[3:].strip()
-                if section == "Exercises":  # they name what the student will write
+                if section in WRITTEN_BY_STUDENTS:
                     continue
                 for span in re.findall(r"`([^`]+)`", line):
                     if PATH.match(span) and "://" not in span and not span.startswith("/"):

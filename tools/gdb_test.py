@@ -85,6 +85,7 @@ HELPER_SESSION = [
     ("gdb/kstack", "kstack sh", [r"Sleeping: saved context", r"#0 .* in kernel::proc::scheduler::sched\+",
                    r"in kernel::console::read_line", r"in syscall_entry\+"]),
     ("gdb/fds", "fds sh", [r"cwd /", r"^\s+0\s+rw\s+Console", r"^\s+2\s+rw\s+Console"]),
+    ("gdb/fds-sockets", "fds httpd", [r"^\s+\d+\s+rw\s+Socket Tcp Listening", r"^\s+\d+\s+rw\s+Socket Tcp Stream"]),
     ("gdb/pagewalk", "pagewalk 0x400000 sh", [r"PML4 \[  0\]", r"PDPT \[  0\]", r"PD   \[  2\]", r"PT   \[  0\] .* P U",
                               r"-> physical 0x[0-9a-f]+ \(4 KiB page; user, read-only, executable\)"]),
     ("gdb/pagewalk-unmapped", "pagewalk 0x1000 sh", [r"not mapped"]),

@@ -77,12 +77,19 @@ pub fn start_timer() {
     let apic = registers();
     apic.write(TIMER_DIVIDE, DIVIDE_BY_16);
     if COUNTS_PER_TICK.load(Ordering::Relaxed) == 0 {
-        // Let the timer run free for 10 ms of PIT time and see how far it got.
+        // Let the timer run free for 10 ms of PIT time and see how far it
+        // got; the shortest of five tries, since a pause of the (virtual)
+        // CPU can only stretch a measurement (see `time::init`).
         const CALIBRATION_MS: u64 = 10;
         apic.write(LVT_TIMER, MASKED);
-        apic.write(TIMER_INITIAL, u32::MAX);
-        super::pit::wait_ms(CALIBRATION_MS);
-        let elapsed = u32::MAX - apic.read(TIMER_CURRENT);
+        let elapsed = (0..5)
+            .map(|_| {
+                apic.write(TIMER_INITIAL, u32::MAX);
+                super::pit::wait_ms(CALIBRATION_MS);
+                u32::MAX - apic.read(TIMER_CURRENT)
+            })
+            .min()
+            .unwrap_or(0);
         let per_tick = (elapsed as u64 * 1000 / CALIBRATION_MS / HZ).max(1);
         COUNTS_PER_TICK.store(per_tick as u32, Ordering::Relaxed);
     }

@@ -1,0 +1,103 @@
+//! labtests: the guest-side tests of the labs (labs/, docs/src/labs/).
+//!
+//! Like usertests, each test prints `test NAME ... ok` or `... FAILED:
+//! reason`, and the run ends with `N passed, N failed`; the lab graders
+//! (labs/LAB/checks.py) read those lines. `labtests FILTER` runs the tests
+//! whose name contains FILTER (`labtests syscall::`).
+//!
+//! A lab adds system calls that the kernel does not have yet, so these
+//! tests call them *by number* (`syscall`), never through a libsys
+//! wrapper: they compile on every tree, and on a tree without the call
+//! they fail with "ENOSYS" instead of breaking the build.
+//!
+//! `labtests fork-tree` is not a test but a helper for the syscall lab's
+//! `trace` checks: a process that forks a child that forks a grandchild.
+#![no_std]
+#![no_main]
+
+extern crate alloc;
+
+mod syscall_lab;
+mod traps_lab;
+
+use alloc::string::String;
+use libsys::{Args, Errno, println};
+
+pub type TestResult = Result<(), String>;
+
+/// Fails the test with a message unless the condition holds.
+#[macro_export]
+macro_rules! check {
+    ($cond:expr, $($arg:tt)+) => {
+        if !$cond {
+            return Err(alloc::format!("{} (line {})", format_args!($($arg)+), line!()));
+        }
+    };
+}
+
+/// A system call by number with raw words for arguments (see the module).
+pub fn syscall(number: usize, args: &[usize]) -> isize {
+    // SAFETY: the tests pass pointers to their own live locals, or
+    // addresses the kernel must refuse; nothing else is reachable.
+    unsafe { libsys::syscall::call(number, args) }
+}
+
+/// `Ok(value)` or the error, with ENOSYS explained: the lab's call is
+/// not in the kernel's table yet.
+pub fn call(name: &str, number: usize, args: &[usize]) -> Result<usize, String> {
+    match Errno::check(syscall(number, args)) {
+        Ok(value) => Ok(value),
+        Err(Errno::ENOSYS) => Err(alloc::format!(
+            "{name} (number {number}) is not a system call yet: ENOSYS"
+        )),
+        Err(e) => Err(alloc::format!("{name} failed: {e}")),
+    }
+}
+
+type Test = (&'static str, fn() -> TestResult);
+
+const TESTS: &[Test] = &[
+    (
+        "syscall::sysinfo_free_memory",
+        syscall_lab::sysinfo_free_memory,
+    ),
+    ("syscall::sysinfo_processes", syscall_lab::sysinfo_processes),
+    (
+        "syscall::sysinfo_bad_pointer",
+        syscall_lab::sysinfo_bad_pointer,
+    ),
+    ("traps::alarm_calls_handler", traps_lab::alarm_calls_handler),
+    (
+        "traps::alarm_preserves_registers",
+        traps_lab::alarm_preserves_registers,
+    ),
+    ("traps::alarm_not_reentered", traps_lab::alarm_not_reentered),
+    (
+        "traps::alarm_off_stops_calls",
+        traps_lab::alarm_off_stops_calls,
+    ),
+    ("traps::alarm_bad_requests", traps_lab::alarm_bad_requests),
+];
+
+#[unsafe(no_mangle)]
+fn main(args: Args) -> i32 {
+    let filter = args.get(1).unwrap_or("");
+    if filter == "fork-tree" {
+        return syscall_lab::fork_tree();
+    }
+    let (mut passed, mut failed) = (0, 0);
+    for (name, test) in TESTS.iter().filter(|(name, _)| name.contains(filter)) {
+        match test() {
+            Ok(()) => {
+                passed += 1;
+                println!("test {name} ... ok");
+            }
+            Err(reason) => {
+                failed += 1;
+                println!("test {name} ... FAILED: {reason}");
+            }
+        }
+    }
+    println!("{passed} passed, {failed} failed");
+    if failed == 0 { 0 } else { 1 }
+}
