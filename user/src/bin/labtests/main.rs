@@ -17,6 +17,7 @@
 
 extern crate alloc;
 
+mod cow_lab;
 mod syscall_lab;
 mod traps_lab;
 
@@ -66,6 +67,13 @@ const TESTS: &[Test] = &[
         "syscall::sysinfo_bad_pointer",
         syscall_lab::sysinfo_bad_pointer,
     ),
+    ("cow::fork_shares_memory", cow_lab::fork_shares_memory),
+    (
+        "cow::fork_bigger_than_free_memory",
+        cow_lab::fork_bigger_than_free_memory,
+    ),
+    ("cow::writes_stay_private", cow_lab::writes_stay_private),
+    ("cow::frames_come_back", cow_lab::frames_come_back),
     ("traps::alarm_calls_handler", traps_lab::alarm_calls_handler),
     (
         "traps::alarm_preserves_registers",
