@@ -14,9 +14,9 @@ def cow_test(name, points):
     return run
 
 
-fork_shares = cow_test("fork_shares_memory", 25)
-fork_bigger = cow_test("fork_bigger_than_free_memory", 25)
-private = cow_test("writes_stay_private", 20)
+fork_shares = cow_test("fork_shares_memory", 35)
+fork_bigger = cow_test("fork_bigger_than_free_memory", 35)
+private = cow_test("writes_stay_private", 10)
 frames = cow_test("frames_come_back", 10)
 
 
@@ -27,16 +27,16 @@ def usertests(lab, selection):
     expect(not failed, f"{len(failed)} of {len(results)} failed: {failed}")
 
 
-@check("usertests/process", 10)
+@check("usertests/process", 5)
 def usertests_process(lab):
     usertests(lab, "process::")
 
 
-@check("usertests/bad-pointers", 5)
+@check("usertests/bad-pointers", 3)
 def usertests_bad_pointers(lab):
     usertests(lab, "bad_pointers::")
 
 
-@check("usertests/fork-bombs-leak-nothing", 5)
+@check("usertests/fork-bombs-leak-nothing", 2)
 def usertests_fork_bombs(lab):
     usertests(lab, "leaks::fork_bombs")
