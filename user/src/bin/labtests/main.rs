@@ -18,6 +18,7 @@
 extern crate alloc;
 
 mod cow_lab;
+mod sched_lab;
 mod syscall_lab;
 mod traps_lab;
 
@@ -74,6 +75,18 @@ const TESTS: &[Test] = &[
     ),
     ("cow::writes_stay_private", cow_lab::writes_stay_private),
     ("cow::frames_come_back", cow_lab::frames_come_back),
+    (
+        "sched::stride_follows_tickets",
+        sched_lab::stride_follows_tickets,
+    ),
+    (
+        "sched::round_robin_ignores_tickets",
+        sched_lab::round_robin_ignores_tickets,
+    ),
+    (
+        "sched::settickets_checks_its_argument",
+        sched_lab::settickets_checks_its_argument,
+    ),
     ("traps::alarm_calls_handler", traps_lab::alarm_calls_handler),
     (
         "traps::alarm_preserves_registers",
