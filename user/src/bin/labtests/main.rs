@@ -18,6 +18,7 @@
 extern crate alloc;
 
 mod cow_lab;
+mod lock_lab;
 mod sched_lab;
 mod syscall_lab;
 mod traps_lab;
@@ -75,6 +76,10 @@ const TESTS: &[Test] = &[
     ),
     ("cow::writes_stay_private", cow_lab::writes_stay_private),
     ("cow::frames_come_back", cow_lab::frames_come_back),
+    (
+        "lock::frame_allocator_contention",
+        lock_lab::frame_allocator_contention,
+    ),
     (
         "sched::stride_follows_tickets",
         sched_lab::stride_follows_tickets,
