@@ -46,6 +46,14 @@ local_cas() {
     fi
 }
 
+# Never `rm -rf` a tree that still has something mounted in it (a bind
+# of /dev would take the host's device nodes with it).
+still_mounted() { grep -q " $DIR[/ ]" /proc/mounts; }
+if still_mounted; then
+    echo "fresh-check: something is still mounted under $DIR (a killed run?): umount it first" >&2
+    exit 1
+fi
+
 start=$(date +%s)
 if [ ! -f "$BASE" ] || [ -n "${FRESH_REBUILD:-}" ]; then
     echo "fresh-check: debootstrap $SUITE (minbase + git, make, curl) into $DIR"
@@ -56,12 +64,12 @@ if [ ! -f "$BASE" ] || [ -n "${FRESH_REBUILD:-}" ]; then
     echo "fresh-check: rustup (no toolchain: the tree's rust-toolchain.toml picks it)"
     # rustup-init from static.rust-lang.org (what https://rustup.rs's script
     # downloads; the script's own host may be unreachable from a lab).
-    mount -t proc proc "$DIR/proc"  # rustup-init reads /proc/self/exe
+    mount -t proc proc "$DIR/proc" && mounts+=("$DIR/proc")  # rustup-init reads /proc/self/exe
     chroot "$DIR" /bin/sh -ec "curl --proto =https --tlsv1.2 -sSf -o /tmp/rustup-init $RUSTUP_INIT_URL
         chmod +x /tmp/rustup-init
         SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt HOME=/root CARGO_HOME=/root/.cargo RUSTUP_HOME=/root/.rustup /tmp/rustup-init -y -q --profile minimal --default-toolchain none --no-modify-path
         rm /tmp/rustup-init" >/dev/null
-    umount "$DIR/proc"
+    umount "$DIR/proc" && unset 'mounts[-1]'
     [ -x "$DIR/root/.cargo/bin/rustup" ] || { echo "fresh-check: rustup did not install" >&2; exit 1; }
     tar -C "$DIR" -cf "$BASE" .
 else

@@ -85,6 +85,7 @@ HELPER_SESSION = [
     ("gdb/kstack", "kstack sh", [r"Sleeping: saved context", r"#0 .* in kernel::proc::scheduler::sched\+",
                    r"in kernel::console::read_line", r"in syscall_entry\+"]),
     ("gdb/fds", "fds sh", [r"cwd /", r"^\s+0\s+rw\s+Console", r"^\s+2\s+rw\s+Console"]),
+    ("gdb/fds-sockets", "fds httpd", [r"^\s+\d+\s+rw\s+Socket Tcp Listening", r"^\s+\d+\s+rw\s+Socket Tcp Stream"]),
     ("gdb/pagewalk", "pagewalk 0x400000 sh", [r"PML4 \[  0\]", r"PDPT \[  0\]", r"PD   \[  2\]", r"PT   \[  0\] .* P U",
                               r"-> physical 0x[0-9a-f]+ \(4 KiB page; user, read-only, executable\)"]),
     ("gdb/pagewalk-unmapped", "pagewalk 0x1000 sh", [r"not mapped"]),
@@ -133,7 +134,10 @@ def run(tests):
         report("gdb/installed", False, "gdb is not installed: run tools/setup.sh", always=True)
         return
     gdb_port, http_port = harness.free_port(), harness.free_port()
-    qemu = tests.boot("", extra=["-gdb", f"tcp:127.0.0.1:{gdb_port}", "-S", *harness.user_net(http_port)])
+    # One CPU, as the chapter's `make qemu-gdb CPUS=1`: with two, a
+    # breakpoint reached on the other CPU interrupts the stepping.
+    qemu = tests.boot("", cpus=1,
+                      extra=["-gdb", f"tcp:127.0.0.1:{gdb_port}", "-S", *harness.user_net(http_port)])
     build = os.path.dirname(os.path.abspath(tests.kernel))
     outputs = []
     held = None

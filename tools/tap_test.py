@@ -28,6 +28,9 @@ and `netstat` when asked.
 - tap/connections-200: 200 connections open at the same time, each echoing some
   bytes and closing; then tap/no-leaked-sockets: after TIME-WAIT (2 s here)
   the guest's `netstat` lists only listeners.
+- tap/sws-window-20: a scripted peer (frames injected, answers read on
+  tap0) has `tcpecho` echo 6000 bytes into a window that opens 20 bytes
+  every 20 ms: no run of tiny segments (RFC 9293 §3.8.6.2.1).
 - tap/syn-flood: 4000 SYNs from forged addresses while a real client
   opens connections to `tcpecho` one after another: all are served, and the guest's
   SYN+ACKs seen on tap0 show SYN cookies once its half-open queue is full.
@@ -361,18 +364,18 @@ def tcp_syn(src, dst, sport, dport, seq):
     return segment[:16] + struct.pack("!H", checksum) + segment[18:]
 
 
-def syn_acks_seen(sock, until):
-    """Counts the guest's SYN+ACKs to forged sources on tap0 until `until`:
-    (with a window-scale option: from a half-open child; without: a SYN
-    cookie, which cannot remember one), each client counted once: a
-    child's SYN+ACK is retransmitted while its handshake waits."""
-    children, cookies = set(), set()
-    while time.monotonic() < until:
-        sock.settimeout(max(0.01, until - time.monotonic()))
+def syn_acks_seen(sock, stop, children, cookies):
+    """Collects the guest's SYN+ACKs to forged sources on tap0 until the
+    event `stop` is set: with a window-scale option (from a half-open child) into
+    `children`, without (a SYN cookie, which cannot remember one) into
+    `cookies`, each client once: a child's SYN+ACK is retransmitted while
+    its handshake waits."""
+    sock.settimeout(0.1)
+    while not stop.is_set():
         try:
             frame = sock.recv(2048)
         except socket.timeout:
-            break
+            continue
         ip = frame[14:]
         if len(ip) < 40 or ip[9] != 6 or not socket.inet_ntoa(ip[16:20]).startswith(FLOOD_NET):
             continue
@@ -382,7 +385,6 @@ def syn_acks_seen(sock, until):
         options = tcp[20:(tcp[12] >> 4) * 4]
         client = (ip[16:20], tcp[2:4])
         (children if b"\x01\x03\x03" in options else cookies).add(client)
-    return len(children), len(cookies)
 
 
 def check_syn_flood(guest, net, report):
@@ -399,7 +401,12 @@ def check_syn_flood(guest, net, report):
         segment = tcp_syn(src, GUEST_IP, 1024 + rng.randrange(60000), ECHO_PORT, rng.randrange(1 << 32))
         frames.append(tapnet.ethernet(g, h, 0x0800, tapnet.ipv4(src, GUEST_IP, 6, segment)))
     capture = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0800))
+    capture.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
     capture.bind((tapnet.TAP, 0))
+    children, cookies = set(), set()
+    stop = threading.Event()
+    watching = threading.Thread(target=syn_acks_seen, args=(capture, stop, children, cookies), daemon=True)
+    watching.start()
     flooding = threading.Thread(target=lambda: net.inject(frames), daemon=True)
     served = tried = 0
     errors = []
@@ -418,13 +425,116 @@ def check_syn_flood(guest, net, report):
             break
     flooding.join(timeout=60)
     seconds = time.monotonic() - started
-    children, cookies = syn_acks_seen(capture, time.monotonic() + 2)
+    time.sleep(2)  # the last SYN+ACKs
+    stop.set()
+    watching.join(timeout=5)
     capture.close()
+    children, cookies = len(children), len(cookies)
     ok = served == tried and cookies > 0 and children <= 256
     report("tap/syn-flood", ok,
            f"{served}/{tried} real connections served in {seconds:.1f} s during a {len(frames)}-SYN flood; "
            f"guest answered {children} SYNs with a half-open child and {cookies} with a SYN cookie "
            f"(distinct clients seen on tap0)" + (f"; errors {errors[:3]}" if errors else ""))
+
+
+# --- a peer whose window opens a few bytes at a time ---------------------------
+
+SWS_PEER = "198.51.100.77"  # a scripted TCP peer, routed via the host
+
+
+def tcp_segment(src, dst, sport, dport, seq, ack, flags, window, payload=b"", options=b""):
+    """A TCP segment, checksum included (flags: 0x02 SYN, 0x10 ACK...)."""
+    offset = (20 + len(options)) // 4
+    header = struct.pack("!HHIIBBHHH", sport, dport, seq & 0xFFFFFFFF, ack & 0xFFFFFFFF,
+                         offset << 4, flags, window, 0, 0) + options
+    segment = header + payload
+    pseudo = socket.inet_aton(src) + socket.inet_aton(dst) + struct.pack("!BBH", 0, 6, len(segment))
+    checksum = tapnet.ip_checksum(pseudo + segment)
+    return segment[:16] + struct.pack("!H", checksum) + segment[18:]
+
+
+def check_sws(net, report, seconds=3.5, step=20):
+    """tap/sws-window-20: a scripted peer connects to tcpecho, sends 6000
+    bytes with a zero window, then acknowledges everything the guest
+    echoes while opening its window `step` bytes every 20 ms (the case
+    of RFC 9293 §3.8.6.2.1). The guest must not answer with a run of tiny
+    segments: full ones once 1460 bytes are usable, and in between only
+    what its override timer lets go."""
+    g, h = tapnet.mac_bytes(tapnet.GUEST_MAC), tapnet.mac_bytes(host_mac())
+    port = 40000 + random.Random(3).randrange(20000)
+    capture = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0800))
+    capture.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+    capture.bind((tapnet.TAP, 0))
+    capture.settimeout(0.005)
+    segments = []  # (seq, flags, payload) from the guest to our peer
+
+    def send(seq, ack, flags, window, payload=b"", options=b""):
+        segment = tcp_segment(SWS_PEER, GUEST_IP, port, ECHO_PORT, seq, ack, flags, window, payload, options)
+        net.inject([tapnet.ethernet(g, h, 0x0800, tapnet.ipv4(SWS_PEER, GUEST_IP, 6, segment))])
+
+    def drain():
+        while True:
+            try:
+                frame = capture.recv(4096)
+            except socket.timeout:
+                return
+            ip = frame[14:]
+            if len(ip) < 40 or ip[9] != 6 or socket.inet_ntoa(ip[16:20]) != SWS_PEER:
+                continue
+            tcp = ip[(ip[0] & 0x0F) * 4:struct.unpack("!H", ip[2:4])[0]]
+            if struct.unpack("!H", tcp[2:4])[0] != port:
+                continue
+            seq = struct.unpack("!I", tcp[4:8])[0]
+            segments.append((seq, tcp[13], tcp[(tcp[12] >> 4) * 4:]))
+
+    try:
+        isn = 1000
+        send(isn, 0, 0x02, 65535, options=struct.pack("!BBH", 2, 4, 1460))
+        deadline = time.monotonic() + 5
+        syn_ack = None
+        while syn_ack is None and time.monotonic() < deadline:
+            drain()
+            syn_ack = next((seq for seq, flags, _ in segments if flags & 0x12 == 0x12), None)
+        if syn_ack is None:
+            report("tap/sws-window-20", False, "no SYN+ACK from the guest")
+            return
+        guest_next = syn_ack + 1
+        data = bytes(range(256)) * 23 + bytes(112)  # 6000 bytes
+        send(isn + 1, guest_next, 0x10, 0)
+        for i in range(0, len(data), 1460):
+            send(isn + 1 + i, guest_next, 0x18, 0, data[i:i + 1460])
+        our_next = isn + 1 + len(data)
+        time.sleep(1.0)  # tcpecho reads and writes it back: held by our zero window
+        drain()
+        segments.clear()
+        right_edge = guest_next
+        sizes, seen = [], set()
+        updates = 0
+        started = time.monotonic()
+        while time.monotonic() < started + seconds:
+            time.sleep(0.02)
+            drain()
+            for seq, flags, payload in segments:
+                if payload and seq not in seen:
+                    seen.add(seq)
+                    sizes.append(len(payload))
+                end = (seq + len(payload)) & 0xFFFFFFFF
+                if payload and (end - guest_next) & 0xFFFFFFFF < 1 << 31:
+                    guest_next = end
+            segments.clear()
+            right_edge += step
+            updates += 1
+            send(our_next, guest_next, 0x10, max(0, (right_edge - guest_next) & 0xFFFFFFFF) & 0xFFFF)
+        send(our_next, guest_next, 0x14, 0)  # RST+ACK: done
+        short = [n for n in sizes if n < 1460]
+        # Without sender SWS avoidance each update would let `step` bytes go.
+        tiny = [n for n in short if n < 5 * step]
+        ok = sum(sizes) >= 1460 and len(short) <= 6 and not tiny
+        report("tap/sws-window-20", ok,
+               f"{len(sizes)} data segments in {seconds} s while the window opened {step} bytes at a time "
+               f"({updates} window updates): sizes {sizes}")
+    finally:
+        capture.close()
 
 
 # --- the tests, run inside the namespace ---------------------------------------
@@ -439,6 +549,7 @@ PARTS = {
     "tcp-loss": ["tap/tcp-loss-4mib"],
     "connections": ["tap/connections-200"],
     "leaks": ["tap/no-leaked-sockets"],
+    "sws": ["tap/sws-window-20"],
     "syn-flood": ["tap/syn-flood"],
 }
 NAMES = [name for names in PARTS.values() for name in names] + ["tap/boot", "tap/no-crash", "tap/setup", "tap/suite"]
@@ -595,6 +706,8 @@ def inside(args):
             report("tap/no-leaked-sockets", ok,
                    f"listeners {listeners}" if ok else f"netstat:\n{listing}")
 
+        if wanted("sws"):
+            check_sws(net, report)
         if wanted("syn-flood"):
             check_syn_flood(guest, net, report)
 

@@ -150,7 +150,7 @@ def render(trace, last_ms=None):
     tick = (start // step + 1) * step
     while tick <= end:
         out.append(f'<line x1="{x(tick):.1f}" x2="{x(tick):.1f}" y1="{top}" y2="{axis}" stroke="#eee"/>')
-        out.append(f'<text x="{x(tick):.1f}" y="{axis + 12}" text-anchor="middle">{tick / 1e6:.2f} s</text>')
+        out.append(f'<text x="{x(tick):.1f}" y="{axis + 12}" text-anchor="middle">{tick / 1e6:.3f} s</text>')
         tick += step
     out.append(f'<text x="4" y="{axis + 28}">bar: running; black tick: system call; red dot: woken up; '
                'traps: grey = timer, orange = device; packets: green = in, blue = out</text>')

@@ -32,7 +32,7 @@ import time
 import harness
 
 SRC = os.path.join(harness.ROOT, "docs", "src")
-COMMAND = re.compile(r'^\$ make qemu(?: CMDLINE="([^"]*)")?$')
+COMMAND = re.compile(r'^\$ make qemu(?: CPUS=(\d+))?(?: CMDLINE="([^"]*)")?$')
 PROMPT = re.compile(r"(^|\n)\$ $")
 
 
@@ -53,7 +53,8 @@ def transcripts():
                 continue
             end = next(j for j in range(i + 1, len(lines)) if lines[j].startswith("```"))
             count += 1
-            found[f"transcript/{chapter}:{count}"] = (command.group(1) or "", lines[i + 2:end])
+            cpus = int(command.group(1)) if command.group(1) else None
+            found[f"transcript/{chapter}:{count}"] = (command.group(2) or "", cpus, lines[i + 2:end])
     return found
 
 
@@ -95,11 +96,11 @@ def matches(runs, output):
     return True
 
 
-def replay(tests, cmdline, lines):
+def replay(tests, cmdline, cpus, lines):
     """Boots, types the shell lines at each prompt; returns (matched, output)."""
     runs = groups(lines)
     typed = [line[2:] for line in lines if line.startswith("$ ")]
-    qemu = tests.boot(cmdline, extra=harness.user_net(harness.free_port()))
+    qemu = tests.boot(cmdline, extra=harness.user_net(harness.free_port()), cpus=cpus)
     try:
         deadline = time.monotonic() + tests.timeout
         sent_at = 0  # where the output stood when the last line was typed
@@ -121,10 +122,10 @@ def replay(tests, cmdline, lines):
 
 
 def run(tests):
-    for name, (cmdline, lines) in TRANSCRIPTS.items():
+    for name, (cmdline, cpus, lines) in TRANSCRIPTS.items():
         if not tests.selected(name):
             continue
-        ok, output = replay(tests, cmdline, lines)
+        ok, output = replay(tests, cmdline, cpus, lines)
         start = output.find("oxv6 booting")
         tests.report(name, ok, "" if ok else f"the book's lines are not in the output of "
                                              f"CMDLINE=\"{cmdline}\"; it printed:\n{output[max(start, 0):][-2500:]}")

@@ -17,7 +17,7 @@ mod ktest;
 #[macro_use]
 mod log;
 mod mem;
-mod net;
+mod netstack;
 mod panic;
 mod proc;
 mod socket;
@@ -97,7 +97,7 @@ pub fn kmain(boot: &'static BootInfo) -> ! {
     // thread starts with init, below. The PCI listing comes after the
     // drivers have probed, so that it can say which driver took what.
     dev::pci::init();
-    crate::net::init(args.ip, args.gateway, bsp);
+    crate::netstack::init(args.ip, args.gateway, bsp);
     dev::pci::log_devices();
     x86_64::instructions::interrupts::enable();
 
@@ -106,7 +106,7 @@ pub fn kmain(boot: &'static BootInfo) -> ! {
         kcore::cmdline::Mode::Fault(kind) => ktest::faults::trigger(kind),
         kcore::cmdline::Mode::Normal => {
             start_init(args.init, args.init_args);
-            crate::net::start();
+            crate::netstack::start();
             proc::scheduler::scheduler()
         }
     }
@@ -160,11 +160,15 @@ fn start_init(path: &str, init_args: &str) {
             .map(alloc::string::String::from),
     );
     match proc::exec::load(file, &args) {
-        Ok(image) => proc::fork::spawn_init("init", image),
+        Ok(image) => {
+            // Before init can run: with two CPUs it may start (and print)
+            // on the other one at once.
+            info!("starting {} {}", path, init_args);
+            proc::fork::spawn_init("init", image)
+        }
         Err(e) => {
             error!("cannot start {}: {}", path, e);
             dev::qemu::exit(dev::qemu::FAILURE);
         }
     }
-    info!("starting {} {}", path, init_args);
 }

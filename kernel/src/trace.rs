@@ -102,19 +102,24 @@ pub fn record(kind: Kind, a: u32, b: u32) {
 }
 
 fn record_now(kind: Kind, a: u32, b: u32) {
+    // Interrupts off first: we stay on this CPU from reading the clock to
+    // writing its ring, so each ring is in time order.
+    crate::arch::cpu::push_off();
     let time_us = crate::time::nanoseconds() / 1000;
-    // Taking the lock turns interrupts off, so we stay on this CPU.
     let cpu = this_cpu().id.get();
-    let mut ring = RINGS[cpu].lock();
-    let next = ring.next;
-    ring.events[next] = Event {
-        time_us,
-        kind,
-        a,
-        b,
-    };
-    ring.next = (next + 1) % RING_EVENTS;
-    ring.total += 1;
+    {
+        let mut ring = RINGS[cpu].lock();
+        let next = ring.next;
+        ring.events[next] = Event {
+            time_us,
+            kind,
+            a,
+            b,
+        };
+        ring.next = (next + 1) % RING_EVENTS;
+        ring.total += 1;
+    }
+    crate::arch::cpu::pop_off();
 }
 // ANCHOR_END: record
 

@@ -121,7 +121,7 @@ def describe_stack(rsp):
     CPU booted on), so anything outside the process stacks is the latter."""
     slot = stack_slot(rsp)
     if slot is None:
-        return "the scheduler's stack (this CPU's boot stack)"
+        return "a CPU's scheduler stack (no process's)"
     owner = next((p for p in processes() if p.slot == slot), None)
     return f"slot {slot}'s kernel stack, " + (owner.label() if owner else "an unused slot")
 

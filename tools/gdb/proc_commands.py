@@ -150,13 +150,27 @@ class Fds(gdb.Command):
             if int.from_bytes(raw[8 * fd:8 * fd + 8], "little") == 0:
                 continue
             file = rv.arc_data(rv.option(files[fd]))
-            kind, _ = rv.variant(file["object"])
             mode = ("r" if bool(file["readable"]) else "-") + ("w" if bool(file["writable"]) else "-")
             offset = int(rv.locked(file["offset"]))
-            print(f"  {fd:>3}  {mode}  {kind:<11} offset {offset}")
+            print(f"  {fd:>3}  {mode}  {describe_object(file['object']):<26} offset {offset}")
             shown += 1
         if shown == 0:
             print("  (no open descriptors)")
+
+
+def describe_object(object_value):
+    """What a FileObject (kernel/src/fs/file.rs) is: its kind, and for a
+    socket its protocol and stage (kernel/src/socket/object.rs), for a
+    tree node whether it is a directory, an initrd file or a RAM file."""
+    kind, payload = rv.variant(object_value)
+    if kind == "Socket":
+        protocol, inner = rv.variant(payload["__0"])
+        stage, _ = rv.variant(rv.locked(inner["__0"]))
+        return f"Socket {protocol} {stage or ''}".strip()
+    if kind == "Node":
+        node_kind, _ = rv.variant(rv.arc_data(payload["__0"]))
+        return f"Node {node_kind}"
+    return kind
 
 
 def cwd(table):

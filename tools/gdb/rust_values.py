@@ -121,7 +121,7 @@ def symbol(address):
 
 
 def strip_hash(name):
-    """`kernel::net::KICKED::h201dacb0...` -> `kernel::net::KICKED` (the
+    """`kernel::netstack::KICKED::h201dacb0...` -> `kernel::netstack::KICKED` (the
     hash rustc appends to mangled names says nothing to a reader)."""
     return re.sub(r"::h[0-9a-f]{16}", "", name)
 

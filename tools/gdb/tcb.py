@@ -2,7 +2,7 @@
 stack, one line per socket, with the RFC 9293 state and the send and
 receive sequence variables (RFC 9293 §3.3.1).
 
-Path to the table: kernel::net::NET (a SpinLock<Option<NetStack>>) ->
+Path to the table: kernel::netstack::NET (a SpinLock<Option<NetStack>>) ->
 iface.tcp (Option<TcpTable>) -> slots (Vec<Slot>), each slot an
 Option<Socket>: a Listener or a Connection (net/src/tcp/table.rs).
 """
@@ -24,7 +24,7 @@ def sequence(connection, name):
 
 
 def tcp_slots():
-    stack = rv.option(rv.locked(rv.lookup("kernel::net::NET")))
+    stack = rv.option(rv.locked(rv.lookup("kernel::netstack::NET")))
     if stack is None:
         raise gdb.GdbError("no network stack (the machine has no usable network card)")
     table = rv.option(stack["iface"]["tcp"])

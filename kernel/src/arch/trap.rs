@@ -134,7 +134,7 @@ extern "C" fn trap(frame: &mut TrapFrame) {
         TIMER_VECTOR => {
             if crate::arch::cpu::this_cpu().id.get() == 0 {
                 crate::time::tick();
-                crate::net::on_tick();
+                crate::netstack::on_tick();
             }
             crate::dev::lapic::end_of_interrupt();
             // Preemption: the running process's time slice (one tick) is
@@ -150,7 +150,7 @@ extern "C" fn trap(frame: &mut TrapFrame) {
         }
         // The network card's line is whatever the firmware gave it.
         v if crate::dev::e1000::irq_vector() == Some(v) => {
-            crate::net::on_interrupt();
+            crate::netstack::on_interrupt();
             crate::dev::lapic::end_of_interrupt();
         }
         _ => {

@@ -12,7 +12,7 @@ use crate::check;
 use crate::dev::e1000::rings::{BUFFER_SIZE, RX_RING_LEN, RxRing, TX_RING_LEN, TxRing};
 use crate::dev::e1000::{self, DEVICE_82540EM, VENDOR_INTEL};
 use crate::dev::pci::{self, Bar};
-use crate::net::{self, NetStack, config};
+use crate::netstack::{self, NetStack, config};
 use ::net::Device;
 use ::net::wire::ethernet::MAX_FRAME_LEN;
 use alloc::string::String;
@@ -26,7 +26,7 @@ const WAIT_NS: u64 = 3_000_000_000;
 const NO_CARD: &str = "no e1000 (boot QEMU with -netdev user,id=n0 -device e1000,netdev=n0)";
 
 fn with_card<R>(f: impl FnOnce(&mut NetStack) -> R) -> Result<R, String> {
-    net::with_stack(f).map_err(|_| String::from(NO_CARD))
+    netstack::with_stack(f).map_err(|_| String::from(NO_CARD))
 }
 
 /// Calls `step` under the lock until it returns `Some`, sleeping on `hlt`
@@ -181,11 +181,14 @@ pub fn e1000_sends_and_receives_with_interrupts() -> TestResult {
 
 pub fn interface_pings_gateway_through_the_card() -> TestResult {
     const IDENT: u16 = 0x7e57;
-    with_card(|s| s.iface.ping_send(GATEWAY, IDENT, 1, b"ktest", net::now()))?
-        .map_err(|e| alloc::format!("ping_send: {e:?}"))?;
+    with_card(|s| {
+        s.iface
+            .ping_send(GATEWAY, IDENT, 1, b"ktest", netstack::now())
+    })?
+    .map_err(|e| alloc::format!("ping_send: {e:?}"))?;
     let reply = poll_until(|s| {
         s.card.service_interrupts();
-        s.iface.poll(net::now(), &mut s.card);
+        s.iface.poll(netstack::now(), &mut s.card);
         s.iface.ping_recv(IDENT)
     })?;
     let reply = reply.ok_or("no echo reply from the gateway within 3 s")?;

@@ -6,8 +6,8 @@
 
 use super::errors::from_tcp;
 use super::object::{Socket, TcpSocket};
-use super::stack::{kick, wait_until, with_interface};
 use crate::fs::poll::Readiness;
+use crate::netstack::{kick, wait_until, with_interface};
 use crate::sync::SpinLock;
 use core::net::{Ipv4Addr, SocketAddrV4};
 use libsys::Errno;

@@ -3,8 +3,8 @@
 use super::Socket;
 use super::errors::from_net;
 use super::object::UdpSocket;
-use super::stack::{kick, wait_until, with_interface};
 use crate::fs::file::FileObject;
+use crate::netstack::{kick, wait_until, with_interface};
 use crate::sync::SpinLock;
 use core::net::{Ipv4Addr, SocketAddrV4};
 use libsys::Errno;

@@ -23,7 +23,7 @@
 
 pub mod entry;
 pub mod file;
-pub mod net;
+pub mod netinfo;
 pub mod process;
 pub mod socket;
 pub mod table;

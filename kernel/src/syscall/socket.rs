@@ -189,7 +189,7 @@ pub fn setsockopt(fd: usize, option: u32, value: usize) -> SysResult {
 /// Every TCP socket of the system, for `netstat` and the web pages.
 pub fn tcpinfo(buffer: UserPtr<TcpSocketInfo>, capacity: usize) -> SysResult {
     let capacity = capacity.min(1024);
-    let infos = crate::socket::stack::with_interface(|iface, _| {
+    let infos = crate::netstack::with_interface(|iface, _| {
         let Some(tcp) = iface.tcp() else {
             return alloc::vec::Vec::new();
         };

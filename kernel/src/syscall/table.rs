@@ -21,7 +21,7 @@ use libsys::Errno;
 /// handler file adds its `pub use` here.
 mod handlers {
     pub use super::super::file::*;
-    pub use super::super::net::*;
+    pub use super::super::netinfo::*;
     pub use super::super::process::*;
     pub use super::super::socket::*;
 }

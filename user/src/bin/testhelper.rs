@@ -5,8 +5,10 @@
 //! - `testhelper spin`: loop forever without a system call
 //! - `testhelper sleep MS`: sleep, then exit 0
 //! - `testhelper print TEXT`: print TEXT and a newline on standard output
-//! - `testhelper pipes`: make pipes until refused, hold them 1.5 s, and
-//!   exit 0 if refused for descriptors (EMFILE), 1 for memory (ENOMEM)
+//! - `testhelper pipes REPORT RELEASE`: make pipes until refused, write the
+//!   outcome (a byte) to descriptor REPORT, hold the pipes until RELEASE
+//!   reaches end of file, and exit 0 if refused for descriptors (EMFILE),
+//!   1 for memory (ENOMEM)
 #![no_std]
 #![no_main]
 
@@ -32,7 +34,11 @@ fn main(args: Args) -> i32 {
             core::hint::spin_loop();
         },
         Some("pipes") => {
-            let status = loop {
+            let fd = |i: usize| args.get(i).and_then(|n| n.parse::<usize>().ok());
+            let (Some(report), Some(release)) = (fd(2), fd(3)) else {
+                return 2;
+            };
+            let status: u8 = loop {
                 match libsys::pipe() {
                     Ok(_) => {}
                     Err(libsys::Errno::EMFILE) => break 0,
@@ -40,8 +46,12 @@ fn main(args: Args) -> i32 {
                     Err(_) => break 2,
                 }
             };
-            libsys::sleep_ms(1500).ok(); // hold them while the others try
-            status
+            // Say how it ended, then hold the pipes until the parent has
+            // heard from every child (it closes `release`: end of file).
+            let _ = libsys::write(report, &[status]);
+            let mut byte = [0u8];
+            let _ = libsys::read(release, &mut byte);
+            status as i32
         }
         Some("print") => {
             libsys::println!("{}", args.get(2).unwrap_or(""));

@@ -139,10 +139,12 @@ pub fn sleep_on_time_during_a_huge_sbrk() -> TestResult {
     }
     let sbrk_ms = (libsys::time_ns() - start) / 1_000_000 / rounds / 2;
     let (_, busy_ms) = libsys::wait().map_err(|e| alloc::format!("wait: {e}"))?;
-    // With interrupts off during a whole sbrk, a sleep would last as long
-    // as the sbrk (`sbrk_ms`); done in chunks, it stays near the idle case.
+    // With interrupts off during a whole sbrk, some sleep would last as long
+    // as an sbrk (`sbrk_ms`); done in chunks, sleeps stay near the idle
+    // case. (A loaded host slows QEMU unevenly: either bound will do.)
+    let (busy_ms, idle_ms) = (busy_ms as u64, idle_ms as u64);
     check!(
-        busy_ms as u64 <= (3 * idle_ms as u64).max(60),
+        busy_ms <= (3 * idle_ms).max(60) || busy_ms * 2 < sbrk_ms,
         "a 10 ms sleep took up to {busy_ms} ms during 32 MiB sbrks ({sbrk_ms} ms each), {idle_ms} ms when idle"
     );
     Ok(())

@@ -202,7 +202,9 @@ pub fn svg(timeline: &Timeline) -> String {
         out.push_str(&format!(
             "<rect class=\"run\" x=\"{left}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\"/>\n",
             lane * LANE_HEIGHT + 4,
-            (right - left).max(1),
+            // Each CPU stamps its own events: across CPUs a run may appear
+            // to end a moment before it starts. Draw it one pixel wide.
+            right.saturating_sub(left).max(1),
             LANE_HEIGHT - 8,
             colour(run.pid)
         ));

@@ -1,17 +1,18 @@
 //! The network, kernel side: the interface, the thread that drives it, and
 //! the calls the rest of the kernel makes on it.
 //!
-//! Names first: `::net` is the crate, the TCP/IP stack that knows nothing
-//! of the kernel (and is tested on the host); `crate::net` is this module,
-//! which gives that stack a card, a clock and a thread.
+//! Names first: `net` is the crate, the TCP/IP stack that knows nothing of
+//! the kernel (and is tested on the host); `netstack` is this module, which
+//! gives that stack a card, a clock and a thread, and the kernel a way in.
 //!
 //! What lives here:
 //! - [`NetStack`]: the one interface (a `::net::Interface` with a TCP
 //!   table attached) and the e1000 under it, behind the `NET` lock;
 //! - the network thread (`thread.rs`), the only code that polls the card;
 //! - the calls other kernel code makes: `ping` and `info` (for the system
-//!   calls of the same names), and the building blocks for sockets:
-//!   [`with_stack`], [`wait_for`], [`kick`].
+//!   calls of the same names), and what sockets are built on:
+//!   [`with_interface`] (the interface and the time, under the lock),
+//!   [`wait_until`] (retry until it works, sleeping in between), [`kick`].
 //!
 //! Who does what:
 //! - the card's interrupt handler only acknowledges the card and kicks the
@@ -177,6 +178,27 @@ pub fn present() -> bool {
 pub fn with_stack<R>(f: impl FnOnce(&mut NetStack) -> R) -> Result<R, Errno> {
     NET.lock().as_mut().map(f).ok_or(Errno::ENETDOWN)
 }
+
+/// Runs `f` on the interface (with its TCP table) and the current time,
+/// under the `NET` lock: what a socket call needs. `f` must not sleep.
+pub fn with_interface<R>(f: impl FnOnce(&mut net::Interface, Instant) -> R) -> Result<R, Errno> {
+    with_stack(|stack| f(&mut stack.iface, now()))
+}
+
+// ANCHOR: wait_until
+/// Calls `attempt` until it returns `Some`, sleeping between tries until
+/// the network has done something; `EAGAIN` at once when `nonblocking` (a
+/// non-blocking socket makes one attempt).
+pub fn wait_until<R>(
+    nonblocking: bool,
+    mut attempt: impl FnMut(&mut net::Interface, Instant) -> Option<R>,
+) -> Result<R, Errno> {
+    if nonblocking {
+        return with_interface(attempt)?.ok_or(Errno::EAGAIN);
+    }
+    wait_for(u64::MAX, |stack| attempt(&mut stack.iface, now()))
+}
+// ANCHOR_END: wait_until
 
 // ANCHOR: wait_for
 /// Sleeps until `check` returns `Some` (checked under the `NET` lock, at
