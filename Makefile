@@ -205,7 +205,7 @@ iso: kernel initrd $(LIMINE_DIR)/limine
 # docs/src/generated/ are refreshed first, when there is a newer run.
 MDBOOK_VERSION := $(shell sed -n 's/^MDBOOK_VERSION=//p' tools/setup.sh)
 GENERATED := gdb/helpers-session.txt:gdb-helpers.txt gdb/scheduling-session.txt:gdb-scheduling.txt \
-             timeline.svg:timeline.svg
+             timeline.svg:timeline.svg timeline-smp.svg:timeline-smp.svg
 docs:
 	@for pair in $(GENERATED); do \
 	  from=$(BUILD)/$${pair%%:*}; to=docs/src/generated/$${pair##*:}; \
