@@ -24,6 +24,7 @@ mod socket;
 mod sync;
 mod syscall;
 mod time;
+mod timer;
 mod trace;
 
 use boot::{BootInfo, RegionKind};
@@ -68,6 +69,7 @@ pub fn kmain(boot: &'static BootInfo) -> ! {
         .store(bsp, core::sync::atomic::Ordering::Relaxed);
     dev::ioapic::route_isa_irq(dev::uart::IRQ, arch::trap::IRQ_BASE + dev::uart::IRQ, bsp);
     dev::lapic::start_timer();
+    timer::start();
     info!(
         "interrupts: {} CPU(s) in the MADT, {} I/O APIC(s), timer at {} Hz ({} counts/tick), TSC {} MHz",
         dev::acpi::machine().cpu_count,

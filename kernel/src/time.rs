@@ -1,17 +1,18 @@
 //! Kernel time: a tick counter advanced by the local APIC timer, and a
 //! fine-grained clock from the CPU's time-stamp counter (TSC).
 //!
-//! The first CPU's timer interrupt calls `tick` `HZ` times a second. Uptime
+//! The first CPU's scheduler tick calls `tick` `HZ` times a second. Uptime
 //! in milliseconds is ticks converted, so its resolution is one tick
-//! (10 ms); processes sleeping for a while wait on `tick_channel`.
-//! `nanoseconds` reads the TSC, whose rate we measure once against the PIT,
-//! for benchmarks that need better than 10 ms.
+//! (10 ms). `nanoseconds` reads the TSC, whose rate we measure once against
+//! the PIT: deadlines (of `sleep`, of `poll`) are kept in it, and the timer
+//! interrupts when the nearest one is due (`crate::timer`).
 
 use core::sync::atomic::{AtomicU64, Ordering};
 
 /// Timer interrupts per second.
 pub const HZ: u64 = 100;
 pub const MS_PER_TICK: u64 = 1000 / HZ;
+pub const NS_PER_TICK: u64 = 1_000_000_000 / HZ;
 
 static TICKS: AtomicU64 = AtomicU64::new(0);
 static TSC_AT_BOOT: AtomicU64 = AtomicU64::new(0);
@@ -48,15 +49,13 @@ fn read_tsc() -> u64 {
     unsafe { core::arch::x86_64::_rdtsc() }
 }
 
-/// Called from the timer interrupt on the first CPU.
+/// Called on the first CPU's scheduler tick.
 pub fn tick() {
     TICKS.fetch_add(1, Ordering::Relaxed);
-    crate::proc::scheduler::wakeup(tick_channel());
-    crate::fs::poll::tick();
 }
 
-/// What processes sleeping for a time (`sleep`) wait on: every tick wakes
-/// them to check their deadline.
+/// What processes sleeping for a time (`sleep`) wait on: every timer
+/// interrupt wakes them to check their deadline (`crate::timer`).
 pub fn tick_channel() -> crate::proc::Channel {
     crate::proc::Channel::of(&TICKS)
 }

@@ -49,6 +49,11 @@ pub struct Cpu {
     pub idle_ticks: AtomicU64,
     /// Context switches into a process on this CPU.
     pub switches: AtomicU64,
+    /// When this CPU's next scheduler tick is due, and the nearest deadline
+    /// someone asked it to wake up for (TSC nanoseconds; `u64::MAX`: none).
+    /// See `crate::timer`.
+    pub next_tick_ns: Cell<u64>,
+    pub deadline_ns: Cell<u64>,
     /// Set while the scheduler halts for want of work: another CPU that
     /// makes a process runnable sends it an IPI (`scheduler::wakeup`).
     pub idle: AtomicBool,
@@ -75,6 +80,8 @@ impl Cpu {
             current: Cell::new(None),
             idle_ticks: AtomicU64::new(0),
             switches: AtomicU64::new(0),
+            next_tick_ns: Cell::new(0),
+            deadline_ns: Cell::new(u64::MAX),
             idle: AtomicBool::new(false),
             held_locks: crate::sync::lockdep::HeldLocks::new(),
         }

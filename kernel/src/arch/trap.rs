@@ -132,14 +132,14 @@ extern "C" fn trap(frame: &mut TrapFrame) {
         }
         0..=31 => kernel_fault(frame),
         TIMER_VECTOR => {
-            if crate::arch::cpu::this_cpu().id.get() == 0 {
-                crate::time::tick();
-                crate::netstack::on_tick();
-            }
+            let tick = crate::timer::on_interrupt();
             crate::dev::lapic::end_of_interrupt();
             // Preemption: the running process's time slice (one tick) is
-            // over, whether it was in user mode or in the kernel.
-            crate::proc::scheduler::timer_tick();
+            // over, whether it was in user mode or in the kernel. (An
+            // interrupt for a deadline only wakes the sleepers.)
+            if tick {
+                crate::proc::scheduler::timer_tick();
+            }
         }
         // Its work is done: the CPU left `hlt` and will scan the table.
         WAKE_VECTOR => crate::dev::lapic::end_of_interrupt(),

@@ -223,8 +223,11 @@ pub fn wait_for<R>(
         if crate::proc::lifecycle::killed() {
             break Err(Errno::EINTR);
         }
-        // Gives up NET while asleep; the thread's wakeup, or the next tick,
-        // brings us back to check again.
+        // Gives up NET while asleep; the thread's wakeup, or the timer at
+        // our deadline, brings us back to check again.
+        if deadline_ns != u64::MAX {
+            crate::timer::wake_at(deadline_ns);
+        }
         guard = sleep(activity_channel(), guard);
     };
     WAITERS.fetch_sub(1, Ordering::SeqCst);
@@ -251,7 +254,7 @@ pub fn on_interrupt() {
     }
 }
 
-/// From the timer interrupt, on the first CPU, every tick.
+/// From every timer interrupt, on any CPU (see `crate::timer`).
 pub fn on_tick() {
     if now().millis() >= DEADLINE_MS.load(Ordering::Relaxed) {
         kick();

@@ -53,10 +53,10 @@ pub fn sbrk(increment: isize) -> SysResult {
 }
 
 // ANCHOR: sleep
-/// Sleeps at least the given number of milliseconds. Every timer tick wakes
-/// the sleepers on `tick_channel` to compare the clock with their deadline;
-/// the deadline is in nanoseconds, so a sleep never ends early however far
-/// into the current tick it started.
+/// Sleeps at least the given number of milliseconds. The timer is asked to
+/// interrupt at the deadline (`wake_at`); every timer interrupt wakes the
+/// sleepers on `tick_channel` to compare the clock with their deadline,
+/// which is in nanoseconds, so a sleep never ends early.
 pub fn sleep(milliseconds: u64) -> SysResult {
     let deadline =
         crate::time::nanoseconds().saturating_add(milliseconds.saturating_mul(1_000_000));
@@ -65,6 +65,7 @@ pub fn sleep(milliseconds: u64) -> SysResult {
         if table.procs[me()].killed {
             return Err(Errno::EINTR);
         }
+        crate::timer::wake_at(deadline);
         proc::scheduler::sleep_holding_procs(crate::time::tick_channel(), &mut table);
     }
     Ok(0)
