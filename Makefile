@@ -9,6 +9,8 @@
 #   make fresh-check   the README's commands in a fresh minimal Debian chroot
 #   make test          host unit tests + QEMU integration tests (CPUS=N: -smp N, default 2)
 #   make bench         release build, benchmarks in QEMU beside the host's Linux
+#   make profile WORKLOAD=http-keepalive   flat profile and flame graph of a
+#                      workload (http-close, http-big, or a guest command line)
 #   make check         rustfmt and clippy on every crate
 #   make fuzz-syscalls random system calls against the kernel, many seeds
 #   make iso           the hybrid BIOS/UEFI Limine ISO
@@ -62,7 +64,7 @@ NET_FLAGS  ?= -netdev user,id=n0,hostfwd=tcp:127.0.0.1:$(HTTP_PORT)-:80 -device 
 QEMU_FLAGS := -accel $(ACCEL) -m $(MEMORY) -smp $(CPUS) -nographic -no-reboot \
               -device isa-debug-exit,iobase=0xf4,iosize=0x04 $(NET_FLAGS)
 
-.PHONY: all setup doctor kernel user initrd qemu qemu-gdb gdb test bench check iso docs clean symbolize fresh-check fuzz-syscalls lab grade labs-check
+.PHONY: all setup doctor kernel user initrd qemu qemu-gdb gdb test bench profile check iso docs clean symbolize fresh-check fuzz-syscalls lab grade labs-check
 
 all: kernel initrd
 
@@ -151,6 +153,16 @@ FUZZ_FIRST_SEED ?= 1
 fuzz-syscalls: kernel initrd
 	python3 tools/fuzz_test.py --kernel $(KERNEL_ELF) --initrd $(INITRD) --accel $(ACCEL) \
 	  --calls $(FUZZ_CALLS) --seeds $(FUZZ_SEEDS) --first-seed $(FUZZ_FIRST_SEED)
+
+# The sampling profiler on a workload (tools/profiler.py): a release build,
+# booted with `-- profile ...`; the flat profile, the folded stacks and the
+# flame graph land in $(BUILD)/profile/. WORKLOAD is http-keepalive,
+# http-close, http-big (loads from the host) or a guest command line.
+WORKLOAD ?= http-keepalive
+profile: setup
+	$(MAKE) kernel initrd PROFILE=release BUILD=$(BUILD)/release
+	python3 tools/profiler.py --kernel $(BUILD)/release/kernel.elf --initrd $(BUILD)/release/initrd.tar \
+	  --accel $(ACCEL) --cpus $(CPUS) --workload "$(WORKLOAD)" --out $(BUILD)/profile
 
 # Benchmarks (tools/bench.py, user/src/bin/bench.rs): a release build of its
 # own in $(BUILD)/release, so it does not overwrite the debug build that

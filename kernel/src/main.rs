@@ -20,6 +20,7 @@ mod mem;
 mod netstack;
 mod panic;
 mod proc;
+mod profile;
 mod socket;
 mod sync;
 mod syscall;

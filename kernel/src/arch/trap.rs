@@ -132,7 +132,7 @@ extern "C" fn trap(frame: &mut TrapFrame) {
         }
         0..=31 => kernel_fault(frame),
         TIMER_VECTOR => {
-            let tick = crate::timer::on_interrupt();
+            let tick = crate::timer::on_interrupt(frame);
             crate::dev::lapic::end_of_interrupt();
             // Preemption: the running process's time slice (one tick) is
             // over, whether it was in user mode or in the kernel. (An

@@ -72,6 +72,15 @@ pub fn sleep(milliseconds: u64) -> SysResult {
 }
 // ANCHOR_END: sleep
 
+/// Switches the sampling profiler on (1, emptying it) or off (0); returns
+/// 1 if it was on. The samples are read from `/dev/profile`.
+pub fn profile(on: u32) -> SysResult {
+    if on > 1 {
+        return Err(Errno::EINVAL);
+    }
+    Ok(crate::profile::switch(on == 1)? as u64)
+}
+
 pub fn uptime() -> SysResult {
     Ok(crate::time::uptime_ms())
 }
