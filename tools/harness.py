@@ -25,6 +25,7 @@ import subprocess
 import sys
 import threading
 import time
+import traceback
 
 TOOLS = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(TOOLS)
@@ -184,6 +185,9 @@ class Tests:
         self.declared = set(suite.NAMES)
         try:
             suite.run(self)
+        except Exception:  # a bug in one suite must not hide the others' results
+            prefix = next(iter(suite.NAMES)).split("/")[0]
+            self.report(f"{prefix}/suite-crashed", False, traceback.format_exc()[-1500:], always=True)
         finally:
             self.declared = None
 
@@ -245,14 +249,16 @@ def rust_test_names(path, prefix):
     return [f"{prefix}/{name}" for name in re.findall(r"\(\s*\"([^\"]+)\",", table.group(1))]
 
 
-def guest_suite(tests, prefix, cmdline, names, extra=()):
+def guest_suite(tests, prefix, cmdline, names, extra=(), timeout=None):
     """Boots a guest-side test runner (ktest, usertests) whose `cmdline`
     already carries the filter, and turns each `test NAME ... ok` line into
     a result `prefix/NAME`. The runner must run exactly the tests `--only`
     selects from `names`; anything else, a missing summary or a failing
-    exit status is reported as `prefix/run`. Returns the serial output."""
+    exit status is reported as `prefix/run`. Returns the serial output.
+    `timeout` (default: the run's) is for the whole boot."""
+    timeout = timeout or tests.timeout
     qemu = tests.boot(cmdline, extra=extra)
-    status = qemu.wait_exit(tests.timeout)
+    status = qemu.wait_exit(timeout)
     out = qemu.text()
     ran = []
     for m in re.finditer(r"^test (\S+) \.\.\. (ok|FAILED.*)$", out, re.M):
@@ -261,7 +267,7 @@ def guest_suite(tests, prefix, cmdline, names, extra=()):
     expected = [n for n in names if tests.selected(n)]
     summary = re.search(r"^(\d+) passed, (\d+) failed$", out, re.M)
     if status is None:
-        problem = f"timed out after {tests.timeout} s"
+        problem = f"timed out after {timeout} s"
     elif sorted(ran) != sorted(expected):
         problem = (f"ran {len(ran)} tests, expected {len(expected)}: "
                    f"missing {sorted(set(expected) - set(ran))}, unexpected {sorted(set(ran) - set(expected))}")

@@ -30,7 +30,7 @@ FAULTS = {
     # The lock-order checker (sync/lockdep.rs): each rule names the locks.
     "lock_order": [r"KERNEL PANIC: lock order: CPU \d takes 'test_outer' while holding 'test_inner'"],
     "sleep_holding_lock": [r"KERNEL PANIC: sleep while holding lock 'test_inner' \(this CPU holds 'test_inner', 'procs'\)"],
-    "spin_timeout": [r"KERNEL PANIC: spinlock 'test_outer': CPU \d spun for over 1 s with interrupts off"],
+    "spin_timeout": [r"KERNEL PANIC: spinlock 'test_outer': CPU \d spun for over 5 s with interrupts off"],
 }
 
 BOOT = ["boot/banner", "boot/memory-summary"]

@@ -18,8 +18,9 @@ NAMES = harness.rust_test_names("user/src/bin/usertests/main.rs", "usertests")
 
 def run(tests):
     # With a card on QEMU's user network, for the socket tests.
+    # The whole suite takes about a minute under TCG; allow for a slow host.
     harness.guest_suite(tests, "usertests", f"-- usertests {tests.only}".rstrip(), NAMES,
-                        extra=harness.NET_ARGS)
+                        extra=harness.NET_ARGS, timeout=max(tests.timeout, 400))
 
 
 if __name__ == "__main__":

@@ -24,24 +24,52 @@ pub fn mark_boot() {
     TSC_AT_BOOT.store(read_tsc(), Ordering::Relaxed);
 }
 
-/// Measures the TSC rate against the PIT (busy-waiting, no interrupts).
-/// Call once, before the first log line: until then the rate is unknown.
+// ANCHOR: calibrate
+/// Measures the TSC rate against the PIT. Call once, before the first log
+/// line: until then the rate is unknown.
 ///
-/// The shortest of five 10 ms measurements wins. Under emulation the
-/// virtual CPU can be paused by the host at any moment, and a pause can
-/// only make a measurement *longer* (the TSC is read late); on a busy host
-/// a single measurement was seen 35 % off, which made every sleep late.
+/// Under emulation the host may pause the virtual CPU at any moment, for
+/// tens of milliseconds on a busy host, so "wait 10 ms on the PIT, see how
+/// far the TSC got" measures the pause too (it was seen 40 % off, making
+/// every timeout late). Instead, read both clocks at the start and at the
+/// end, each time as a pair taken back to back: a pause *between* the two
+/// pairs changes both clocks alike. Of several pairs, keep the one read
+/// fastest (the least likely to straddle a pause).
 pub fn init() {
-    const MS: u64 = 10;
-    let per_ms = (0..5)
-        .map(|_| {
-            let start = read_tsc();
-            crate::dev::pit::wait_ms(MS);
-            (read_tsc() - start) / MS
-        })
-        .min()
-        .unwrap_or(1);
+    use crate::dev::pit;
+    pit::start_stopwatch();
+    let (count0, tsc0) = clock_pair(pit::read_count);
+    // About 40 ms of PIT time (the count must not wrap: 0xFFFF is 55 ms).
+    while count0.wrapping_sub(pit::read_count()) < 48_000 {
+        core::hint::spin_loop();
+    }
+    let (count1, tsc1) = clock_pair(pit::read_count);
+    let pit_ticks = u64::from(count0.wrapping_sub(count1)).max(1);
+    let per_ms = (tsc1 - tsc0) * pit::FREQUENCY_HZ / 1000 / pit_ticks;
     TSC_PER_MS.store(per_ms.max(1), Ordering::Relaxed);
+}
+
+/// Reads `other` and the TSC as close together as possible: of eight
+/// tries, the one with the shortest TSC bracket around `other`.
+pub fn clock_pair<T>(mut other: impl FnMut() -> T) -> (T, u64) {
+    let mut best: Option<(T, u64, u64)> = None;
+    for _ in 0..8 {
+        let before = read_tsc();
+        let value = other();
+        let after = read_tsc();
+        let width = after - before;
+        if best.as_ref().is_none_or(|b| width < b.2) {
+            best = Some((value, before + width / 2, width));
+        }
+    }
+    let (value, tsc, _) = best.expect("eight tries");
+    (value, tsc)
+}
+// ANCHOR_END: calibrate
+
+/// The raw time-stamp counter.
+pub fn tsc() -> u64 {
+    read_tsc()
 }
 
 fn read_tsc() -> u64 {

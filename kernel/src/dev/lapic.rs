@@ -76,20 +76,20 @@ pub fn start_timer() {
     let apic = registers();
     apic.write(TIMER_DIVIDE, DIVIDE_BY_16);
     if COUNTS_PER_TICK.load(Ordering::Relaxed) == 0 {
-        // Let the timer run free for 10 ms of PIT time and see how far it
-        // got; the shortest of five tries, since a pause of the (virtual)
-        // CPU can only stretch a measurement (see `time::init`).
-        const CALIBRATION_MS: u64 = 10;
+        // Let the timer run free and compare it with the TSC (measured
+        // against the PIT already, `time::init`), each end read as a pair
+        // of clocks taken back to back, so that a pause of the (virtual)
+        // CPU in between changes both alike.
         apic.write(LVT_TIMER, MASKED);
-        let elapsed = (0..5)
-            .map(|_| {
-                apic.write(TIMER_INITIAL, u32::MAX);
-                super::pit::wait_ms(CALIBRATION_MS);
-                u32::MAX - apic.read(TIMER_CURRENT)
-            })
-            .min()
-            .unwrap_or(0);
-        let per_tick = (elapsed as u64 * 1000 / CALIBRATION_MS / HZ).max(1);
+        apic.write(TIMER_INITIAL, u32::MAX);
+        let (start, tsc0) = crate::time::clock_pair(|| apic.read(TIMER_CURRENT));
+        let tsc_per_ms = crate::time::tsc_per_ms();
+        while crate::time::tsc() - tsc0 < 20 * tsc_per_ms {
+            core::hint::spin_loop();
+        }
+        let (end, tsc1) = crate::time::clock_pair(|| apic.read(TIMER_CURRENT));
+        let counts = u64::from(start - end);
+        let per_tick = (counts * tsc_per_ms * 1000 / (tsc1 - tsc0).max(1) / HZ).max(1);
         COUNTS_PER_TICK.store(per_tick as u32, Ordering::Relaxed);
     }
     // One-shot (the mode bits 17-18 are 0): the timer counts down once from

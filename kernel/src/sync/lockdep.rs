@@ -15,7 +15,7 @@
 //!   not on the unlucky day two CPUs meet in it;
 //! - `sched` asks [`check_may_sleep`]: giving up the CPU while holding any
 //!   lock but `procs` panics with that lock's name;
-//! - `lock()` gives up after spinning for a second with interrupts off and
+//! - `lock()` gives up after spinning for 5 s with interrupts off and
 //!   panics with the lock's name, the holder's CPU and what this CPU holds
 //!   (`spinlock.rs`): every critical section is microseconds long, so a
 //!   second means a deadlock (or a lock never released).
@@ -206,8 +206,12 @@ pub fn check_may_sleep(held: &HeldLocks) {
 /// Debug builds check; release builds only count.
 pub const CHECKING: bool = cfg!(debug_assertions);
 
-/// Spinning this long with interrupts off is a deadlock.
-pub const SPIN_LIMIT_NS: u64 = 1_000_000_000;
+/// Spinning this long with interrupts off is a deadlock. Every critical
+/// section is microseconds long, but under emulation the host may pause the
+/// virtual CPU that holds the lock: on a host with ten times more work than
+/// cores, a one-second limit fired on a healthy kernel. Five seconds still
+/// turns a real deadlock into a report quickly.
+pub const SPIN_LIMIT_NS: u64 = 5_000_000_000;
 
 /// Counts one acquisition of class `rank` that spun `spins` times.
 pub fn count(rank: u8, spins: u64) {

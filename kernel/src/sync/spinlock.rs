@@ -117,9 +117,10 @@ impl<T> SpinLock<T> {
             _ => &holder,
         };
         panic!(
-            "spinlock '{}': CPU {} spun for over 1 s with interrupts off (holder: {}; CPU {} holds {})",
+            "spinlock '{}': CPU {} spun for over {} s with interrupts off (holder: {}; CPU {} holds {})",
             self.name,
             cpu.id.get(),
+            SPIN_LIMIT_NS / 1_000_000_000,
             holder,
             cpu.id.get(),
             cpu.held_locks.describe()
