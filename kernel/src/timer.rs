@@ -8,9 +8,7 @@
 //!   tick counter of `time`;
 //! - `deadline_ns`, the nearest deadline that code running on this CPU
 //!   asked for with [`wake_at`] before going to sleep: a `sleep`, a `poll`
-//!   or a socket call with a timeout, the network stack's next TCP timer;
-//! - while the profiler is on, `next_sample_ns`, its next sample
-//!   (`crate::profile`).
+//!   or a socket call with a timeout, the network stack's next TCP timer.
 //!
 //! A periodic tick alone would make every deadline wait for the next tick
 //! (a 10 ms sleep took 10 to 20 ms); programming the timer for the deadline
@@ -32,7 +30,6 @@
 //! CPU whose `Cpu` they touch.
 
 use crate::arch::cpu::{self, this_cpu};
-use crate::arch::trap::TrapFrame;
 use crate::time::{NS_PER_TICK, nanoseconds};
 
 /// Starts this CPU's timer: the first tick one tick from now.
@@ -58,14 +55,11 @@ pub fn wake_at(deadline_ns: u64) {
 }
 // ANCHOR_END: wake_at
 
-/// Programs the local APIC for the nearest of the next tick, the deadline
-/// and (profiling) the next sample.
+/// Programs the local APIC for the nearer of the next tick and the
+/// deadline.
 fn arm() {
     let cpu = this_cpu();
-    let mut due = cpu.next_tick_ns.get().min(cpu.deadline_ns.get());
-    if crate::profile::enabled() {
-        due = due.min(cpu.next_sample_ns.get());
-    }
+    let due = cpu.next_tick_ns.get().min(cpu.deadline_ns.get());
     crate::dev::lapic::arm_timer(due.saturating_sub(nanoseconds()));
 }
 
@@ -73,13 +67,9 @@ fn arm() {
 /// The timer interrupt (from `trap`, before the EOI). Wakes the timed
 /// sleepers, re-arms the timer, and says whether this was a scheduler tick
 /// (which the caller turns into preemption).
-pub fn on_interrupt(frame: &TrapFrame) -> bool {
+pub fn on_interrupt() -> bool {
     let cpu = this_cpu();
     let now = nanoseconds();
-    if crate::profile::enabled() && now >= cpu.next_sample_ns.get() {
-        crate::profile::sample(frame);
-        cpu.next_sample_ns.set(now + crate::profile::INTERVAL_NS);
-    }
     // The APIC's clock and the TSC were calibrated separately and may
     // disagree by a little: an interrupt a hair early still counts.
     const SLACK_NS: u64 = 50_000;

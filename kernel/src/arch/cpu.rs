@@ -54,8 +54,6 @@ pub struct Cpu {
     /// See `crate::timer`.
     pub next_tick_ns: Cell<u64>,
     pub deadline_ns: Cell<u64>,
-    /// When the profiler next samples this CPU (while it is on).
-    pub next_sample_ns: Cell<u64>,
     /// Set while the scheduler halts for want of work: another CPU that
     /// makes a process runnable sends it an IPI (`scheduler::wakeup`).
     pub idle: AtomicBool,
@@ -84,7 +82,6 @@ impl Cpu {
             switches: AtomicU64::new(0),
             next_tick_ns: Cell::new(0),
             deadline_ns: Cell::new(u64::MAX),
-            next_sample_ns: Cell::new(0),
             idle: AtomicBool::new(false),
             held_locks: crate::sync::lockdep::HeldLocks::new(),
         }

@@ -114,10 +114,20 @@ pub fn init(ip: Option<&str>, gateway: Option<&str>, apic_id: u32) {
     // clients connecting at once) outruns the handshakes, so the kernel
     // keeps 256 half-open (the crate's default is 64): still a bound, and
     // cheap, since buffers grow only with data.
+    //
+    // ANCHOR: buffers
+    // Socket buffers of 256 KiB (the crate's default is 64): one stream
+    // can then keep 256 KiB in flight, which a fast peer needs when every
+    // ACK takes a trip through QEMU (the window is bytes per round trip),
+    // and offers a 256 KiB window to a sender (with window scaling).
+    // Buffers grow only with data, and the heap reserve still bounds them.
     let tcp_config = TcpConfig {
         max_half_open: 256,
+        send_buffer: 256 * 1024,
+        recv_buffer: 256 * 1024,
         ..TcpConfig::default()
     };
+    // ANCHOR_END: buffers
     iface.attach_tcp(TcpTable::new(tcp_config, isn_secret(card.mac().0)));
     let interrupts = card.enable_interrupts(apic_id);
     POLLED.store(!interrupts, Ordering::Relaxed);

@@ -44,7 +44,9 @@ pub extern "C" fn run() {
             return; // no network: `init` never starts us without one
         };
         stack.card.service_interrupts();
-        if stack.iface.poll(now(), &mut stack.card) {
+        let active = stack.iface.poll(now(), &mut stack.card);
+        stack.card.ring_doorbells();
+        if active {
             wakeup(activity_channel());
             // Processes in poll() watch sockets too.
             crate::fs::poll::notify();

@@ -103,10 +103,12 @@ fn run(table: &mut SpinLockGuard<ProcTable>, slot: usize) {
 
     let context = &raw const table.procs[slot].context;
     crate::trace::record(crate::trace::Kind::Run, slot as u32, table.procs[slot].pid);
+    crate::profile::note_running(Some((table.procs[slot].pid, table.procs[slot].name)));
     // SAFETY: the process's context was saved by `swtch` or built by
     // `fork`/`spawn` to look like it; the scheduler context is this CPU's.
     unsafe { swtch(cpu.scheduler_context.get(), context) };
     crate::trace::record(crate::trace::Kind::Stop, slot as u32, table.procs[slot].pid);
+    crate::profile::note_running(None);
 
     // The process called `sched()` and we are back, still holding PROCS.
     // Run on the kernel's own page table from here: the process may be a
