@@ -8,7 +8,7 @@
 #   make doctor        check this machine; prints the fix for each problem
 #   make fresh-check   the README's commands in a fresh minimal Debian chroot
 #   make test          host unit tests + QEMU integration tests (CPUS=N: -smp N, default 2)
-#   make bench         release build, benchmarks in QEMU beside the host's Linux
+#   make bench         release build, benchmarks beside a Linux guest in the same QEMU
 #   make profile WORKLOAD=http-keepalive   flat profile and flame graph of a
 #                      workload (http-close, http-big, or a guest command line)
 #   make check         rustfmt and clippy on every crate
@@ -166,15 +166,25 @@ profile: setup
 
 # Benchmarks (tools/bench.py, user/src/bin/bench.rs): a release build of its
 # own in $(BUILD)/release, so it does not overwrite the debug build that
-# `make test` uses; `make bench ACCEL=kvm` runs the guest under KVM. Then
-# the SMP scaling figures (tools/scaling_bench.py: 1, 2 and 4 CPUs), and
-# the network benchmarks against the host's Linux through a tap device
-# (tools/net_bench.py: needs root, skipped otherwise).
+# `make test` uses; `make bench ACCEL=kvm` runs the guest under KVM. The
+# microbenchmarks run in oxv6 and, the same C program, in a Linux 6.1 guest
+# under the same QEMU. Then the SMP scaling figures (tools/scaling_bench.py:
+# 1, 2 and 4 CPUs), the network benchmarks against the host's Linux through
+# a tap device (tools/net_bench.py: needs root, skipped otherwise), and the
+# HTTP figures beside a Linux + nginx guest (the shared harness; root).
+HTTP_HARNESS ?= ../shared/bench/linux-baseline.sh
 bench: setup
 	$(MAKE) kernel initrd PROFILE=release BUILD=$(BUILD)/release
 	python3 tools/bench.py --kernel $(BUILD)/release/kernel.elf --initrd $(BUILD)/release/initrd.tar --accel $(ACCEL)
 	python3 tools/scaling_bench.py --kernel $(BUILD)/release/kernel.elf --initrd $(BUILD)/release/initrd.tar --accel $(ACCEL)
 	python3 tools/net_bench.py --kernel $(BUILD)/release/kernel.elf --initrd $(BUILD)/release/initrd.tar --accel $(ACCEL)
+	@if [ -x $(HTTP_HARNESS) ] && [ "$$(id -u)" = 0 ]; then \
+	  $(HTTP_HARNESS) --accels $(ACCEL) --servers nginx --net tap --boot pvh --runs 3 -- \
+	    --small-path /612.html --big-path /big.txt --target oxv6 \
+	    "-accel $(ACCEL) -m 256M -smp 1 -kernel $(BUILD)/release/kernel.elf -initrd $(BUILD)/release/initrd.tar -append 'ip=192.168.76.2/24 gw=none'"; \
+	else \
+	  echo "HTTP beside Linux + nginx: skipped (needs root and $(HTTP_HARNESS); see its README)"; \
+	fi
 
 check: setup
 	cargo fmt --all -- --check

@@ -59,6 +59,10 @@ pub fn kmain(boot: &'static BootInfo) -> ! {
 
     mem::init(boot);
     print_memory(boot);
+    // The network card first (see `netstack::probe`): its receiver then
+    // warms up while the rest of the kernel boots.
+    dev::pci::init();
+    let card = netstack::probe();
 
     dev::acpi::init(boot.rsdp);
     dev::pic::disable();
@@ -96,11 +100,10 @@ pub fn kmain(boot: &'static BootInfo) -> ! {
             len / 1024
         );
     }
-    // The network needs the I/O APIC (for its interrupt) and the clock; its
-    // thread starts with init, below. The PCI listing comes after the
+    // The network needs the I/O APIC (for its interrupt); its thread
+    // starts with init, below. The PCI listing comes after the
     // drivers have probed, so that it can say which driver took what.
-    dev::pci::init();
-    crate::netstack::init(args.ip, args.gateway, bsp);
+    crate::netstack::init(card, args.ip, args.gateway, bsp);
     dev::pci::log_devices();
     x86_64::instructions::interrupts::enable();
 

@@ -87,19 +87,12 @@ fn activity_channel() -> Channel {
 
 /// Finds the card, configures the interface from the command line
 /// (`ip=`, `gw=`) and routes the card's interrupt to `apic_id`; `start`
-/// starts the thread later. Without a card, logs it: the kernel runs
-/// without a network, and the network calls fail with `ENETDOWN`.
-pub fn init(ip: Option<&str>, gateway: Option<&str>, apic_id: u32) {
-    let mut card = match e1000::probe() {
-        Ok(card) => card,
-        Err(ProbeError::NotFound) => {
-            crate::info!("net: no e1000 found: running without a network");
-            return;
-        }
-        Err(e) => {
-            crate::warn!("net: e1000 unusable ({:?}): running without a network", e);
-            return;
-        }
+/// starts the thread later. Without a card (`probe` found none), the
+/// kernel runs without a network, and the network calls fail with
+/// `ENETDOWN`.
+pub fn init(card: Option<E1000>, ip: Option<&str>, gateway: Option<&str>, apic_id: u32) {
+    let Some(mut card) = card else {
+        return;
     };
     let addresses = config::parse(ip, gateway);
     let mut iface = Interface::new(Config {
@@ -147,6 +140,28 @@ pub fn init(ip: Option<&str>, gateway: Option<&str>, apic_id: u32) {
         ),
     }
 }
+
+// ANCHOR: probe_early
+/// Brings the card up, as early in the boot as memory allows (`kmain`
+/// calls this right after `mem::init`, `init` comes later). The reason is
+/// QEMU's e1000: after the driver turns its receiver on (the write of
+/// RCTL), the model refuses frames for one second, so the first packet
+/// can come in no sooner than a second after that write, however fast
+/// the rest of the boot is. Everything else runs during that second.
+pub fn probe() -> Option<E1000> {
+    match e1000::probe() {
+        Ok(card) => Some(card),
+        Err(ProbeError::NotFound) => {
+            crate::info!("net: no e1000 found: running without a network");
+            None
+        }
+        Err(e) => {
+            crate::warn!("net: e1000 unusable ({:?}): running without a network", e);
+            None
+        }
+    }
+}
+// ANCHOR_END: probe_early
 
 /// Starts the network thread, if there is a network. Called after init
 /// exists, so that init is pid 1 as on every Unix.
