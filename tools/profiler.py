@@ -184,12 +184,12 @@ def flame_svg(folded, title, width=1200, row=17):
 # ANCHOR_END: flame
 
 
-def http_load(port, workload, seconds):
+def http_load(port, workload, seconds, client="wrk"):
     """Loads httpd from the host for `seconds` (with `wrk` if the host has
     it, as the benchmarks do; otherwise with Python threads); returns a
     line saying how many requests were done."""
     path, keep_alive, threads = HTTP_WORKLOADS[workload]
-    if shutil.which("wrk"):
+    if client == "wrk" and shutil.which("wrk"):
         connections = ["-t2", "-c32"] if threads > 1 else ["-t1", "-c1"]
         header = [] if keep_alive else ["-H", "Connection: close"]
         out = subprocess.run(["wrk", *connections, f"-d{seconds}s", *header,
@@ -247,7 +247,8 @@ def run(args):
                         break
                     except OSError:
                         time.sleep(0.2)
-            print(f"profile: {http_load(port, args.workload, args.seconds)} from the host")
+            load = http_load(port, args.workload, args.seconds, args.client)
+            print(f"profile: {load} from the host")
         qemu.wait_exit(args.timeout)
     finally:
         qemu.kill()
@@ -289,6 +290,8 @@ def main():
                         help="http-keepalive, http-close, http-big, or a guest command line")
     parser.add_argument("--seconds", type=int, default=8, help="how long an HTTP load runs")
     parser.add_argument("--cpus", type=int, default=1)
+    parser.add_argument("--client", choices=["wrk", "python"], default="wrk",
+                        help="what loads httpd (wrk, if the host has it, else Python threads)")
     parser.add_argument("--accel", default="tcg")
     parser.add_argument("--timeout", type=int, default=300)
     parser.add_argument("--out", default="build/profile")

@@ -37,15 +37,24 @@ pub fn mark_boot() {
 /// fastest (the least likely to straddle a pause).
 pub fn init() {
     use crate::dev::pit;
-    pit::start_stopwatch();
-    let (count0, tsc0) = clock_pair(pit::read_count);
-    // About 40 ms of PIT time (the count must not wrap: 0xFFFF is 55 ms).
-    while count0.wrapping_sub(pit::read_count()) < 48_000 {
-        core::hint::spin_loop();
+    let mut per_ms = 1;
+    for _ in 0..5 {
+        pit::start_stopwatch();
+        let (count0, tsc0) = clock_pair(pit::read_count);
+        // About 40 ms of PIT time (the count must not wrap: 0xFFFF is 55 ms).
+        while count0.wrapping_sub(pit::read_count()) < 48_000 {
+            core::hint::spin_loop();
+        }
+        let (count1, tsc1) = clock_pair(pit::read_count);
+        let pit_ticks = u64::from(count0.wrapping_sub(count1)).max(1);
+        per_ms = (tsc1 - tsc0) * pit::FREQUENCY_HZ / 1000 / pit_ticks;
+        // A pause between the loop's last read and the end pair can let
+        // the count wrap past zero, which then looks like a few ticks (and
+        // a TSC thousands of times too fast): measure again.
+        if pit_ticks >= 48_000 {
+            break;
+        }
     }
-    let (count1, tsc1) = clock_pair(pit::read_count);
-    let pit_ticks = u64::from(count0.wrapping_sub(count1)).max(1);
-    let per_ms = (tsc1 - tsc0) * pit::FREQUENCY_HZ / 1000 / pit_ticks;
     TSC_PER_MS.store(per_ms.max(1), Ordering::Relaxed);
 }
 

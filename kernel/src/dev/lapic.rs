@@ -88,9 +88,13 @@ pub fn start_timer() {
             core::hint::spin_loop();
         }
         let (end, tsc1) = crate::time::clock_pair(|| apic.read(TIMER_CURRENT));
-        let counts = u64::from(start - end);
-        let per_tick = (counts * tsc_per_ms * 1000 / (tsc1 - tsc0).max(1) / HZ).max(1);
-        COUNTS_PER_TICK.store(per_tick as u32, Ordering::Relaxed);
+        let counts = u128::from(start.saturating_sub(end));
+        let elapsed = u128::from((tsc1 - tsc0).max(1));
+        let per_tick = counts * u128::from(tsc_per_ms) * 1000 / elapsed / u128::from(HZ);
+        COUNTS_PER_TICK.store(
+            per_tick.clamp(1, u32::MAX as u128) as u32,
+            Ordering::Relaxed,
+        );
     }
     // One-shot (the mode bits 17-18 are 0): the timer counts down once from
     // what `arm_timer` writes, interrupts, and stops.
