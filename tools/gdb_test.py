@@ -77,7 +77,7 @@ HELPER_SESSION = [
     (None, "delete", None),
     ("gdb/ps", "ps", [r"\s0\s+1\s+-\s+Sleeping\s+init\s", r"\s\d+\s+1\s+Sleeping\s+sh\s+kernel::console::INPUT",
             r"\s\d+\s+1\s+\w+\s+\[net\]", r"\shttpd\s"]),
-    ("gdb/curproc", "curproc", [r"CPU 0: slot \d+, pid \d+ \(\S+\), \w+, in the kernel",
+    ("gdb/curproc", "curproc", [r"CPU \d+: slot \d+, pid \d+ \(\S+\), \w+, in the kernel",
                  r"at kernel::proc::scheduler::sched\+\d+ at kernel/src/proc/scheduler.rs",
                  r"rsp 0xffffff80[0-9a-f]+: slot \d+'s kernel stack"]),
     ("gdb/trapframe", "trapframe sh", [r"pid \d+ \(sh\): trap frame at 0xffffff80[0-9a-f]+ \(system call\)",

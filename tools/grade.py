@@ -83,16 +83,17 @@ class Lab:
         self.shell_session = None
         self.running = []
 
-    def run(self, command, extra=(), memory="128M", timeout=None):
+    def run(self, command, extra=(), memory="128M", timeout=None, cpus=None):
         """Boots with `-- command`, waits for the machine to power off and
-        returns its output. Booted once per (command, extra, memory)."""
-        return self.run_cmdline(f"-- {command}", extra, memory, timeout)
+        returns its output. Booted once per (command, extra, memory, cpus);
+        `cpus` defaults to the run's (`--cpus`)."""
+        return self.run_cmdline(f"-- {command}", extra, memory, timeout, cpus)
 
-    def run_cmdline(self, cmdline, extra=(), memory="128M", timeout=None):
+    def run_cmdline(self, cmdline, extra=(), memory="128M", timeout=None, cpus=None):
         """`run` with the whole kernel command line (`fault=panic`)."""
-        key = (cmdline, tuple(extra), memory)
+        key = (cmdline, tuple(extra), memory, cpus)
         if key not in self.boots:
-            qemu = self.tests.boot(cmdline, extra=extra, memory=memory)
+            qemu = self.tests.boot(cmdline, extra=extra, memory=memory, cpus=cpus)
             status = qemu.wait_exit(timeout or self.tests.timeout)
             output = qemu.text()
             if status is None:
@@ -100,10 +101,11 @@ class Lab:
             self.boots[key] = output
         return self.boots[key]
 
-    def guest_tests(self, command, extra=(), memory="128M"):
-        """Runs a guest test runner (labtests, usertests) and returns
-        `{test name: None if ok, else the failure}`."""
-        output = self.run(command, extra, memory)
+    def guest_tests(self, command, extra=(), memory="128M", cpus=None, cmdline=""):
+        """Runs a guest test runner (labtests, usertests), after kernel
+        words `cmdline` if any, and returns `{test name: None if ok, else
+        the failure}`."""
+        output = self.run_cmdline(f"{cmdline} -- {command}".strip(), extra, memory, None, cpus)
         results = {}
         for m in re.finditer(r"^test (\S+) \.\.\. (ok|FAILED:? ?(.*))$", output, re.M):
             results[m.group(1)] = None if m.group(2) == "ok" else (m.group(3) or "FAILED")
@@ -111,10 +113,11 @@ class Lab:
             results["(none)"] = "no test ran: " + tail(output, 400)
         return results
 
-    def guest_test(self, command, name):
+    def guest_test(self, command, name, cpus=None, cmdline=""):
         """Fails unless the guest test `name` ran, in `command`, and passed."""
-        results = self.guest_tests(command)
-        expect(name in results, f"test {name} did not run; output:\n{tail(self.run(command), 600)}")
+        results = self.guest_tests(command, cpus=cpus, cmdline=cmdline)
+        output = self.run_cmdline(f"{cmdline} -- {command}".strip(), cpus=cpus)
+        expect(name in results, f"test {name} did not run; output:\n{tail(output, 600)}")
         expect(results[name] is None, results[name] or "")
 
     def boot(self, command, extra=(), memory="128M"):

@@ -27,7 +27,7 @@ from http_client import wait_until_serving  # noqa: E402
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CPU_COUNTS = (1, 2, 4)
 WORKERS = 4
-MILLIONS = 40
+MILLIONS = 200
 
 
 def cpu_run(kernel, initrd, accel, cpus, timeout):
@@ -51,7 +51,7 @@ def http_run(kernel, initrd, accel, cpus, timeout):
             return None
         found = {}
         check_concurrency(port, lambda name, ok, detail="": found.update(ok=ok, detail=detail),
-                          clients=16, requests=100)
+                          clients=16, requests=300)
         m = re.search(r"\((\d+) requests/s\)", found.get("detail", ""))
         return int(m.group(1)) if found.get("ok") and m else None
     finally:
@@ -79,7 +79,7 @@ def main():
         http_up = f"{rps / base_rps:.2f}x" if rps and base_rps else "-"
         print(f"{cpus:>4}  {ms or 'FAILED':>10}  {cpu_up:>8}  {rps or 'FAILED':>10}  {http_up:>8}")
     print()
-    print(f"cpuwork: {WORKERS} processes x {MILLIONS} M rounds; http: 16 keep-alive clients x 100 requests.")
+    print(f"cpuwork: {WORKERS} processes x {MILLIONS} M rounds; http: 16 keep-alive clients x 300 requests.")
     print(f"Host: {os.cpu_count()} cores for QEMU's CPU threads ({args.accel.upper()}).")
     sys.exit(0 if all(ms and rps for _, ms, rps in rows) else 1)
 

@@ -113,20 +113,30 @@ def tcp_echo(tests):
             report("sockets/tcp-echo-1mib", False, f"{e}; guest:\n{qemu.text()[-800:]}")
 
         results = [None] * 20
+        failures = []
 
         def client(i):
             data = random.Random(i).randbytes(20_000 + i * 1000)
+            started = time.monotonic()
             try:
-                results[i] = echo_exchange(port, data, deadline) == data
-            except (OSError, TimeoutError):
+                back = echo_exchange(port, data, deadline)
+                results[i] = back == data
+                if not results[i]:
+                    failures.append(f"client {i}: {len(back)} of {len(data)} bytes back, "
+                                    f"{'a prefix' if data.startswith(back) else 'differing'}, "
+                                    f"after {time.monotonic() - started:.1f} s")
+            except (OSError, TimeoutError) as e:
                 results[i] = False
+                failures.append(f"client {i}: {e!r} after {time.monotonic() - started:.1f} s")
         threads = [threading.Thread(target=client, args=(i,)) for i in range(len(results))]
         for t in threads:
             t.start()
         for t in threads:
             t.join()
         good = sum(1 for r in results if r)
-        report("sockets/tcp-echo-concurrent", good == len(results), f"{good}/{len(results)} clients echoed intact")
+        report("sockets/tcp-echo-concurrent", good == len(results),
+               f"{good}/{len(results)} clients echoed intact" + "".join(f"; {f}" for f in failures[:5])
+               + (f"; guest:\n{qemu.text()[-600:]}" if failures else ""))
         if "KERNEL" in qemu.text():
             report("sockets/kernel-survived", False, qemu.text()[-1500:])
     finally:

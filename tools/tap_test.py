@@ -318,11 +318,26 @@ def host_mac():
 
 
 def check_kind(guest, net, frames, expected):
-    """Injects one kind of frame; returns (passed, detail)."""
+    """Injects one kind of frame; returns (passed, detail). If QEMU's
+    socket buffer overflowed meanwhile (a loaded host: the guest drains its
+    ring slower than the frames come), some frames never reached the card
+    and no counter can show them: the kind is injected again, slower,
+    twice at most."""
+    for attempt, (batch, pause) in enumerate([(16, 0.004), (4, 0.01), (1, 0.01)]):
+        socket_drops = tapnet.udp_receive_errors()
+        passed, detail = inject_and_count(guest, net, frames, expected, batch, pause)
+        lost = tapnet.udp_receive_errors() - socket_drops
+        if passed or lost == 0:
+            break
+    note = f" (injected {attempt + 1} times: QEMU's socket buffer overflowed)" if attempt else ""
+    return passed, detail + note
+
+
+def inject_and_count(guest, net, frames, expected, batch, pause):
     before = guest.counters()
     if before is None:
         return False, "ifconfig gave no counters"
-    net.inject(frames)
+    net.inject(frames, batch=batch, pause=pause)
     # The guest takes a moment to work through a burst: read the counters
     # until they are as expected, a few times at most. Expected zeros need
     # the frames' time to arrive before a first reading can mean anything.
@@ -527,9 +542,13 @@ def check_sws(net, report, seconds=3.5, step=20):
             send(our_next, guest_next, 0x10, max(0, (right_edge - guest_next) & 0xFFFFFFFF) & 0xFFFF)
         send(our_next, guest_next, 0x14, 0)  # RST+ACK: done
         short = [n for n in sizes if n < 1460]
-        # Without sender SWS avoidance each update would let `step` bytes go.
-        tiny = [n for n in short if n < 5 * step]
-        ok = sum(sizes) >= 1460 and len(short) <= 6 and not tiny
+        # Without sender SWS avoidance each update lets `step` bytes go: a
+        # run of segments of that size. With it, a few short ones that grow
+        # (what the override timer lets go); and the data must still flow:
+        # at least a quarter of what the window opened (the override timer
+        # backs off, and a loaded host paces the updates unevenly).
+        tiny = [n for n in short if n <= step]
+        ok = sum(sizes) >= updates * step // 4 and len(short) <= 6 and not tiny
         report("tap/sws-window-20", ok,
                f"{len(sizes)} data segments in {seconds} s while the window opened {step} bytes at a time "
                f"({updates} window updates): sizes {sizes}")

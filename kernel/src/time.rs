@@ -1,17 +1,21 @@
 //! Kernel time: a tick counter advanced by the local APIC timer, and a
 //! fine-grained clock from the CPU's time-stamp counter (TSC).
 //!
-//! The first CPU's scheduler tick calls `tick` `HZ` times a second. Uptime
-//! in milliseconds is ticks converted, so its resolution is one tick
-//! (10 ms). `nanoseconds` reads the TSC, whose rate we measure once against
-//! the PIT: deadlines (of `sleep`, of `poll`) are kept in it, and the timer
-//! interrupts when the nearest one is due (`crate::timer`).
+//! The first CPU's scheduler tick calls `tick` `HZ` times a second. The
+//! clock itself is the TSC (`nanoseconds`, and `uptime_ms` from it), whose
+//! rate we measure once against the PIT. Deadlines (of `sleep`, of `poll`)
+//! are kept in it, and the timer interrupts when the nearest one is due
+//! (`crate::timer`); processes sleeping for a while wait on `tick_channel`,
+//! which every timer interrupt wakes. Ticks do not make a clock: a tick
+//! that arrives while the last one is still pending is lost, which under
+//! emulation on a busy host happens often (QEMU runs each CPU as a host
+//! thread that the host may not schedule for a while), and a tick-based
+//! uptime then falls behind the TSC deadlines `sleep` uses.
 
 use core::sync::atomic::{AtomicU64, Ordering};
 
 /// Timer interrupts per second.
 pub const HZ: u64 = 100;
-pub const MS_PER_TICK: u64 = 1000 / HZ;
 pub const NS_PER_TICK: u64 = 1_000_000_000 / HZ;
 
 static TICKS: AtomicU64 = AtomicU64::new(0);
@@ -102,9 +106,10 @@ pub fn ticks() -> u64 {
     TICKS.load(Ordering::Relaxed)
 }
 
-/// Milliseconds since the timer started.
+/// Milliseconds since boot, from the TSC (the clock `sleep` measures
+/// against, so a sleep of N ms is N ms of uptime).
 pub fn uptime_ms() -> u64 {
-    ticks() * MS_PER_TICK
+    nanoseconds() / 1_000_000
 }
 
 /// Nanoseconds since boot, from the TSC.

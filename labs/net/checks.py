@@ -26,7 +26,7 @@ def udp_echo(lab):
                                         "-device", "e1000,netdev=n0"])
     expect(qemu.wait_for(r"udpecho: listening", 30), f"udpecho did not start: {tail(qemu.text())}")
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.settimeout(2)
+        sock.settimeout(1)
         echoed = 0
         for i in range(5):
             payload = os.urandom(100 + i * 250)
@@ -51,7 +51,7 @@ def httpd(lab):
         lab.httpd_port = harness.free_port()
         qemu = lab.boot("httpd", extra=harness.user_net(lab.httpd_port))
         lab.httpd_up = qemu.wait_for(r"httpd: serving /www on port 80", 30) is not None and \
-            http_client.wait_until_serving(lab.httpd_port, time.monotonic() + 10)
+            http_client.wait_until_serving(lab.httpd_port, time.monotonic() + 6)
     expect(lab.httpd_up, "httpd did not answer on port 80")
     return lab.httpd_port
 

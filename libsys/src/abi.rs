@@ -299,7 +299,7 @@ impl TcpSocketInfo {
 /// Room for a counter's name in [`NetCounter`], NUL-padded.
 pub const NET_COUNTER_NAME_LEN: usize = 24;
 /// Counters each list of [`NetInfo`] can carry.
-pub const NET_MAX_COUNTERS: usize = 48;
+pub const NET_MAX_COUNTERS: usize = 64;
 /// ARP cache entries [`NetInfo`] can carry.
 pub const NET_MAX_ARP: usize = 32;
 /// `ArpEntryInfo::state`.

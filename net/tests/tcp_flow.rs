@@ -324,3 +324,31 @@ fn full_send_buffer_would_block_until_acked() {
     assert!(h.table.readiness(link.handle).writable);
     assert_eq!(h.table.send(link.handle, &[1; 10]), Ok(10));
 }
+
+#[test]
+fn a_full_interface_queue_stops_output_and_the_next_poll_serves_the_others_first() {
+    let mut h = Harness::quick();
+    let links = [h.established(), h.connect_to(5000), h.connect_to(6000)];
+    for link in &links {
+        h.table.send(link.handle, &[7; 10_000]).unwrap();
+    }
+    let port_of = |bytes: &[u8]| u16::from_be_bytes([bytes[0], bytes[1]]);
+    // The interface takes one segment, then says it is full: the
+    // connection being served finishes its burst, the others wait.
+    let mut first = Vec::new();
+    h.table.poll_output(h.now, &mut |_, _, bytes| {
+        first.push(port_of(bytes));
+        false
+    });
+    first.dedup();
+    assert_eq!(first.len(), 1, "one connection served: {first:?}");
+    // Room again: the two that waited go first, the first one last.
+    let mut second = Vec::new();
+    h.table.poll_output(h.now, &mut |_, _, bytes| {
+        second.push(port_of(bytes));
+        true
+    });
+    second.dedup();
+    assert_eq!(second.len(), 2, "the other two, each once: {second:?}");
+    assert!(!second.contains(&first[0]));
+}

@@ -249,10 +249,12 @@ fn run_from(
         a.step(now);
         b.step(now);
         a.table.poll_output(now, &mut |s, d, bytes| {
-            link.transmit(now, true, s, d, bytes)
+            link.transmit(now, true, s, d, bytes);
+            true
         });
         b.table.poll_output(now, &mut |s, d, bytes| {
-            link.transmit(now, false, s, d, bytes)
+            link.transmit(now, false, s, d, bytes);
+            true
         });
         for p in link.due(now) {
             let app = if p.to_b { &mut b } else { &mut a };

@@ -53,8 +53,19 @@ pub fn snapshot() -> Result<Box<NetInfo>, Errno> {
     Ok(info)
 }
 
-/// Copies named counters into `out`; returns how many fit.
-fn fill(out: &mut [NetCounter; NET_MAX_COUNTERS], counters: &[(&str, u64)]) -> u32 {
+/// Copies named counters into `out`; returns how many there are. A list
+/// longer than `NetInfo` has room for does not compile: raise
+/// `NET_MAX_COUNTERS` in libsys rather than lose counters silently.
+fn fill<const N: usize>(
+    out: &mut [NetCounter; NET_MAX_COUNTERS],
+    counters: &[(&str, u64); N],
+) -> u32 {
+    const {
+        assert!(
+            N <= NET_MAX_COUNTERS,
+            "more counters than NetInfo has room for"
+        )
+    };
     let mut count = 0;
     for (slot, &(name, value)) in out.iter_mut().zip(counters) {
         *slot = NetCounter::new(name, value);

@@ -58,8 +58,9 @@ pub const RX_BATCH: usize = 32;
 /// per connection, plus ACKs for the others, and a frame refused here is a
 /// segment TCP believes it sent (counted in `tx_queue_full`; only its
 /// retransmission timer recovers it). So the queue is sized for several
-/// full windows (at most about 384 KiB of frames), not for the card's ring.
-/// A budget passed down to TCP's output would remove the loss altogether.
+/// full windows (at most about 384 KiB of frames), not for the card's ring;
+/// and once it is full, TCP's output stops at the end of the connection it
+/// is serving, and the others wait for the next `poll`.
 pub const TX_QUEUE_LEN: usize = 256;
 /// Time-to-live of the packets we send (RFC 1122 §3.2.1.7 asks for a
 /// configurable value; 64 is what most systems use today).

@@ -26,7 +26,8 @@ use crate::tcp::TcpTable;
 use crate::time::Instant;
 use crate::wire::ipv4::{self, Ipv4Packet, Protocol};
 
-use super::Interface;
+use super::loopback::LOOPBACK_QUEUE_LEN;
+use super::{Interface, TX_QUEUE_LEN};
 
 impl Interface {
     /// Gives the interface a TCP table: from now on protocol 6 goes to it,
@@ -112,7 +113,7 @@ impl Interface {
             let from_us = src == self.config.addr || (src.is_loopback() && self.is_local(dst));
             if !from_us {
                 self.counters.tx_no_route += 1;
-                return;
+                return true;
             }
             // DF: a router that cannot forward it whole says so (RFC 1191).
             if self
@@ -121,6 +122,9 @@ impl Interface {
             {
                 self.counters.tcp_tx += 1;
             }
+            // Room for more? If not, the other connections wait for the
+            // next poll rather than build segments only to see them dropped.
+            self.tx_queue.len() < TX_QUEUE_LEN && self.loopback.len() < LOOPBACK_QUEUE_LEN
         });
         self.tcp = Some(table);
         sent

@@ -73,6 +73,8 @@ pub struct TcpTable {
     /// Where each outgoing segment is written before `emit` sees it,
     /// reused so that sending does not allocate.
     scratch: Vec<u8>,
+    /// The slot `poll_output` serves first (see there).
+    next_output: usize,
 }
 
 impl TcpTable {
@@ -86,6 +88,7 @@ impl TcpTable {
             next_ephemeral: 0,
             control: VecDeque::new(),
             scratch: Vec::new(),
+            next_output: 0,
         }
     }
 
@@ -346,27 +349,44 @@ impl TcpTable {
     // ANCHOR: poll_output
     /// Sends whatever is due at `now`: data, ACKs, retransmissions, probes,
     /// resets. `emit(source, destination, segment)` gets each segment with
-    /// the addresses of the IPv4 packet to carry it.
-    pub fn poll_output(&mut self, now: Instant, emit: &mut dyn FnMut(Ipv4Addr, Ipv4Addr, &[u8])) {
+    /// the addresses of the IPv4 packet to carry it, and returns whether
+    /// there is room for more. Once it says no, the connections not served
+    /// yet wait for the next call (which starts with them, so every
+    /// connection gets its turn): building segments that the interface
+    /// could only drop would waste the time everyone else waits for the
+    /// stack's lock.
+    pub fn poll_output(
+        &mut self,
+        now: Instant,
+        emit: &mut dyn FnMut(Ipv4Addr, Ipv4Addr, &[u8]) -> bool,
+    ) {
         let TcpTable {
             slots,
             counters,
             scratch,
             control,
+            next_output,
             ..
         } = self;
-        for slot in slots.iter_mut() {
-            if let Some(Socket::Connection(conn)) = &mut slot.socket {
+        let mut room = true;
+        let count = slots.len();
+        for step in 0..count {
+            let index = (*next_output + step) % count;
+            if !room {
+                *next_output = index;
+                break;
+            }
+            if let Some(Socket::Connection(conn)) = &mut slots[index].socket {
                 let (src, dst) = (*conn.local.ip(), *conn.remote.ip());
                 conn.dispatch(now, counters, &mut |repr, payload| {
                     repr.emit(src, dst, payload, scratch);
-                    emit(src, dst, scratch);
+                    room &= emit(src, dst, scratch);
                 });
             }
         }
-        while let Some((src, dst, repr)) = control.pop_front() {
+        while room && let Some((src, dst, repr)) = control.pop_front() {
             repr.emit(src, dst, &[], scratch);
-            emit(src, dst, scratch);
+            room = emit(src, dst, scratch);
             counters.segments_out += 1;
             if repr.flags.contains(Flags::RST) {
                 counters.resets_sent += 1;

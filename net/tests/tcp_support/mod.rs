@@ -170,6 +170,7 @@ impl Harness {
                 repr: TcpRepr::parse(&packet),
                 payload: packet.payload().to_vec(),
             });
+            true
         });
         out
     }

@@ -17,6 +17,9 @@
 
 extern crate alloc;
 
+mod cow_lab;
+mod lock_lab;
+mod sched_lab;
 mod syscall_lab;
 mod traps_lab;
 
@@ -65,6 +68,29 @@ const TESTS: &[Test] = &[
     (
         "syscall::sysinfo_bad_pointer",
         syscall_lab::sysinfo_bad_pointer,
+    ),
+    ("cow::fork_shares_memory", cow_lab::fork_shares_memory),
+    (
+        "cow::fork_bigger_than_free_memory",
+        cow_lab::fork_bigger_than_free_memory,
+    ),
+    ("cow::writes_stay_private", cow_lab::writes_stay_private),
+    ("cow::frames_come_back", cow_lab::frames_come_back),
+    (
+        "lock::frame_allocator_contention",
+        lock_lab::frame_allocator_contention,
+    ),
+    (
+        "sched::stride_follows_tickets",
+        sched_lab::stride_follows_tickets,
+    ),
+    (
+        "sched::round_robin_ignores_tickets",
+        sched_lab::round_robin_ignores_tickets,
+    ),
+    (
+        "sched::settickets_checks_its_argument",
+        sched_lab::settickets_checks_its_argument,
     ),
     ("traps::alarm_calls_handler", traps_lab::alarm_calls_handler),
     (

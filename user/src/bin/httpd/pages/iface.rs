@@ -16,7 +16,7 @@ use libsys::SysResult;
 use libsys::abi::{NetCounter, NetInfo};
 
 pub fn read() -> SysResult<Box<NetInfo>> {
-    let mut info = Box::new(NetInfo::default()); // about 4 KiB
+    let mut info = Box::new(NetInfo::default()); // about 5 KiB
     libsys::netinfo(&mut info)?;
     Ok(info)
 }
