@@ -64,12 +64,13 @@ static FRAMES: SpinLock<FrameList> = SpinLock::new(
 pub fn alloc() -> Option<u64> {
     let frame = {
         let mut list = FRAMES.lock();
-        let frame = list.head;
-        if frame != 0 {
+        let frame = if list.head != 0 {
+            let frame = list.head;
             // SAFETY: `frame` is on the free list, so it is mapped in the
             // direct map and nobody else uses it; its first word is the
             // next link.
             list.head = unsafe { *(phys_to_virt(frame) as *const u64) };
+            frame
         } else {
             // The list is empty: the next never-used frame, if any.
             let count = list.untouched_count;
@@ -80,9 +81,8 @@ pub fn alloc() -> Option<u64> {
             } else {
                 list.untouched[0].0 = start + PAGE_SIZE;
             }
-            list.free -= 1;
-            return Some(zeroed(start));
-        }
+            start
+        };
         list.free -= 1;
         frame
     };
