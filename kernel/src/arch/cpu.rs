@@ -44,6 +44,10 @@ pub struct Cpu {
     pub scheduler_context: UnsafeCell<Context>,
     /// Slot of the process running on this CPU, if any.
     pub current: Cell<Option<usize>>,
+    /// Its pid (0: none), copied by the scheduler when it switches to it,
+    /// so that `getpid` needs no lock: a pid never changes while its
+    /// process lives.
+    pub current_pid: Cell<u32>,
     /// Timer ticks that found this CPU idle (halted in the scheduler).
     /// Atomic, because `schedinfo` reads every CPU's.
     pub idle_ticks: AtomicU64,
@@ -78,6 +82,7 @@ impl Cpu {
             interrupts_were_on: Cell::new(false),
             scheduler_context: UnsafeCell::new(Context::EMPTY),
             current: Cell::new(None),
+            current_pid: Cell::new(0),
             idle_ticks: AtomicU64::new(0),
             switches: AtomicU64::new(0),
             next_tick_ns: Cell::new(0),

@@ -93,6 +93,7 @@ fn run(table: &mut SpinLockGuard<ProcTable>, slot: usize) {
     let proc = &mut table.procs[slot];
     proc.state = ProcState::Running;
     cpu.current.set(Some(slot));
+    cpu.current_pid.set(proc.pid);
     // Where this process's traps and system calls will land.
     let stack_top = kernel_stack_top(slot);
     crate::arch::gdt::set_kernel_stack(stack_top);
@@ -115,6 +116,7 @@ fn run(table: &mut SpinLockGuard<ProcTable>, slot: usize) {
     // zombie whose address space its parent is about to free.
     switch_page_table(0);
     cpu.current.set(None);
+    cpu.current_pid.set(0);
 }
 // ANCHOR_END: scheduler
 
