@@ -193,6 +193,7 @@ def grade(lab, tests):
         for function in checks:
             name, points = function.check
             possible += points
+            check_started = time.monotonic()
             try:
                 function(session)
                 error = None
@@ -202,7 +203,7 @@ def grade(lab, tests):
                 error = f"the check itself raised {type(bug).__name__}: {bug}"
             if error is None:
                 earned += points
-            score = f"{points if error is None else 0}/{points} points"
+            score = f"{points if error is None else 0}/{points} points, {time.monotonic() - check_started:.1f} s"
             tests.report(f"{lab}/{name}", error is None, score if error is None else f"{score}: {error}")
     finally:
         session.close()

@@ -115,11 +115,21 @@ def tcp_echo(tests):
         results = [None] * 20
         failures = []
 
+        retried = []
+
         def client(i):
             data = random.Random(i).randbytes(20_000 + i * 1000)
             started = time.monotonic()
             try:
                 back = echo_exchange(port, data, deadline)
+                if back == b"":
+                    # QEMU's user network sometimes closes a host connection
+                    # it accepted without ever sending the guest a SYN (seen
+                    # in a capture of this test); the guest never saw it, so
+                    # try that client once more. A connection the guest
+                    # took and broke returns a prefix, and still fails.
+                    retried.append(i)
+                    back = echo_exchange(port, data, deadline)
                 results[i] = back == data
                 if not results[i]:
                     failures.append(f"client {i}: {len(back)} of {len(data)} bytes back, "
@@ -135,7 +145,9 @@ def tcp_echo(tests):
             t.join()
         good = sum(1 for r in results if r)
         report("sockets/tcp-echo-concurrent", good == len(results),
-               f"{good}/{len(results)} clients echoed intact" + "".join(f"; {f}" for f in failures[:5])
+               f"{good}/{len(results)} clients echoed intact"
+               + (f" ({len(retried)} reconnected after QEMU dropped the connection)" if retried else "")
+               + "".join(f"; {f}" for f in failures[:5])
                + (f"; guest:\n{qemu.text()[-600:]}" if failures else ""))
         if "KERNEL" in qemu.text():
             report("sockets/kernel-survived", False, qemu.text()[-1500:])

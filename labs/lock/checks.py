@@ -25,7 +25,7 @@ def usertests(lab, selection):
 
 @check("usertests/sbrk", 10)
 def usertests_sbrk(lab):
-    usertests(lab, "memory::sbrk")
+    usertests(lab, "memory::sbrk_grow_and_shrink")
 
 
 @check("usertests/fork-bombs-leak-nothing", 10)

@@ -97,7 +97,10 @@ fn main(args: Args) -> i32 {
                     }
                 }
                 Err(Errno::EAGAIN) => {}
-                Err(_) => finished.push(fd),
+                Err(e) => {
+                    eprintln!("tcpecho: a client's connection failed: {}", e);
+                    finished.push(fd);
+                }
             }
         }
         for fd in finished {

@@ -38,7 +38,7 @@ fn churn(milliseconds: u64) -> i32 {
     0
 }
 
-/// With a process per CPU churning frames for three seconds, fewer than 1
+/// With a process per CPU churning frames for two seconds, fewer than 1
 /// in 10,000 acquisitions of a frame-allocator lock may find it taken. (A
 /// single lock for all CPUs: about 1 in 1000 to 1 in 100 under QEMU.)
 pub fn frame_allocator_contention() -> TestResult {
@@ -50,7 +50,7 @@ pub fn frame_allocator_contention() -> TestResult {
     let mut children = Vec::new();
     for _ in 0..cpus {
         match libsys::fork() {
-            Ok(0) => libsys::exit(churn(3000)),
+            Ok(0) => libsys::exit(churn(2000)),
             Ok(pid) => children.push(pid),
             Err(e) => return Err(format!("fork: {e}")),
         }
