@@ -7,14 +7,6 @@
 //! through the direct map, so a frame can only join once it is mapped there
 //! (hence `init_early` and `init_late`, see `mem::init`).
 //!
-//! RAM that has never been handed out is not on the list but in `untouched`,
-//! a few ranges that `alloc` takes frames from (lowest first) once the list
-//! is empty. Threading all of RAM onto the list at boot would write to every
-//! frame, and writing to a page is what makes the machine under us give it
-//! memory: under QEMU each first write of a guest page costs a host page
-//! fault and a zeroed host page, and doing that for 256 MiB took most of
-//! the boot. Now a frame is first written when it is first used.
-//!
 //! Frames come back zeroed from `alloc`, so a new page table or a new user
 //! page never shows another process's old data.
 //!
@@ -35,17 +27,9 @@ struct FrameList {
     /// Physical address of the first free frame; 0 when empty (frame 0 is
     /// below LOW_MEMORY_END, so it is never on the list).
     head: u64,
-    /// Free frames: on the list and in `untouched`.
     free: usize,
     total: usize,
-    /// Ranges `[start, end)` of frames never handed out; the first
-    /// `untouched_count` entries are in use.
-    untouched: [(u64, u64); MAX_UNTOUCHED],
-    untouched_count: usize,
 }
-
-/// Ranges of never-used RAM kept: a handful of regions, cut by holes.
-const MAX_UNTOUCHED: usize = 32;
 
 static FRAMES: SpinLock<FrameList> = SpinLock::new(
     "frames",
@@ -53,8 +37,6 @@ static FRAMES: SpinLock<FrameList> = SpinLock::new(
         head: 0,
         free: 0,
         total: 0,
-        untouched: [(0, 0); MAX_UNTOUCHED],
-        untouched_count: 0,
     },
 );
 // ANCHOR_END: free_list
@@ -64,35 +46,19 @@ static FRAMES: SpinLock<FrameList> = SpinLock::new(
 pub fn alloc() -> Option<u64> {
     let frame = {
         let mut list = FRAMES.lock();
-        let frame = if list.head != 0 {
-            let frame = list.head;
-            // SAFETY: `frame` is on the free list, so it is mapped in the
-            // direct map and nobody else uses it; its first word is the
-            // next link.
-            list.head = unsafe { *(phys_to_virt(frame) as *const u64) };
-            frame
-        } else {
-            // The list is empty: the next never-used frame, if any.
-            let count = list.untouched_count;
-            let (start, end) = *list.untouched[..count].first()?;
-            if start + PAGE_SIZE >= end {
-                list.untouched.copy_within(1..count, 0);
-                list.untouched_count -= 1;
-            } else {
-                list.untouched[0].0 = start + PAGE_SIZE;
-            }
-            start
-        };
+        let frame = list.head;
+        if frame == 0 {
+            return None;
+        }
+        // SAFETY: `frame` is on the free list, so it is mapped in the direct
+        // map and nobody else uses it; its first word is the next link.
+        list.head = unsafe { *(phys_to_virt(frame) as *const u64) };
         list.free -= 1;
         frame
     };
-    Some(zeroed(frame))
-}
-
-fn zeroed(frame: u64) -> u64 {
-    // SAFETY: the caller owns the frame; it is 4 KiB, mapped, and aligned.
+    // SAFETY: we own the frame now; it is 4 KiB, mapped, and 4 KiB-aligned.
     unsafe { core::ptr::write_bytes(phys_to_virt(frame) as *mut u8, 0, PAGE_SIZE as usize) };
-    frame
+    Some(frame)
 }
 
 /// Returns a frame from `alloc` to the free list.
@@ -101,12 +67,7 @@ pub fn free(frame: u64) {
         frame.is_multiple_of(PAGE_SIZE) && frame >= LOW_MEMORY_END,
         "frame::free: bad frame {frame:#x}"
     );
-    push(&mut FRAMES.lock(), frame);
-}
-
-/// Puts `frame` at the head of the list: its first word links to the old
-/// head.
-fn push(list: &mut FrameList, frame: u64) {
+    let mut list = FRAMES.lock();
     // SAFETY: the caller gives up the frame, which is mapped in the direct map.
     unsafe { *(phys_to_virt(frame) as *mut u64) = list.head };
     list.head = frame;
@@ -138,24 +99,11 @@ fn add_range(start: u64, end: u64, holes: &[(u64, u64)]) {
         }
         return;
     }
-    let (first, end) = (align_up(start, PAGE_SIZE), align_down(end, PAGE_SIZE));
-    if first >= end {
-        return;
-    }
-    let frames = ((end - first) / PAGE_SIZE) as usize;
-    let mut list = FRAMES.lock();
-    list.total += frames;
-    if list.untouched_count < MAX_UNTOUCHED {
-        // Kept as a range, not written to (see the module's comment).
-        let count = list.untouched_count;
-        list.untouched[count] = (first, end);
-        list.untouched_count += 1;
-        list.untouched[..count + 1].sort_unstable();
-        list.free += frames;
-    } else {
-        for frame in (first..end).step_by(PAGE_SIZE as usize) {
-            push(&mut list, frame);
-        }
+    let mut frame = align_up(start, PAGE_SIZE);
+    while frame + PAGE_SIZE <= end {
+        FRAMES.lock().total += 1;
+        free(frame);
+        frame += PAGE_SIZE;
     }
 }
 // ANCHOR_END: add_range
