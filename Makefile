@@ -156,13 +156,14 @@ fuzz-syscalls: kernel initrd
 
 # The sampling profiler on a workload (tools/profiler.py): a release build,
 # booted with `-- profile ...`; the flat profile, the folded stacks and the
-# flame graph land in $(BUILD)/profile/. WORKLOAD is http-keepalive,
+# flame graph land in $(BUILD)/profile/ (one CPU: the profiler samples the
+# first). WORKLOAD is http-keepalive,
 # http-close, http-big (loads from the host) or a guest command line.
 WORKLOAD ?= http-keepalive
 profile: setup
 	$(MAKE) kernel initrd PROFILE=release BUILD=$(BUILD)/release
 	python3 tools/profiler.py --kernel $(BUILD)/release/kernel.elf --initrd $(BUILD)/release/initrd.tar \
-	  --accel $(ACCEL) --cpus $(CPUS) --workload "$(WORKLOAD)" --out $(BUILD)/profile
+	  --accel $(ACCEL) --cpus 1 --workload "$(WORKLOAD)" --out $(BUILD)/profile
 
 # Benchmarks (tools/bench.py, user/src/bin/bench.rs): a release build of its
 # own in $(BUILD)/release, so it does not overwrite the debug build that
@@ -172,7 +173,8 @@ profile: setup
 # 1, 2 and 4 CPUs), the network benchmarks against the host's Linux through
 # a tap device (tools/net_bench.py: needs root, skipped otherwise), and the
 # HTTP figures beside a Linux + nginx guest (the shared harness; root).
-HTTP_HARNESS ?= ../shared/bench/linux-baseline.sh
+# (../shared beside the checkout; a worktree under wt/ looks one level up.)
+HTTP_HARNESS ?= $(firstword $(wildcard ../shared/bench/linux-baseline.sh ../../shared/bench/linux-baseline.sh) ../shared/bench/linux-baseline.sh)
 bench: setup
 	$(MAKE) kernel initrd PROFILE=release BUILD=$(BUILD)/release
 	python3 tools/bench.py --kernel $(BUILD)/release/kernel.elf --initrd $(BUILD)/release/initrd.tar --accel $(ACCEL)

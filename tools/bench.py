@@ -110,7 +110,11 @@ def run_linux(names):
 
 
 LB_CACHE = os.environ.get("LB_CACHE", "/tmp/linux-bench-cache")
-HARNESS = os.path.join(os.path.dirname(ROOT), "shared", "bench", "linux-baseline.sh")
+# ../shared/bench beside the checkout (a worktree under wt/ looks one level up).
+HARNESS = next((path for path in (
+    os.path.join(os.path.dirname(ROOT), "shared", "bench", "linux-baseline.sh"),
+    os.path.join(os.path.dirname(os.path.dirname(ROOT)), "shared", "bench", "linux-baseline.sh"))
+    if os.path.exists(path)), os.path.join(os.path.dirname(ROOT), "shared", "bench", "linux-baseline.sh"))
 
 
 def linux_guest_files():
