@@ -8,7 +8,9 @@
 #   make doctor        check this machine; prints the fix for each problem
 #   make fresh-check   the README's commands in a fresh minimal Debian chroot
 #   make test          host unit tests + QEMU integration tests (CPUS=N: -smp N, default 2)
-#   make bench         release build, benchmarks in QEMU beside the host's Linux
+#   make bench         release build, benchmarks beside a Linux guest in the same QEMU
+#   make profile WORKLOAD=http-keepalive   flat profile and flame graph of a
+#                      workload (http-close, http-big, or a guest command line)
 #   make check         rustfmt and clippy on every crate
 #   make fuzz-syscalls random system calls against the kernel, many seeds
 #   make iso           the hybrid BIOS/UEFI Limine ISO
@@ -62,7 +64,7 @@ NET_FLAGS  ?= -netdev user,id=n0,hostfwd=tcp:127.0.0.1:$(HTTP_PORT)-:80 -device 
 QEMU_FLAGS := -accel $(ACCEL) -m $(MEMORY) -smp $(CPUS) -nographic -no-reboot \
               -device isa-debug-exit,iobase=0xf4,iosize=0x04 $(NET_FLAGS)
 
-.PHONY: all setup doctor kernel user initrd qemu qemu-gdb gdb test bench check iso docs clean symbolize fresh-check fuzz-syscalls lab grade labs-check
+.PHONY: all setup doctor kernel user initrd qemu qemu-gdb gdb test bench profile check iso docs clean symbolize fresh-check fuzz-syscalls lab grade labs-check
 
 all: kernel initrd
 
@@ -152,17 +154,39 @@ fuzz-syscalls: kernel initrd
 	python3 tools/fuzz_test.py --kernel $(KERNEL_ELF) --initrd $(INITRD) --accel $(ACCEL) \
 	  --calls $(FUZZ_CALLS) --seeds $(FUZZ_SEEDS) --first-seed $(FUZZ_FIRST_SEED)
 
+# The sampling profiler on a workload (tools/profiler.py): a release build,
+# booted with `-- profile ...`; the flat profile, the folded stacks and the
+# flame graph land in $(BUILD)/profile/ (one CPU: the profiler samples the
+# first). WORKLOAD is http-keepalive,
+# http-close, http-big (loads from the host) or a guest command line.
+WORKLOAD ?= http-keepalive
+profile: setup
+	$(MAKE) kernel initrd PROFILE=release BUILD=$(BUILD)/release
+	python3 tools/profiler.py --kernel $(BUILD)/release/kernel.elf --initrd $(BUILD)/release/initrd.tar \
+	  --accel $(ACCEL) --cpus 1 --workload "$(WORKLOAD)" --out $(BUILD)/profile
+
 # Benchmarks (tools/bench.py, user/src/bin/bench.rs): a release build of its
 # own in $(BUILD)/release, so it does not overwrite the debug build that
-# `make test` uses; `make bench ACCEL=kvm` runs the guest under KVM. Then
-# the SMP scaling figures (tools/scaling_bench.py: 1, 2 and 4 CPUs), and
-# the network benchmarks against the host's Linux through a tap device
-# (tools/net_bench.py: needs root, skipped otherwise).
+# `make test` uses; `make bench ACCEL=kvm` runs the guest under KVM. The
+# microbenchmarks run in oxv6 and, the same C program, in a Linux 6.1 guest
+# under the same QEMU. Then the SMP scaling figures (tools/scaling_bench.py:
+# 1, 2 and 4 CPUs), the network benchmarks against the host's Linux through
+# a tap device (tools/net_bench.py: needs root, skipped otherwise), and the
+# HTTP figures beside a Linux + nginx guest (the shared harness; root).
+# (../shared beside the checkout; a worktree under wt/ looks one level up.)
+HTTP_HARNESS ?= $(firstword $(wildcard ../shared/bench/linux-baseline.sh ../../shared/bench/linux-baseline.sh) ../shared/bench/linux-baseline.sh)
 bench: setup
 	$(MAKE) kernel initrd PROFILE=release BUILD=$(BUILD)/release
 	python3 tools/bench.py --kernel $(BUILD)/release/kernel.elf --initrd $(BUILD)/release/initrd.tar --accel $(ACCEL)
 	python3 tools/scaling_bench.py --kernel $(BUILD)/release/kernel.elf --initrd $(BUILD)/release/initrd.tar --accel $(ACCEL)
 	python3 tools/net_bench.py --kernel $(BUILD)/release/kernel.elf --initrd $(BUILD)/release/initrd.tar --accel $(ACCEL)
+	@if [ -x $(HTTP_HARNESS) ] && [ "$$(id -u)" = 0 ]; then \
+	  $(HTTP_HARNESS) --accels $(ACCEL) --servers nginx --net tap --boot pvh --runs 3 -- \
+	    --small-path /612.html --big-path /big.txt --target oxv6 \
+	    "-accel $(ACCEL) -m 256M -smp 1 -kernel $(BUILD)/release/kernel.elf -initrd $(BUILD)/release/initrd.tar -append 'ip=192.168.76.2/24 gw=none'"; \
+	else \
+	  echo "HTTP beside Linux + nginx: skipped (needs root and $(HTTP_HARNESS); see its README)"; \
+	fi
 
 check: setup
 	cargo fmt --all -- --check

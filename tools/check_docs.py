@@ -67,6 +67,7 @@ ELSEWHERE = {
     "p_paddr", "MemSiz", "FileSiz",  # the ELF specification
     "Repr",  # smoltcp
     "O_EXCL", "epoll", "io_uring", "sock_read", "htons", "MSG_PEEK", "MSG_TRUNC",  # POSIX, Linux
+    "sendfile", "tcp_timewait_sock", "flush_queue_timer", "NO_HZ_IDLE",  # Linux, QEMU
     "MCFG", "LINT0", "CR2", "invlpg", "sti",  # ACPI, the SDM
     "stepi",  # gdb
 }

@@ -26,6 +26,7 @@ runs on its own with the same options):
     browser_test.py    browser/*    headless Chromium against httpd
     gdb_test.py        gdb/*        breakpoints by name, and every helper of tools/gdb/
     trace_test.py      trace/*      the kernel's trace ring, drawn as a timeline
+    profile_test.py    profile/*    the sampling profiler, symbolized, as a flame graph
     net_test.py        net/*        ping, ifconfig, PCI, on the user network
     sock_test.py       sockets/*    host peers for guest socket programs
     smp_test.py        smp/*, limine/*  stress and HTTP at 4 CPUs, Limine with 2
@@ -53,6 +54,7 @@ import host_test  # noqa: E402
 import http_test  # noqa: E402
 import kernel_test  # noqa: E402
 import net_test  # noqa: E402
+import profile_test  # noqa: E402
 import shell_test  # noqa: E402
 import sock_test  # noqa: E402
 import smp_test  # noqa: E402
@@ -62,7 +64,7 @@ import transcript_test  # noqa: E402
 import usertests_test  # noqa: E402
 
 SUITES = [host_test, docs_test, transcript_test, kernel_test, usertests_test, console_test, shell_test,
-          http_test, browser_test, gdb_test, trace_test, net_test, sock_test, smp_test, fuzz_test,
+          http_test, browser_test, gdb_test, trace_test, profile_test, net_test, sock_test, smp_test, fuzz_test,
           tap_test]
 
 

@@ -20,10 +20,12 @@ mod mem;
 mod netstack;
 mod panic;
 mod proc;
+mod profile;
 mod socket;
 mod sync;
 mod syscall;
 mod time;
+mod timer;
 mod trace;
 
 use boot::{BootInfo, RegionKind};
@@ -57,6 +59,10 @@ pub fn kmain(boot: &'static BootInfo) -> ! {
 
     mem::init(boot);
     print_memory(boot);
+    // The network card first (see `netstack::probe`): its receiver then
+    // warms up while the rest of the kernel boots.
+    dev::pci::init();
+    let card = netstack::probe();
 
     dev::acpi::init(boot.rsdp);
     dev::pic::disable();
@@ -68,6 +74,7 @@ pub fn kmain(boot: &'static BootInfo) -> ! {
         .store(bsp, core::sync::atomic::Ordering::Relaxed);
     dev::ioapic::route_isa_irq(dev::uart::IRQ, arch::trap::IRQ_BASE + dev::uart::IRQ, bsp);
     dev::lapic::start_timer();
+    timer::start();
     info!(
         "interrupts: {} CPU(s) in the MADT, {} I/O APIC(s), timer at {} Hz ({} counts/tick), TSC {} MHz",
         dev::acpi::machine().cpu_count,
@@ -93,11 +100,10 @@ pub fn kmain(boot: &'static BootInfo) -> ! {
             len / 1024
         );
     }
-    // The network needs the I/O APIC (for its interrupt) and the clock; its
-    // thread starts with init, below. The PCI listing comes after the
+    // The network needs the I/O APIC (for its interrupt); its thread
+    // starts with init, below. The PCI listing comes after the
     // drivers have probed, so that it can say which driver took what.
-    dev::pci::init();
-    crate::netstack::init(args.ip, args.gateway, bsp);
+    crate::netstack::init(card, args.ip, args.gateway, bsp);
     dev::pci::log_devices();
     x86_64::instructions::interrupts::enable();
 

@@ -1,20 +1,22 @@
 //! Kernel time: a tick counter advanced by the local APIC timer, and a
 //! fine-grained clock from the CPU's time-stamp counter (TSC).
 //!
-//! The first CPU's timer interrupt calls `tick` `HZ` times a second;
-//! processes sleeping for a while wait on `tick_channel`, and each tick
-//! wakes them to look at the clock. The clock itself is the TSC
-//! (`nanoseconds`, and `uptime_ms` from it), whose rate we measure once
-//! against the PIT. Ticks do not make a clock: a tick that arrives while
-//! the last one is still pending is lost, which under emulation on a busy
-//! host happens often (QEMU runs each CPU as a host thread that the host
-//! may not schedule for a while), and a tick-based uptime then falls
-//! behind the TSC deadlines `sleep` uses.
+//! The first CPU's scheduler tick calls `tick` `HZ` times a second. The
+//! clock itself is the TSC (`nanoseconds`, and `uptime_ms` from it), whose
+//! rate we measure once against the PIT. Deadlines (of `sleep`, of `poll`)
+//! are kept in it, and the timer interrupts when the nearest one is due
+//! (`crate::timer`); processes sleeping for a while wait on `tick_channel`,
+//! which every timer interrupt wakes. Ticks do not make a clock: a tick
+//! that arrives while the last one is still pending is lost, which under
+//! emulation on a busy host happens often (QEMU runs each CPU as a host
+//! thread that the host may not schedule for a while), and a tick-based
+//! uptime then falls behind the TSC deadlines `sleep` uses.
 
 use core::sync::atomic::{AtomicU64, Ordering};
 
 /// Timer interrupts per second.
 pub const HZ: u64 = 100;
+pub const NS_PER_TICK: u64 = 1_000_000_000 / HZ;
 
 static TICKS: AtomicU64 = AtomicU64::new(0);
 static TSC_AT_BOOT: AtomicU64 = AtomicU64::new(0);
@@ -88,15 +90,13 @@ fn read_tsc() -> u64 {
     unsafe { core::arch::x86_64::_rdtsc() }
 }
 
-/// Called from the timer interrupt on the first CPU.
+/// Called on the first CPU's scheduler tick.
 pub fn tick() {
     TICKS.fetch_add(1, Ordering::Relaxed);
-    crate::proc::scheduler::wakeup(tick_channel());
-    crate::fs::poll::tick();
 }
 
-/// What processes sleeping for a time (`sleep`) wait on: every tick wakes
-/// them to check their deadline.
+/// What processes sleeping for a time (`sleep`) wait on: every timer
+/// interrupt wakes them to check their deadline (`crate::timer`).
 pub fn tick_channel() -> crate::proc::Channel {
     crate::proc::Channel::of(&TICKS)
 }

@@ -76,6 +76,7 @@ macro_rules! for_each_syscall {
             69 => poll(fds: *mut PollFd, count: usize, timeout_ms: i64);
             70 => fcntl(fd: usize, command: u32, argument: u32);
             71 => tcpinfo(buffer: *mut TcpSocketInfo, capacity: usize);
+            72 => profile(on: u32);
         }
     };
 }

@@ -44,11 +44,20 @@ pub struct Cpu {
     pub scheduler_context: UnsafeCell<Context>,
     /// Slot of the process running on this CPU, if any.
     pub current: Cell<Option<usize>>,
+    /// Its pid (0: none), copied by the scheduler when it switches to it,
+    /// so that `getpid` needs no lock: a pid never changes while its
+    /// process lives.
+    pub current_pid: Cell<u32>,
     /// Timer ticks that found this CPU idle (halted in the scheduler).
     /// Atomic, because `schedinfo` reads every CPU's.
     pub idle_ticks: AtomicU64,
     /// Context switches into a process on this CPU.
     pub switches: AtomicU64,
+    /// When this CPU's next scheduler tick is due, and the nearest deadline
+    /// someone asked it to wake up for (TSC nanoseconds; `u64::MAX`: none).
+    /// See `crate::timer`.
+    pub next_tick_ns: Cell<u64>,
+    pub deadline_ns: Cell<u64>,
     /// Set while the scheduler halts for want of work: another CPU that
     /// makes a process runnable sends it an IPI (`scheduler::wakeup`).
     pub idle: AtomicBool,
@@ -73,8 +82,11 @@ impl Cpu {
             interrupts_were_on: Cell::new(false),
             scheduler_context: UnsafeCell::new(Context::EMPTY),
             current: Cell::new(None),
+            current_pid: Cell::new(0),
             idle_ticks: AtomicU64::new(0),
             switches: AtomicU64::new(0),
+            next_tick_ns: Cell::new(0),
+            deadline_ns: Cell::new(u64::MAX),
             idle: AtomicBool::new(false),
             held_locks: crate::sync::lockdep::HeldLocks::new(),
         }

@@ -118,6 +118,7 @@ extern "C" fn ap_main() -> ! {
     this_cpu().apic_id.store(lapic::id(), Ordering::Relaxed);
     crate::syscall::entry::init();
     lapic::start_timer();
+    crate::timer::start();
     crate::info!("cpu {id}: started (APIC ID {})", lapic::id());
     crate::proc::scheduler::scheduler()
 }

@@ -66,6 +66,8 @@ impl TrapFrame {
 // ANCHOR: vectors
 /// Vector of the local APIC timer.
 pub const TIMER_VECTOR: u8 = 32;
+/// The non-maskable interrupt (the profiler's, see `profile.rs`).
+pub const NMI_VECTOR: u64 = 2;
 /// Device interrupt `irq` arrives on vector `IRQ_BASE + irq`.
 pub const IRQ_BASE: u8 = 32;
 /// Another CPU's "wake up, there is work" IPI (`scheduler::wake_idle_cpu`).
@@ -122,6 +124,12 @@ pub fn exception_name(vector: u64) -> &'static str {
 // ANCHOR: trap
 #[unsafe(no_mangle)]
 extern "C" fn trap(frame: &mut TrapFrame) {
+    // The profiler's NMI comes first, before anything that uses GS: it may
+    // arrive anywhere, even between a `swapgs` and the `iretq` after it.
+    if frame.vector == NMI_VECTOR && crate::profile::owns_nmi() {
+        crate::profile::on_nmi(frame);
+        return;
+    }
     let vector = frame.vector as u8;
     crate::trace::record(crate::trace::Kind::Trap, vector.into(), 0);
     match vector {
@@ -132,14 +140,14 @@ extern "C" fn trap(frame: &mut TrapFrame) {
         }
         0..=31 => kernel_fault(frame),
         TIMER_VECTOR => {
-            if crate::arch::cpu::this_cpu().id.get() == 0 {
-                crate::time::tick();
-                crate::netstack::on_tick();
-            }
+            let tick = crate::timer::on_interrupt();
             crate::dev::lapic::end_of_interrupt();
             // Preemption: the running process's time slice (one tick) is
-            // over, whether it was in user mode or in the kernel.
-            crate::proc::scheduler::timer_tick();
+            // over, whether it was in user mode or in the kernel. (An
+            // interrupt for a deadline only wakes the sleepers.)
+            if tick {
+                crate::proc::scheduler::timer_tick();
+            }
         }
         // Its work is done: the CPU left `hlt` and will scan the table.
         WAKE_VECTOR => crate::dev::lapic::end_of_interrupt(),

@@ -123,6 +123,22 @@ pub fn route_isa_irq(irq: u8, vector: u8, apic_id: u32) {
 }
 // ANCHOR_END: route_isa
 
+/// Delivers ISA interrupt `irq` to the CPU with `apic_id` as an NMI
+/// (delivery mode 0b100), which arrives even while that CPU has interrupts
+/// off; or masks it again. For the profiler, on the PIT's IRQ 0.
+pub fn route_isa_nmi(irq: u8, apic_id: u32, on: bool) {
+    const DELIVERY_NMI: u64 = 0b100 << 8;
+    let gsi = acpi::machine()
+        .overrides()
+        .iter()
+        .find(|o| o.irq == irq)
+        .map_or(irq as u32, |o| o.gsi);
+    if let Some((io, pin)) = find(gsi) {
+        let entry = if on { DELIVERY_NMI } else { MASKED };
+        io.set_entry(pin, entry | ((apic_id as u64) << 56));
+    }
+}
+
 // ANCHOR: route_pci
 /// Delivers PCI interrupt line `irq` (from the device's configuration
 /// space) as `vector` to the CPU with `apic_id`. Returns false if no I/O

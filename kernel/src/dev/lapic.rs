@@ -6,13 +6,13 @@
 //! delivers another of equal or lower priority.
 //!
 //! Its timer counts down from an initial value at a rate nobody tells us, so
-//! we measure it once against the PIT and then program it to fire `HZ`
-//! times a second, in periodic mode: that tick drives the clock and, later,
-//! the scheduler's preemption.
+//! we measure it once against the PIT. It then runs in one-shot mode: each
+//! interrupt is programmed for the next thing due on this CPU, a scheduler
+//! tick or a sleeper's deadline, whichever comes first (`crate::timer`).
 
 use super::mmio::Mmio;
 use crate::arch::trap::{SPURIOUS_VECTOR, TIMER_VECTOR};
-use crate::time::HZ;
+use crate::time::{HZ, NS_PER_TICK};
 use core::sync::atomic::{AtomicU32, Ordering};
 use spin::Once;
 
@@ -32,7 +32,6 @@ const ICR_HIGH: u64 = 0x310;
 
 const ENABLE: u32 = 1 << 8;
 const MASKED: u32 = 1 << 16;
-const PERIODIC: u32 = 1 << 17;
 const DIVIDE_BY_16: u32 = 0b0011;
 // Interrupt command register (SDM vol. 3, 11.6.1).
 const ICR_INIT: u32 = 0b101 << 8;
@@ -71,8 +70,8 @@ pub fn end_of_interrupt() {
 // ANCHOR_END: lapic_init
 
 // ANCHOR: timer
-/// Measures the timer against the PIT (first CPU only), then starts it in
-/// periodic mode at `HZ` interrupts per second.
+/// Measures the timer against the PIT (first CPU only) and puts it in
+/// one-shot mode; `crate::timer::start` arms the first interrupt.
 pub fn start_timer() {
     let apic = registers();
     apic.write(TIMER_DIVIDE, DIVIDE_BY_16);
@@ -97,8 +96,19 @@ pub fn start_timer() {
             Ordering::Relaxed,
         );
     }
-    apic.write(LVT_TIMER, PERIODIC | TIMER_VECTOR as u32);
-    apic.write(TIMER_INITIAL, COUNTS_PER_TICK.load(Ordering::Relaxed));
+    // One-shot (the mode bits 17-18 are 0): the timer counts down once from
+    // what `arm_timer` writes, interrupts, and stops.
+    apic.write(LVT_TIMER, TIMER_VECTOR as u32);
+}
+
+/// Makes this CPU's timer interrupt once, `ns` nanoseconds from now (at
+/// least one count: writing 0 would stop the timer instead). Writing the
+/// initial count restarts the countdown, so this also replaces whatever
+/// was armed before.
+pub fn arm_timer(ns: u64) {
+    let per_tick = COUNTS_PER_TICK.load(Ordering::Relaxed) as u128;
+    let counts = (ns as u128 * per_tick / NS_PER_TICK as u128).clamp(1, u32::MAX as u128);
+    registers().write(TIMER_INITIAL, counts as u32);
 }
 // ANCHOR_END: timer
 

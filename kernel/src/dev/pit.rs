@@ -1,6 +1,7 @@
-//! The 8254 Programmable Interval Timer, used once: as a stopwatch of known
-//! rate (1.193182 MHz) to measure how fast the TSC counts (`time::init`),
-//! which then measures the local APIC timer.
+//! The 8254 Programmable Interval Timer: a stopwatch of known rate
+//! (1.193182 MHz) to measure how fast the TSC counts (`time::init`), which
+//! then measures the local APIC timer; and the profiler's metronome
+//! (channel 0, `start_periodic`).
 //!
 //! Channel 2 is the one whose gate we control (port 0x61, bit 0), so we can
 //! start it counting and read its count without taking an interrupt.
@@ -41,3 +42,18 @@ pub fn read_count() -> u16 {
     }
 }
 // ANCHOR_END: stopwatch
+
+/// Makes channel 0 pulse its output (ISA IRQ 0) `hz` times a second, in
+/// mode 2 (rate generator), until reprogrammed.
+pub fn start_periodic(hz: u64) {
+    let divisor = (FREQUENCY_HZ / hz).clamp(2, 0xFFFF) as u16;
+    let mut command: Port<u8> = Port::new(0x43);
+    let mut channel0: Port<u8> = Port::new(0x40);
+    // SAFETY: channel 0 drives only IRQ 0, which the I/O APIC keeps masked
+    // unless the profiler routed it.
+    unsafe {
+        command.write(0b0011_0100); // channel 0, lobyte/hibyte, mode 2, binary
+        channel0.write(divisor as u8);
+        channel0.write((divisor >> 8) as u8);
+    }
+}

@@ -38,7 +38,7 @@ pub fn notify() {
 // ANCHOR_END: notify
 
 /// Wakes pollers without claiming an event, so they check their timeouts
-/// (called on every timer tick).
+/// (called on every timer interrupt; see `crate::timer`).
 pub fn tick() {
     wakeup(channel());
 }
@@ -93,6 +93,9 @@ pub fn wait(
             return Err(Errno::EINTR);
         }
         if GENERATION.load(Ordering::SeqCst) == generation {
+            if let Some(deadline) = deadline {
+                crate::timer::wake_at(deadline);
+            }
             sleep_holding_procs(channel(), &mut table);
         }
     }

@@ -155,19 +155,25 @@ pub fn init() {
     insert("/tmp", Node::directory(true), true).expect("cannot create /tmp");
     // Listed by `ls /dev`; its contents are made at each open (`generated`).
     insert(TRACE_PATH, Arc::new(Node::InitrdFile(&[])), true).expect("cannot create /dev/trace");
+    insert(PROFILE_PATH, Arc::new(Node::InitrdFile(&[])), true)
+        .expect("cannot create /dev/profile");
 }
 
 /// The kernel's trace ring as a file (see `trace.rs`).
 const TRACE_PATH: &str = "/dev/trace";
+/// The profiler's samples as a file (see `profile.rs`).
+const PROFILE_PATH: &str = "/dev/profile";
 
 /// Files whose contents the kernel makes when they are opened: each open
 /// gets its own snapshot, a RAM file outside the tree, so reads, seeks and
 /// `fstat` behave as for any file and never see a half-written ring.
 fn generated(path: &str) -> Option<Arc<Node>> {
-    if path != TRACE_PATH {
-        return None;
+    let snapshot = match path {
+        TRACE_PATH => crate::trace::open(),
+        PROFILE_PATH => crate::profile::snapshot(),
+        _ => return None,
     }
-    let snapshot = crate::trace::open().into_bytes();
+    .into_bytes();
     Some(Arc::new(Node::RamFile(SpinLock::new("ram_file", snapshot))))
 }
 

@@ -291,3 +291,24 @@ fn free_table(table: u64, level: u32, free_pages: bool) {
     frame::free(table);
 }
 // ANCHOR_END: free_table
+
+/// Reads the aligned 8-byte word at user address `virt` through the page
+/// table the CPU is running on, if it is mapped for user access; `None`
+/// otherwise. Takes no lock and cannot fault, so the profiler may call it
+/// from the timer interrupt to walk a user stack.
+pub fn peek_user_u64(virt: u64) -> Option<u64> {
+    if !virt.is_multiple_of(8) || virt >= 0x0000_8000_0000_0000 {
+        return None;
+    }
+    let (root, _) = x86_64::registers::control::Cr3::read();
+    let active = PageTable {
+        root: root.start_address().as_u64(),
+    };
+    let (phys, flags) = active.translate(virt)?;
+    if flags & USER == 0 {
+        return None;
+    }
+    // SAFETY: `phys` is a mapped user page (an 8-aligned word never
+    // crosses a page), reached through the direct map.
+    Some(unsafe { *(phys_to_virt(phys) as *const u64) })
+}

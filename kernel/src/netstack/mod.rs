@@ -87,19 +87,12 @@ fn activity_channel() -> Channel {
 
 /// Finds the card, configures the interface from the command line
 /// (`ip=`, `gw=`) and routes the card's interrupt to `apic_id`; `start`
-/// starts the thread later. Without a card, logs it: the kernel runs
-/// without a network, and the network calls fail with `ENETDOWN`.
-pub fn init(ip: Option<&str>, gateway: Option<&str>, apic_id: u32) {
-    let mut card = match e1000::probe() {
-        Ok(card) => card,
-        Err(ProbeError::NotFound) => {
-            crate::info!("net: no e1000 found: running without a network");
-            return;
-        }
-        Err(e) => {
-            crate::warn!("net: e1000 unusable ({:?}): running without a network", e);
-            return;
-        }
+/// starts the thread later. Without a card (`probe` found none), the
+/// kernel runs without a network, and the network calls fail with
+/// `ENETDOWN`.
+pub fn init(card: Option<E1000>, ip: Option<&str>, gateway: Option<&str>, apic_id: u32) {
+    let Some(mut card) = card else {
+        return;
     };
     let addresses = config::parse(ip, gateway);
     let mut iface = Interface::new(Config {
@@ -114,10 +107,20 @@ pub fn init(ip: Option<&str>, gateway: Option<&str>, apic_id: u32) {
     // clients connecting at once) outruns the handshakes, so the kernel
     // keeps 256 half-open (the crate's default is 64): still a bound, and
     // cheap, since buffers grow only with data.
+    //
+    // ANCHOR: buffers
+    // Socket buffers of 256 KiB (the crate's default is 64): one stream
+    // can then keep 256 KiB in flight, which a fast peer needs when every
+    // ACK takes a trip through QEMU (the window is bytes per round trip),
+    // and offers a 256 KiB window to a sender (with window scaling).
+    // Buffers grow only with data, and the heap reserve still bounds them.
     let tcp_config = TcpConfig {
         max_half_open: 256,
+        send_buffer: 256 * 1024,
+        recv_buffer: 256 * 1024,
         ..TcpConfig::default()
     };
+    // ANCHOR_END: buffers
     iface.attach_tcp(TcpTable::new(tcp_config, isn_secret(card.mac().0)));
     let interrupts = card.enable_interrupts(apic_id);
     POLLED.store(!interrupts, Ordering::Relaxed);
@@ -137,6 +140,28 @@ pub fn init(ip: Option<&str>, gateway: Option<&str>, apic_id: u32) {
         ),
     }
 }
+
+// ANCHOR: probe_early
+/// Brings the card up, as early in the boot as memory allows (`kmain`
+/// calls this right after `mem::init`, `init` comes later). The reason is
+/// QEMU's e1000: after the driver turns its receiver on (the write of
+/// RCTL), the model refuses frames for one second, so the first packet
+/// can come in no sooner than a second after that write, however fast
+/// the rest of the boot is. Everything else runs during that second.
+pub fn probe() -> Option<E1000> {
+    match e1000::probe() {
+        Ok(card) => Some(card),
+        Err(ProbeError::NotFound) => {
+            crate::info!("net: no e1000 found: running without a network");
+            None
+        }
+        Err(e) => {
+            crate::warn!("net: e1000 unusable ({:?}): running without a network", e);
+            None
+        }
+    }
+}
+// ANCHOR_END: probe_early
 
 /// Starts the network thread, if there is a network. Called after init
 /// exists, so that init is pid 1 as on every Unix.
@@ -223,8 +248,11 @@ pub fn wait_for<R>(
         if crate::proc::lifecycle::killed() {
             break Err(Errno::EINTR);
         }
-        // Gives up NET while asleep; the thread's wakeup, or the next tick,
-        // brings us back to check again.
+        // Gives up NET while asleep; the thread's wakeup, or the timer at
+        // our deadline, brings us back to check again.
+        if deadline_ns != u64::MAX {
+            crate::timer::wake_at(deadline_ns);
+        }
         guard = sleep(activity_channel(), guard);
     };
     WAITERS.fetch_sub(1, Ordering::SeqCst);
@@ -251,7 +279,7 @@ pub fn on_interrupt() {
     }
 }
 
-/// From the timer interrupt, on the first CPU, every tick.
+/// From every timer interrupt, on any CPU (see `crate::timer`).
 pub fn on_tick() {
     if now().millis() >= DEADLINE_MS.load(Ordering::Relaxed) {
         kick();

@@ -6,9 +6,10 @@
 //! when the stack next needs a poll, and sleep until kicked.
 //!
 //! It is kicked by the card's interrupt, by a system call that queued
-//! something to send, and by the timer tick once the deadline it noted has
-//! passed (`on_tick`). Without an interrupt line the deadline is "now", so
-//! it polls on every tick. It also kicks itself while frames are left in
+//! something to send, and by the timer once the deadline it noted has
+//! passed (`on_tick`; it asks the timer to interrupt then). Without an
+//! interrupt line the deadline is "now", so it polls on every timer
+//! interrupt. It also kicks itself while frames are left in
 //! the receive ring after a poll (a burst bigger than `RX_BATCH`): their
 //! interrupt has come and gone; and while looped-back packets wait (no
 //! interrupt will ever announce those).
@@ -43,7 +44,9 @@ pub extern "C" fn run() {
             return; // no network: `init` never starts us without one
         };
         stack.card.service_interrupts();
-        if stack.iface.poll(now(), &mut stack.card) {
+        let active = stack.iface.poll(now(), &mut stack.card);
+        stack.card.ring_doorbells();
+        if active {
             wakeup(activity_channel());
             // Processes in poll() watch sockets too.
             crate::fs::poll::notify();
@@ -61,7 +64,7 @@ pub extern "C" fn run() {
             0
         } else {
             // A deadline already past (frames waiting for a full ring) is
-            // noticed at the next tick, or sooner by the TXDW interrupt.
+            // noticed a millisecond later, or sooner by the TXDW interrupt.
             stack.iface.poll_at().map_or(u64::MAX, |at| at.millis())
         };
         DEADLINE_MS.store(deadline, Ordering::Relaxed);
@@ -81,6 +84,14 @@ pub extern "C" fn run() {
         }
         let mut table = PROCS.lock();
         if !KICKED.load(Ordering::SeqCst) {
+            // The timer interrupts at the stack's next deadline (a
+            // retransmission, a delayed ACK), and `on_tick` kicks us; one
+            // already past waits a millisecond, not to spin on a full
+            // ring. (Polled, every tick is a deadline: nothing to ask.)
+            if deadline != u64::MAX && !POLLED.load(Ordering::Relaxed) {
+                let earliest = crate::time::nanoseconds() + 1_000_000;
+                crate::timer::wake_at(deadline.saturating_mul(1_000_000).max(earliest));
+            }
             sleep_holding_procs(thread_channel(), &mut table);
         }
     }

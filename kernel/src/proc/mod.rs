@@ -210,6 +210,15 @@ pub fn kernel_stack_top(slot: usize) -> u64 {
     KERNEL_STACKS_BASE + (slot as u64 + 1) * KERNEL_STACK_STRIDE
 }
 
+/// The (bottom, top) of the kernel stack that holds `address`, if it is in
+/// a process's kernel stack (for the profiler's stack walk).
+pub fn kernel_stack_around(address: u64) -> Option<(u64, u64)> {
+    let slot = address.checked_sub(KERNEL_STACKS_BASE)? / KERNEL_STACK_STRIDE;
+    let top = kernel_stack_top(slot as usize);
+    let bottom = top - KERNEL_STACK_SIZE;
+    (slot < NPROC as u64 && address >= bottom).then_some((bottom, top))
+}
+
 /// The stack CPU `cpu` runs its scheduler on: the windows after the
 /// processes' (the first CPU keeps the boot stack, so its window is unused).
 pub fn cpu_stack_top(cpu: usize) -> u64 {

@@ -93,6 +93,7 @@ fn run(table: &mut SpinLockGuard<ProcTable>, slot: usize) {
     let proc = &mut table.procs[slot];
     proc.state = ProcState::Running;
     cpu.current.set(Some(slot));
+    cpu.current_pid.set(proc.pid);
     // Where this process's traps and system calls will land.
     let stack_top = kernel_stack_top(slot);
     crate::arch::gdt::set_kernel_stack(stack_top);
@@ -103,16 +104,19 @@ fn run(table: &mut SpinLockGuard<ProcTable>, slot: usize) {
 
     let context = &raw const table.procs[slot].context;
     crate::trace::record(crate::trace::Kind::Run, slot as u32, table.procs[slot].pid);
+    crate::profile::note_running(Some((table.procs[slot].pid, table.procs[slot].name)));
     // SAFETY: the process's context was saved by `swtch` or built by
     // `fork`/`spawn` to look like it; the scheduler context is this CPU's.
     unsafe { swtch(cpu.scheduler_context.get(), context) };
     crate::trace::record(crate::trace::Kind::Stop, slot as u32, table.procs[slot].pid);
+    crate::profile::note_running(None);
 
     // The process called `sched()` and we are back, still holding PROCS.
     // Run on the kernel's own page table from here: the process may be a
     // zombie whose address space its parent is about to free.
     switch_page_table(0);
     cpu.current.set(None);
+    cpu.current_pid.set(0);
 }
 // ANCHOR_END: scheduler
 

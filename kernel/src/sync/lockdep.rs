@@ -46,6 +46,7 @@ pub const ORDER: &[&str] = &[
     "kernel_map",    // the kernel's page table
     "pci_devices",   // the list of PCI functions
     "trace_ring",    // a CPU's trace events; recorded under any lock above
+    "profile",       // the profiler's process names (under procs); allocates
     "frames",        // the free list of frames
     "heap",          // the heap's bookkeeping
     "ioapic",        // the I/O APIC's register window

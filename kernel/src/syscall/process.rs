@@ -37,8 +37,14 @@ pub fn kill(pid: u32) -> SysResult {
     lifecycle::kill(pid).map(|()| 0)
 }
 
+/// The caller's pid, from this CPU's copy (see `Cpu::current_pid`):
+/// the cheapest system call, and the lock it does not take is most of a
+/// system call's cost under emulation.
 pub fn getpid() -> SysResult {
-    Ok(PROCS.lock().procs[me()].pid as u64)
+    crate::arch::cpu::push_off(); // stay on this CPU while we read it
+    let pid = crate::arch::cpu::this_cpu().current_pid.get();
+    crate::arch::cpu::pop_off();
+    Ok(pid as u64)
 }
 
 // ANCHOR: getppid
@@ -53,10 +59,10 @@ pub fn sbrk(increment: isize) -> SysResult {
 }
 
 // ANCHOR: sleep
-/// Sleeps at least the given number of milliseconds. Every timer tick wakes
-/// the sleepers on `tick_channel` to compare the clock with their deadline;
-/// the deadline is in nanoseconds, so a sleep never ends early however far
-/// into the current tick it started.
+/// Sleeps at least the given number of milliseconds. The timer is asked to
+/// interrupt at the deadline (`wake_at`); every timer interrupt wakes the
+/// sleepers on `tick_channel` to compare the clock with their deadline,
+/// which is in nanoseconds, so a sleep never ends early.
 pub fn sleep(milliseconds: u64) -> SysResult {
     let deadline =
         crate::time::nanoseconds().saturating_add(milliseconds.saturating_mul(1_000_000));
@@ -65,11 +71,21 @@ pub fn sleep(milliseconds: u64) -> SysResult {
         if table.procs[me()].killed {
             return Err(Errno::EINTR);
         }
+        crate::timer::wake_at(deadline);
         proc::scheduler::sleep_holding_procs(crate::time::tick_channel(), &mut table);
     }
     Ok(0)
 }
 // ANCHOR_END: sleep
+
+/// Switches the sampling profiler on (1, emptying it) or off (0); returns
+/// 1 if it was on. The samples are read from `/dev/profile`.
+pub fn profile(on: u32) -> SysResult {
+    if on > 1 {
+        return Err(Errno::EINVAL);
+    }
+    Ok(crate::profile::switch(on == 1)? as u64)
+}
 
 pub fn uptime() -> SysResult {
     Ok(crate::time::uptime_ms())

@@ -296,6 +296,13 @@ pub fn fcntl(fd: usize, command: u32, argument: u32) -> SysResult<usize> {
 }
 
 /// Fills `buffer` with the TCP sockets of the system; returns the count.
+/// Switches the kernel's sampling profiler on (emptying it) or off;
+/// returns whether it was on. The samples are in `/dev/profile`.
+pub fn profile(on: bool) -> SysResult<bool> {
+    // SAFETY: no pointers.
+    Errno::check(unsafe { raw::profile(on as u32) }).map(|was| was == 1)
+}
+
 pub fn tcpinfo(buffer: &mut [TcpSocketInfo]) -> SysResult<usize> {
     // SAFETY: at most `buffer.len()` entries are written.
     Errno::check(unsafe { raw::tcpinfo(buffer.as_mut_ptr(), buffer.len()) })

@@ -76,6 +76,10 @@ pub struct E1000 {
     /// RXT0 is masked while the network thread has a backlog
     /// (`set_rx_interrupt`).
     rx_interrupt_on: bool,
+    /// Doorbells not rung yet (see `ring_doorbells`): the receive tail to
+    /// give back, and whether frames wait behind the transmit tail.
+    rx_tail_pending: Option<u32>,
+    tx_tail_pending: bool,
     counters: DriverCounters,
     hardware: HardwareCounters,
 }
@@ -87,6 +91,24 @@ impl E1000 {
     pub fn rx_pending(&self) -> bool {
         self.rx.has_frame()
     }
+
+    // ANCHOR: doorbells
+    /// Writes the tails that `receive` and `transmit` left for later: once
+    /// per poll, not once per frame. Under emulation each write of RDT or
+    /// TDT leaves the translated code for QEMU's model of the card (which,
+    /// for TDT, sends every queued frame right there), so one write for a
+    /// batch of frames saves the rest. The network thread calls this after
+    /// every poll; `transmit` also rings early when the ring fills up.
+    pub fn ring_doorbells(&mut self) {
+        if let Some(tail) = self.rx_tail_pending.take() {
+            self.regs.write(regs::RDT, tail);
+        }
+        if self.tx_tail_pending {
+            self.tx_tail_pending = false;
+            self.regs.write(regs::TDT, self.tx.tail());
+        }
+    }
+    // ANCHOR_END: doorbells
 
     fn reclaim(&mut self) {
         let done = self.tx.reclaim();
@@ -170,8 +192,11 @@ impl ::net::Device for E1000 {
     /// The next good frame, skipping (and counting) bad descriptors.
     fn receive(&mut self, buf: &mut [u8]) -> Option<usize> {
         for _ in 0..RX_RING_LEN {
-            let (outcome, tail) = self.rx.take(buf)?;
-            self.regs.write(regs::RDT, tail);
+            let Some((outcome, tail)) = self.rx.take(buf) else {
+                self.ring_doorbells();
+                return None;
+            };
+            self.rx_tail_pending = Some(tail);
             match outcome {
                 RxOutcome::Frame(len) => {
                     self.counters.rx_packets += 1;
@@ -199,9 +224,13 @@ impl ::net::Device for E1000 {
             return true;
         }
         self.reclaim();
+        if self.tx.is_full() {
+            self.ring_doorbells(); // let the card drain what we queued
+            self.reclaim();
+        }
         match self.tx.push(frame) {
-            Some(tail) => {
-                self.regs.write(regs::TDT, tail);
+            Some(_) => {
+                self.tx_tail_pending = true;
                 self.counters.tx_packets += 1;
                 self.counters.tx_bytes += frame.len() as u64;
                 crate::trace::record(crate::trace::Kind::PacketOut, frame.len() as u32, 0);

@@ -34,6 +34,7 @@ pub const ICR: u64 = 0x00C0;
 pub const IMS: u64 = 0x00D0;
 /// Interrupt mask clear: writing 1 disables that cause.
 pub const IMC: u64 = 0x00D8;
+pub const ITR: u64 = 0x00C4; // interrupt throttling: least gap, in 256 ns units
 
 pub const ICR_TXDW: u32 = 1 << 0; // a transmit descriptor was written back
 pub const ICR_LSC: u32 = 1 << 2; // link status changed

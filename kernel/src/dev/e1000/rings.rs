@@ -327,6 +327,11 @@ impl TxRing {
         (TX_RING_LEN * size_of::<TxDesc>()) as u32
     }
 
+    /// The next descriptor to fill: the value for TDT.
+    pub fn tail(&self) -> u32 {
+        self.tail as u32
+    }
+
     /// Descriptors given to the card and not yet reclaimed.
     pub fn in_flight(&self) -> usize {
         (self.tail + TX_RING_LEN - self.clean) % TX_RING_LEN

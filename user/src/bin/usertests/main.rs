@@ -179,6 +179,10 @@ const TESTS: &[Test] = &[
     ("poll::ready_and_not_ready", poll::ready_and_not_ready),
     ("poll::timeout_elapses", poll::timeout_elapses),
     (
+        "poll::short_timeouts_keep_their_deadline",
+        poll::short_timeouts_keep_their_deadline,
+    ),
+    (
         "poll::woken_by_another_process",
         poll::woken_by_another_process,
     ),
@@ -200,6 +204,10 @@ const TESTS: &[Test] = &[
     ("scheduling::yield_returns", scheduling::yield_returns),
     ("scheduling::uptime_advances", scheduling::uptime_advances),
     ("scheduling::sleep_accuracy", scheduling::sleep_accuracy),
+    (
+        "scheduling::short_sleeps_keep_their_deadline",
+        scheduling::short_sleeps_keep_their_deadline,
+    ),
     (
         "scheduling::preemption_interleaves",
         scheduling::preemption_interleaves,

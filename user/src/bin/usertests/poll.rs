@@ -47,6 +47,25 @@ pub fn timeout_elapses() -> TestResult {
     Ok(())
 }
 
+/// A short timeout ends at its deadline, not at the next 10 ms tick (see
+/// `scheduling::short_sleeps_keep_their_deadline`).
+pub fn short_timeouts_keep_their_deadline() -> TestResult {
+    let (r, w) = libsys::pipe().map_err(err)?;
+    let mut fds = [watch(r, POLLIN)];
+    let median = crate::scheduling::median_ns_of_9(|| {
+        check!(libsys::poll(&mut fds, 2) == Ok(0));
+        Ok(())
+    })?;
+    libsys::close(r).map_err(err)?;
+    libsys::close(w).map_err(err)?;
+    check!(median >= 2_000_000, "poll(2 ms) returned after {median} ns");
+    check!(
+        median < 6_000_000,
+        "poll(2 ms) took {median} ns (median of 9)"
+    );
+    Ok(())
+}
+
 /// poll sleeps until another process makes a descriptor ready.
 pub fn woken_by_another_process() -> TestResult {
     let (r, w) = libsys::pipe().map_err(err)?;

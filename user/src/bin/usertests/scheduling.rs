@@ -38,6 +38,36 @@ pub fn sleep_accuracy() -> TestResult {
     Ok(())
 }
 
+/// The timer is programmed for a sleeper's deadline, not left to the next
+/// 10 ms tick: nine 1 ms sleeps in a row, each started just after the last
+/// one's wakeup, take about 1 ms each. (With deadlines checked on ticks,
+/// every sleep after the first waited a whole tick: 10 ms.) The median, so
+/// that a host that pauses the virtual CPU now and then cannot fail it.
+pub fn short_sleeps_keep_their_deadline() -> TestResult {
+    let median = median_ns_of_9(|| {
+        libsys::sleep_ms(1).map_err(|e| alloc::format!("sleep: {e}"))?;
+        Ok(())
+    })?;
+    check!(median >= 1_000_000, "sleep(1) returned after {median} ns");
+    check!(
+        median < 5_000_000,
+        "sleep(1) took {median} ns (median of 9)"
+    );
+    Ok(())
+}
+
+/// Runs `f` nine times; the median of the times it took, in nanoseconds.
+pub fn median_ns_of_9(mut f: impl FnMut() -> TestResult) -> Result<u64, alloc::string::String> {
+    let mut took = [0u64; 9];
+    for t in took.iter_mut() {
+        let start = libsys::time_ns();
+        f()?;
+        *t = libsys::time_ns() - start;
+    }
+    took.sort_unstable();
+    Ok(took[4])
+}
+
 /// Two CPU-bound children spin until a shared deadline, counting the
 /// timer ticks they see while running. Without preemption the first would
 /// run to the deadline and the second would see none.
