@@ -6,7 +6,7 @@
 //! rate we measure once against the PIT. Deadlines (of `sleep`, of `poll`)
 //! are kept in it, and the timer interrupts when the nearest one is due
 //! (`crate::timer`); processes sleeping for a while wait on `tick_channel`,
-//! which every timer interrupt wakes. Ticks do not make a clock: a tick
+//! which the timer interrupt wakes. Ticks do not make a clock: a tick
 //! that arrives while the last one is still pending is lost, which under
 //! emulation on a busy host happens often (QEMU runs each CPU as a host
 //! thread that the host may not schedule for a while), and a tick-based

@@ -14,9 +14,10 @@
 //! (a 10 ms sleep took 10 to 20 ms); programming the timer for the deadline
 //! itself wakes the sleeper when it asked, to within the interrupt latency.
 //!
-//! Every timer interrupt wakes all the timed sleepers (the `tick_channel`,
-//! `poll`, network waiters), and each compares the clock with its own
-//! deadline and, if it is early, asks again with `wake_at` before it sleeps.
+//! A timer interrupt for a passed deadline (and the first CPU's every tick)
+//! wakes all the timed sleepers (the `tick_channel`, `poll`, network
+//! waiters), and each compares the clock with its own deadline and, if it
+//! is early, asks again with `wake_at` before it sleeps.
 //! So a CPU needs to remember only its nearest deadline, never a list: a
 //! sleeper whose deadline is later is woken by the earlier one's interrupt
 //! and re-registers. That is one wakeup too many per extra sleeper, and
@@ -43,7 +44,7 @@ pub fn start() {
 // ANCHOR: wake_at
 /// Makes sure a timer interrupt comes on this CPU no later than
 /// `deadline_ns` (TSC nanoseconds since boot). The caller then sleeps on
-/// one of the timed channels, which every timer interrupt wakes.
+/// one of the timed channels, which that interrupt wakes.
 pub fn wake_at(deadline_ns: u64) {
     cpu::push_off();
     let cpu = this_cpu();
@@ -84,12 +85,19 @@ pub fn on_interrupt() -> bool {
             crate::time::tick();
         }
     }
-    if now >= cpu.deadline_ns.get() {
+    let deadline_passed = now >= cpu.deadline_ns.get();
+    if deadline_passed {
         cpu.deadline_ns.set(u64::MAX);
     }
-    crate::proc::scheduler::wakeup(crate::time::tick_channel());
-    crate::fs::poll::tick();
-    crate::netstack::on_tick();
+    // The timed sleepers: woken when a deadline asked for on this CPU has
+    // passed, and, as a safety net, on the first CPU's every tick. (Not on
+    // every CPU's tick: with four CPUs a server in `poll` would rescan its
+    // descriptors 400 times a second for nothing.)
+    if deadline_passed || (tick && cpu.id.get() == 0) {
+        crate::proc::scheduler::wakeup(crate::time::tick_channel());
+        crate::fs::poll::tick();
+        crate::netstack::on_tick();
+    }
     arm();
     tick
 }

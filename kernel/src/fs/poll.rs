@@ -38,7 +38,7 @@ pub fn notify() {
 // ANCHOR_END: notify
 
 /// Wakes pollers without claiming an event, so they check their timeouts
-/// (called on every timer interrupt; see `crate::timer`).
+/// (called by the timer interrupt; see `crate::timer`).
 pub fn tick() {
     wakeup(channel());
 }

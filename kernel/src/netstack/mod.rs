@@ -279,7 +279,7 @@ pub fn on_interrupt() {
     }
 }
 
-/// From every timer interrupt, on any CPU (see `crate::timer`).
+/// From the timer interrupt, on any CPU (see `crate::timer`).
 pub fn on_tick() {
     if now().millis() >= DEADLINE_MS.load(Ordering::Relaxed) {
         kick();

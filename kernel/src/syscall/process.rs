@@ -60,7 +60,7 @@ pub fn sbrk(increment: isize) -> SysResult {
 
 // ANCHOR: sleep
 /// Sleeps at least the given number of milliseconds. The timer is asked to
-/// interrupt at the deadline (`wake_at`); every timer interrupt wakes the
+/// interrupt at the deadline (`wake_at`); that interrupt wakes the
 /// sleepers on `tick_channel` to compare the clock with their deadline,
 /// which is in nanoseconds, so a sleep never ends early.
 pub fn sleep(milliseconds: u64) -> SysResult {
