@@ -74,30 +74,37 @@ pub struct Ipv4Packet<'a> {
     buffer: &'a [u8],
 }
 
+// ANCHOR: ipv4_checks
+/// The checks every IPv4 header gets, received or quoted in an ICMP error:
+/// a fixed header is present, the version is 4, the header length (IHL,
+/// RFC 791 §3.1, in 32-bit words) is at least 5 and fits, and the total
+/// length covers the header. Returns (header length, total length).
+fn lengths(buffer: &[u8]) -> Result<(usize, usize), WireError> {
+    if buffer.len() < HEADER_LEN {
+        return Err(WireError::Truncated);
+    }
+    if buffer[0] >> 4 != 4 {
+        return Err(WireError::BadVersion);
+    }
+    let header_len = usize::from(buffer[0] & 0x0f) * 4;
+    if header_len < HEADER_LEN {
+        return Err(WireError::BadLength);
+    }
+    if header_len > buffer.len() {
+        return Err(WireError::Truncated);
+    }
+    let total_len = usize::from(u16::from_be_bytes([buffer[2], buffer[3]]));
+    if total_len < header_len {
+        return Err(WireError::BadLength);
+    }
+    Ok((header_len, total_len))
+}
+
 impl<'a> Ipv4Packet<'a> {
-    // ANCHOR: ipv4_checks
-    /// Checks, in order: a fixed header is present, the version is 4, the
-    /// header length (IHL, RFC 791 §3.1, in 32-bit words) is at least 5 and
-    /// fits, the total length covers the header and fits, and the header
-    /// checksum verifies.
+    /// A received packet: the checks of `lengths`, then that the total
+    /// length fits in what arrived and the header checksum verifies.
     pub fn new_checked(buffer: &'a [u8]) -> Result<Self, WireError> {
-        if buffer.len() < HEADER_LEN {
-            return Err(WireError::Truncated);
-        }
-        if buffer[0] >> 4 != 4 {
-            return Err(WireError::BadVersion);
-        }
-        let header_len = usize::from(buffer[0] & 0x0f) * 4;
-        if header_len < HEADER_LEN {
-            return Err(WireError::BadLength);
-        }
-        if header_len > buffer.len() {
-            return Err(WireError::Truncated);
-        }
-        let total_len = usize::from(u16::from_be_bytes([buffer[2], buffer[3]]));
-        if total_len < header_len {
-            return Err(WireError::BadLength);
-        }
+        let (header_len, total_len) = lengths(buffer)?;
         if total_len > buffer.len() {
             return Err(WireError::Truncated);
         }
@@ -119,23 +126,7 @@ impl<'a> Ipv4Packet<'a> {
     /// checksum (a router quotes the header as it was when it gave up).
     /// `payload()` is whatever follows the header, at most `total_len`.
     pub fn new_quoted(buffer: &'a [u8]) -> Result<Self, WireError> {
-        if buffer.len() < HEADER_LEN {
-            return Err(WireError::Truncated);
-        }
-        if buffer[0] >> 4 != 4 {
-            return Err(WireError::BadVersion);
-        }
-        let header_len = usize::from(buffer[0] & 0x0f) * 4;
-        if header_len < HEADER_LEN {
-            return Err(WireError::BadLength);
-        }
-        if header_len > buffer.len() {
-            return Err(WireError::Truncated);
-        }
-        let total_len = usize::from(u16::from_be_bytes([buffer[2], buffer[3]]));
-        if total_len < header_len {
-            return Err(WireError::BadLength);
-        }
+        let (_, total_len) = lengths(buffer)?;
         Ok(Ipv4Packet {
             buffer: &buffer[..total_len.min(buffer.len())],
         })
