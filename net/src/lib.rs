@@ -18,6 +18,7 @@ extern crate alloc;
 extern crate std;
 
 pub mod iface;
+pub mod offload;
 pub mod tcp;
 pub mod time;
 pub mod wire;

@@ -29,7 +29,7 @@ impl Device for FuzzDevice {
         Some(frame.len())
     }
 
-    fn transmit(&mut self, _frame: &[u8]) -> bool {
+    fn transmit(&mut self, _frame: &[u8], _offload: Option<&net::offload::TxOffload>) -> bool {
         true
     }
 

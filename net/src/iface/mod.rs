@@ -39,6 +39,7 @@ use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 use core::net::Ipv4Addr;
 
+use crate::offload::{Capabilities, TxOffload};
 use crate::tcp::TcpTable;
 use crate::time::Instant;
 use crate::wire::ethernet::MAX_FRAME_LEN;
@@ -95,8 +96,11 @@ pub struct Interface {
     config: Config,
     counters: Counters,
     arp: arp_cache::ArpCache,
-    /// Complete frames, oldest first, waiting for the card.
-    tx_queue: VecDeque<Vec<u8>>,
+    /// Frames, oldest first, waiting for the card: complete, or with
+    /// what the card is to finish (only if it offered that).
+    tx_queue: VecDeque<(Vec<u8>, Option<TxOffload>)>,
+    /// What the card can finish, as it said at the last `poll`.
+    card: Capabilities,
     /// IPv4 packets to ourselves, waiting to be received (`loopback.rs`).
     loopback: VecDeque<Vec<u8>>,
     udp: udp::UdpSockets,
@@ -116,6 +120,7 @@ impl Interface {
             counters: Counters::default(),
             arp: arp_cache::ArpCache::new(),
             tx_queue: VecDeque::new(),
+            card: Capabilities::NONE,
             loopback: VecDeque::new(),
             udp: udp::UdpSockets::new(),
             echo_replies: icmp::EchoReplies::new(),
@@ -147,6 +152,7 @@ impl Interface {
     /// whoever waits on them.
     pub fn poll(&mut self, now: Instant, dev: &mut dyn Device) -> bool {
         let mut activity = false;
+        self.card = dev.capabilities();
         let mut buf = [0u8; MAX_FRAME_LEN];
         for _ in 0..RX_BATCH {
             let Some(len) = dev.receive(&mut buf) else {
@@ -200,8 +206,8 @@ impl Interface {
     /// Gives queued frames to the card until it is full or the queue empty.
     fn transmit(&mut self, dev: &mut dyn Device) -> bool {
         let mut sent = false;
-        while let Some(frame) = self.tx_queue.front() {
-            if !dev.transmit(frame) {
+        while let Some((frame, offload)) = self.tx_queue.front() {
+            if !dev.transmit(frame, offload.as_ref()) {
                 // The ring is full; the frame stays first in line.
                 self.counters.tx_device_busy += 1;
                 break;

@@ -26,6 +26,7 @@ use core::net::Ipv4Addr;
 use super::arp_cache::Lookup;
 use super::config::Route;
 use super::{DEFAULT_TTL, Interface, NetError, TX_QUEUE_LEN};
+use crate::offload::TxOffload;
 use crate::time::Instant;
 use crate::wire::arp::{self, ArpOperation, ArpRepr};
 use crate::wire::ethernet::{self, EtherType, EthernetAddress, EthernetRepr};
@@ -129,7 +130,7 @@ impl Interface {
 
     /// Sends an IPv4 frame (header still blank) to an on-link `next_hop`,
     /// resolving its MAC address first if need be.
-    fn send_via(
+    pub(super) fn send_via(
         &mut self,
         now: Instant,
         next_hop: Ipv4Addr,
@@ -188,7 +189,18 @@ impl Interface {
         &mut self,
         dst: EthernetAddress,
         ethertype: EtherType,
+        frame: Vec<u8>,
+    ) -> Result<(), NetError> {
+        self.enqueue_for_card(dst, ethertype, frame, None)
+    }
+
+    /// `enqueue_frame` for a frame the card is to finish (`offload`).
+    pub(super) fn enqueue_for_card(
+        &mut self,
+        dst: EthernetAddress,
+        ethertype: EtherType,
         mut frame: Vec<u8>,
+        offload: Option<TxOffload>,
     ) -> Result<(), NetError> {
         if self.tx_queue.len() >= TX_QUEUE_LEN {
             self.counters.tx_queue_full += 1;
@@ -209,7 +221,7 @@ impl Interface {
         if frame.len() < ethernet::MIN_FRAME_LEN {
             frame.resize(ethernet::MIN_FRAME_LEN, 0);
         }
-        self.tx_queue.push_back(frame);
+        self.tx_queue.push_back((frame, offload));
         Ok(())
     }
 

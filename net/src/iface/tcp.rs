@@ -20,14 +20,22 @@
 //! answer (an ACK, a SYN+ACK, a reset) leaves in the same `poll` that
 //! brought the segment in.
 
-use core::net::SocketAddrV4;
+use alloc::vec;
+use alloc::vec::Vec;
+use core::net::{Ipv4Addr, SocketAddrV4};
 
+use crate::offload::{Capabilities, SegmentOffload, Segmentation, TxOffload, finish_in_software};
 use crate::tcp::TcpTable;
 use crate::time::Instant;
-use crate::wire::ipv4::{self, Ipv4Packet, Protocol};
+use crate::wire::ethernet::{self, EtherType, EthernetAddress};
+use crate::wire::ipv4::{self, Ipv4Packet, Ipv4Repr, Protocol};
+use crate::wire::tcp;
 
+use super::arp_cache::Lookup;
+use super::config::Route;
 use super::loopback::LOOPBACK_QUEUE_LEN;
-use super::{Interface, TX_QUEUE_LEN};
+use super::output::{MAX_DATAGRAM_PAYLOAD, MAX_IPV4_PAYLOAD};
+use super::{DEFAULT_TTL, Interface, NetError, TX_QUEUE_LEN};
 
 impl Interface {
     /// Gives the interface a TCP table: from now on protocol 6 goes to it,
@@ -105,7 +113,25 @@ impl Interface {
             return false;
         };
         let mut sent = false;
-        table.poll_output(now, &mut |src, dst, segment| {
+        // Only what leaves through the card may be left for it: a packet
+        // to ourselves is looped back complete. One IPv4 datagram bounds
+        // what the card may be asked to cut up.
+        let card = Capabilities {
+            tx_checksum: self.card.tx_checksum || self.card.tso_max > 0,
+            tso_max: self
+                .card
+                .tso_max
+                .min(MAX_DATAGRAM_PAYLOAD - tcp::HEADER_LEN),
+        };
+        let our_addr = self.config.addr;
+        let offload_for = |dst: Ipv4Addr| {
+            if dst == our_addr || dst.is_loopback() {
+                Capabilities::NONE
+            } else {
+                card
+            }
+        };
+        table.poll_output_offloaded(now, &offload_for, &mut |src, dst, segment, offload| {
             sent = true;
             // The checksum covers the source address (the pseudo-header):
             // a segment from an address that is not ours would arrive
@@ -116,11 +142,14 @@ impl Interface {
                 return true;
             }
             // DF: a router that cannot forward it whole says so (RFC 1191).
-            if self
-                .send_datagram(now, src, dst, Protocol::Tcp, segment, true)
-                .is_ok()
-            {
-                self.counters.tcp_tx += 1;
+            let frames = match offload {
+                SegmentOffload::None => self
+                    .send_datagram(now, src, dst, Protocol::Tcp, segment, true)
+                    .map(|()| 1),
+                _ => self.send_tcp_for_card(now, src, dst, segment, offload),
+            };
+            if let Ok(frames) = frames {
+                self.counters.tcp_tx += frames;
             }
             // Room for more? If not, the other connections wait for the
             // next poll rather than build segments only to see them dropped.
@@ -129,6 +158,88 @@ impl Interface {
         self.tcp = Some(table);
         sent
     }
+    // ANCHOR_END: tcp_output
+
+    // ANCHOR: send_tcp_for_card
+    /// Sends a segment TCP left for the card (`offload`), in one frame
+    /// with the IPv4 checksum at zero and an identification for each frame
+    /// the card will make (it counts up from this one, as the datagrams
+    /// sent one by one would). A frame that would wait for ARP is finished
+    /// here instead (`finish_in_software`): frames waiting for an address
+    /// are plain frames. Returns the number of frames on the wire.
+    fn send_tcp_for_card(
+        &mut self,
+        now: Instant,
+        src: Ipv4Addr,
+        dst: Ipv4Addr,
+        segment: &[u8],
+        offload: SegmentOffload,
+    ) -> Result<u64, NetError> {
+        let mss = match offload {
+            SegmentOffload::Segmentation { mss } if mss > 0 => Some(mss),
+            _ => None,
+        };
+        let too_long = match mss {
+            Some(_) => segment.len() > MAX_DATAGRAM_PAYLOAD,
+            None => segment.len() > MAX_IPV4_PAYLOAD,
+        };
+        if too_long || segment.len() < tcp::HEADER_LEN {
+            self.counters.tx_too_long += 1;
+            return Err(NetError::MessageTooLong);
+        }
+        let Some(route) = self.config.route(dst) else {
+            self.counters.tx_no_route += 1;
+            return Err(NetError::NoRoute);
+        };
+        let tcp_header_len = usize::from(segment[12] >> 4) * 4;
+        let frames = mss.map_or(1, |mss| {
+            segment
+                .len()
+                .saturating_sub(tcp_header_len)
+                .div_ceil(mss)
+                .max(1)
+        });
+        let repr = Ipv4Repr {
+            src,
+            dst,
+            protocol: Protocol::Tcp,
+            ttl: DEFAULT_TTL,
+            ident: self.next_ident,
+            dont_fragment: true,
+        };
+        self.next_ident = self.next_ident.wrapping_add(frames as u16);
+        let ip_start = ethernet::HEADER_LEN;
+        let tcp_start = ip_start + ipv4::HEADER_LEN;
+        let mut frame = vec![0; tcp_start + segment.len()];
+        let _ = repr.emit(&mut frame[ip_start..], segment); // sized above
+        frame[ip_start + 10..][..2].copy_from_slice(&[0, 0]); // the card's to fill
+        let offload = TxOffload {
+            ip_start,
+            tcp_start,
+            segmentation: mss.map(|mss| Segmentation {
+                header_len: tcp_start + tcp_header_len,
+                mss,
+            }),
+        };
+        if let Route::NextHop(next_hop) = route
+            && let Lookup::Found(mac) = self.arp.lookup(next_hop, now)
+        {
+            self.enqueue_for_card(mac, EtherType::Ipv4, frame, Some(offload))?;
+            return Ok(frames as u64);
+        }
+        let mut finished = Vec::new();
+        finish_in_software(&frame, &offload, &mut |piece| finished.push(piece));
+        for piece in finished {
+            match route {
+                Route::NextHop(next_hop) => self.send_via(now, next_hop, piece)?,
+                Route::Broadcast => {
+                    self.enqueue_frame(EthernetAddress::BROADCAST, EtherType::Ipv4, piece)?
+                }
+            }
+        }
+        Ok(frames as u64)
+    }
+    // ANCHOR_END: send_tcp_for_card
     // ANCHOR_END: tcp_output
 }
 

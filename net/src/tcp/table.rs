@@ -30,6 +30,7 @@ use super::isn;
 use super::listener::Listener;
 use super::state::State;
 use super::{Readiness, TcpError};
+use crate::offload::{Capabilities, SegmentOffload, pseudo_header_seed};
 use crate::time::Instant;
 use crate::wire::tcp::{Flags, TcpRepr};
 
@@ -58,6 +59,11 @@ const EPHEMERAL_COUNT: u32 = 65536 - EPHEMERAL_FIRST as u32;
 /// Resets and SYN-cookie SYN+ACKs waiting for `poll_output`. More are
 /// dropped: a flood must not make us queue replies without end.
 const MAX_CONTROL_QUEUE: usize = 64;
+
+/// Where `poll_output_offloaded` hands each segment: source, destination,
+/// the segment, and what it leaves for the card. Returns whether there is
+/// room for more.
+pub type EmitOffloaded<'a> = dyn FnMut(Ipv4Addr, Ipv4Addr, &[u8], SegmentOffload) -> bool + 'a;
 
 /// All TCP sockets of one host. See the module docs.
 #[derive(Debug)]
@@ -360,6 +366,20 @@ impl TcpTable {
         now: Instant,
         emit: &mut dyn FnMut(Ipv4Addr, Ipv4Addr, &[u8]) -> bool,
     ) {
+        self.poll_output_offloaded(now, &|_| Capabilities::NONE, &mut |src, dst, segment, _| {
+            emit(src, dst, segment)
+        });
+    }
+
+    /// `poll_output` for a card that can finish segments: `offload_for(dst)`
+    /// says what the card under the way to `dst` can do, and `emit` learns
+    /// what each segment leaves for it (see [`crate::offload`]).
+    pub fn poll_output_offloaded(
+        &mut self,
+        now: Instant,
+        offload_for: &dyn Fn(Ipv4Addr) -> Capabilities,
+        emit: &mut EmitOffloaded<'_>,
+    ) {
         let TcpTable {
             slots,
             counters,
@@ -378,15 +398,18 @@ impl TcpTable {
             }
             if let Some(Socket::Connection(conn)) = &mut slots[index].socket {
                 let (src, dst) = (*conn.local.ip(), *conn.remote.ip());
-                conn.dispatch(now, counters, &mut |repr, payload| {
-                    repr.emit(src, dst, payload, scratch);
-                    room &= emit(src, dst, scratch);
+                let card = offload_for(dst);
+                let mss = conn.send_mss();
+                let max_segment = card.tso_max.max(mss);
+                conn.dispatch(now, counters, max_segment, &mut |repr, payload| {
+                    let offload = build_segment(src, dst, repr, payload, card, mss, scratch);
+                    room &= emit(src, dst, scratch, offload);
                 });
             }
         }
         while room && let Some((src, dst, repr)) = control.pop_front() {
             repr.emit(src, dst, &[], scratch);
-            room = emit(src, dst, scratch);
+            room = emit(src, dst, scratch, SegmentOffload::None);
             counters.segments_out += 1;
             if repr.flags.contains(Flags::RST) {
                 counters.resets_sent += 1;
@@ -435,3 +458,31 @@ impl TcpTable {
         }
     }
 }
+
+// ANCHOR: build_segment
+/// Writes one segment into `out`: complete, or with its checksum left to
+/// the card if the card can compute it, and marked for segmentation if it
+/// carries more than one MSS (which `dispatch` only builds for a card that
+/// segments).
+fn build_segment(
+    src: Ipv4Addr,
+    dst: Ipv4Addr,
+    repr: &TcpRepr,
+    payload: &[u8],
+    card: Capabilities,
+    mss: usize,
+    out: &mut Vec<u8>,
+) -> SegmentOffload {
+    if !card.tx_checksum && card.tso_max == 0 {
+        repr.emit(src, dst, payload, out);
+        return SegmentOffload::None;
+    }
+    if payload.len() > mss {
+        repr.emit_for_card(payload, pseudo_header_seed(src, dst, 0), out);
+        return SegmentOffload::Segmentation { mss };
+    }
+    let len = (repr.header_len() + payload.len()) as u16;
+    repr.emit_for_card(payload, pseudo_header_seed(src, dst, len), out);
+    SegmentOffload::Checksum
+}
+// ANCHOR_END: build_segment

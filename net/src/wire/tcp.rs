@@ -343,6 +343,18 @@ impl TcpRepr {
     /// Replaces the contents of `out` with this header, then `payload`,
     /// with the checksum computed over the pseudo-header for `src` → `dst`.
     pub fn emit(&self, src: Ipv4Addr, dst: Ipv4Addr, payload: &[u8], out: &mut Vec<u8>) {
+        self.emit_for_card(payload, 0, out);
+        // A segment longer than 65535 bytes cannot be sent over IPv4 anyway;
+        // the cast then yields a wrong checksum that the peer will reject.
+        let sum = checksum::pseudo_header(src, dst, PROTOCOL, out.len() as u16);
+        let sum = checksum::finish(checksum::accumulate(sum, out));
+        out[16..18].copy_from_slice(&sum.to_be_bytes());
+    }
+
+    /// Like [`TcpRepr::emit`], but leaves the checksum to the card: the
+    /// field holds `seed` (see [`crate::offload::pseudo_header_seed`]) and
+    /// the segment is not summed here.
+    pub fn emit_for_card(&self, payload: &[u8], seed: u16, out: &mut Vec<u8>) {
         out.clear();
         out.extend_from_slice(&self.src_port.to_be_bytes());
         out.extend_from_slice(&self.dst_port.to_be_bytes());
@@ -351,7 +363,7 @@ impl TcpRepr {
         out.push(((self.header_len() / 4) as u8) << 4);
         out.push(self.flags.bits());
         out.extend_from_slice(&self.window.to_be_bytes());
-        out.extend_from_slice(&[0, 0]); // checksum, filled in below
+        out.extend_from_slice(&seed.to_be_bytes());
         out.extend_from_slice(&self.urgent_pointer.to_be_bytes());
         if let Some(mss) = self.max_seg_size {
             out.extend_from_slice(&[2, 4]);
@@ -364,11 +376,6 @@ impl TcpRepr {
             out.extend_from_slice(&[1, 1, 4, 2]);
         }
         out.extend_from_slice(payload);
-        // A segment longer than 65535 bytes cannot be sent over IPv4 anyway;
-        // the cast then yields a wrong checksum that the peer will reject.
-        let sum = checksum::pseudo_header(src, dst, PROTOCOL, out.len() as u16);
-        let sum = checksum::finish(checksum::accumulate(sum, out));
-        out[16..18].copy_from_slice(&sum.to_be_bytes());
     }
 }
 

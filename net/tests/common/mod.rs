@@ -10,6 +10,7 @@ use std::collections::VecDeque;
 use std::net::Ipv4Addr;
 
 use net::iface::{Config, Device, Interface};
+use net::offload::{Capabilities, TxOffload, finish_in_software};
 use net::time::Instant;
 use net::wire::checksum;
 use net::wire::ethernet::EthernetAddress;
@@ -36,6 +37,11 @@ pub struct MockDevice {
     pub tx: Vec<Vec<u8>>,
     /// How many more frames `transmit` accepts; `None` means no limit.
     pub tx_room: Option<usize>,
+    /// What the mock card offers to finish (none unless a test sets it).
+    pub capabilities: Capabilities,
+    /// Frames given with offload, as handed over (before `tx` gets what
+    /// the software model of the card made of them).
+    pub offloaded: Vec<(Vec<u8>, TxOffload)>,
 }
 
 impl MockDevice {
@@ -44,6 +50,8 @@ impl MockDevice {
             rx: VecDeque::new(),
             tx: Vec::new(),
             tx_room: None,
+            capabilities: Capabilities::NONE,
+            offloaded: Vec::new(),
         }
     }
 
@@ -63,14 +71,27 @@ impl Device for MockDevice {
         Some(frame.len())
     }
 
-    fn transmit(&mut self, frame: &[u8]) -> bool {
+    /// A frame with offload leaves as the card would send it: finished by
+    /// the software model.
+    fn transmit(&mut self, frame: &[u8], offload: Option<&TxOffload>) -> bool {
         match &mut self.tx_room {
             Some(0) => return false,
             Some(room) => *room -= 1,
             None => {}
         }
-        self.tx.push(frame.to_vec());
+        match offload {
+            None => self.tx.push(frame.to_vec()),
+            Some(offload) => {
+                assert_ne!(self.capabilities, Capabilities::NONE, "offload not offered");
+                self.offloaded.push((frame.to_vec(), *offload));
+                finish_in_software(frame, offload, &mut |f| self.tx.push(f));
+            }
+        }
         true
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        self.capabilities
     }
 
     fn mac(&self) -> EthernetAddress {

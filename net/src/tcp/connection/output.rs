@@ -39,7 +39,15 @@ pub type Emit<'a> = dyn FnMut(&TcpRepr, &[u8]) + 'a;
 impl Connection {
     // ANCHOR: dispatch
     /// Runs the timers due at `now`, then sends everything that may go.
-    pub fn dispatch(&mut self, now: Instant, counters: &mut TcpCounters, emit: &mut Emit<'_>) {
+    /// `max_segment` is the most payload one new segment may carry: the
+    /// MSS, or more if the card cuts segments itself (TSO, see `burst`).
+    pub fn dispatch(
+        &mut self,
+        now: Instant,
+        counters: &mut TcpCounters,
+        max_segment: usize,
+        emit: &mut Emit<'_>,
+    ) {
         self.run_timers(now, counters);
         if let Some(reset) = self.pending_reset.take() {
             self.emit_reset(reset, counters, emit);
@@ -60,7 +68,7 @@ impl Connection {
             counters.window_probes += 1;
             self.emit_segment(self.snd_una - 1, Flags::ACK, &[], counters, emit);
         }
-        while let Some(plan) = self.plan() {
+        while let Some(plan) = self.plan(max_segment) {
             self.transmit(now, plan, &mut payload, counters, emit);
         }
         if self.ack_now {
@@ -77,7 +85,7 @@ impl Connection {
                 && (self.ack_now
                     || self.dup_acks_owed > 0
                     || self.fast_retransmit
-                    || self.plan().is_some()
+                    || self.plan(self.snd_mss).is_some()
                     || (self.persist_wanted() && self.persist_at.is_none())));
         if now {
             return Some(Instant::ZERO);
@@ -95,8 +103,10 @@ impl Connection {
     }
 
     // ANCHOR: plan
-    /// The next segment the windows allow, if any.
-    fn plan(&self) -> Option<Plan> {
+    /// The next segment the windows allow, if any, of at most
+    /// `max_segment` bytes. Whether there is one does not depend on
+    /// `max_segment` (`poll_at` asks with the MSS).
+    fn plan(&self, max_segment: usize) -> Option<Plan> {
         match self.state {
             State::SynSent | State::SynReceived if self.snd_nxt == self.iss => Some(Plan {
                 seq: self.iss,
@@ -111,7 +121,7 @@ impl Connection {
                 // Flow control and congestion control both limit what may
                 // be in flight (RFC 5681 §2: min(cwnd, rwnd)).
                 let window = self.snd_wnd.min(self.cc.window());
-                let len = unsent.min(window.saturating_sub(sent)).min(self.snd_mss);
+                let len = self.burst(unsent.min(window.saturating_sub(sent)), unsent, max_segment);
                 let fin = self.fin_queued && len == unsent;
                 if len == 0 && !fin {
                     return None;
@@ -130,6 +140,27 @@ impl Connection {
         }
     }
     // ANCHOR_END: plan
+
+    // ANCHOR: burst
+    /// How much of the `allowed` bytes (queued, and inside both windows)
+    /// one segment carries. Without segmentation offload, one MSS. With
+    /// it, what a row of MSS-sized segments would carry, in one segment the
+    /// card cuts into exactly those: as many full MSS as fit in
+    /// `max_segment`, and the short tail only if it ends the queued data
+    /// (`worth_sending` would send it then, unless Nagle holds it back
+    /// behind the segments just sent). So the frames on the wire are the
+    /// same with offload and without.
+    fn burst(&self, allowed: usize, unsent: usize, max_segment: usize) -> usize {
+        let mss = self.snd_mss;
+        if allowed <= mss || max_segment <= mss {
+            return allowed.min(mss);
+        }
+        if allowed == unsent && allowed <= max_segment && !self.cfg.nagle {
+            return allowed;
+        }
+        allowed.min(max_segment) / mss * mss
+    }
+    // ANCHOR_END: burst
 
     // ANCHOR: worth_sending
     /// Sender-side silly window syndrome avoidance (RFC 9293 §3.8.6.2.1):
@@ -165,7 +196,7 @@ impl Connection {
             && self.snd_wnd > 0
             && self.tx.len() > 0
             && !self.sws_override
-            && self.plan().is_none()
+            && self.plan(self.snd_mss).is_none()
     }
 
     fn transmit(
@@ -197,11 +228,20 @@ impl Connection {
             flags = flags | Flags::PSH;
         }
         let end = plan.seq + (plan.len + usize::from(plan.syn) + usize::from(plan.fin));
+        // A burst leaves as this many frames (see `burst`); count and time
+        // it as those frames, so that nothing changes with offload.
+        let frames = plan.len.div_ceil(self.snd_mss).max(1);
         if plan.seq < self.snd_max {
-            counters.retransmitted_segments += 1;
+            counters.retransmitted_segments += frames as u64;
         } else if self.rtt_sample.is_none() {
-            self.rtt_sample = Some((end, now));
+            let first_end = if frames > 1 {
+                plan.seq + self.snd_mss
+            } else {
+                end
+            };
+            self.rtt_sample = Some((first_end, now));
         }
+        counters.segments_out += frames as u64 - 1;
         self.emit_segment(plan.seq, flags, payload, counters, emit);
         self.sws_override = false;
         if plan.len >= self.snd_mss {
