@@ -147,7 +147,7 @@ pub fn e1000_sends_and_receives_with_interrupts() -> TestResult {
         let request = arp_request(s.card.mac().0, s.iface.config().addr, GATEWAY);
         (
             c.interrupts,
-            s.card.transmit(&request).then_some(c.tx_packets),
+            s.card.transmit(&request, None).then_some(c.tx_packets),
         )
     })?;
     let tx_before = tx_before.ok_or("transmit refused with an empty ring")?;

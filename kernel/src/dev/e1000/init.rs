@@ -52,6 +52,7 @@ pub fn probe() -> Result<E1000, ProbeError> {
         rx_interrupt_on: true,
         rx_tail_pending: None,
         tx_tail_pending: false,
+        tx_context: None,
         counters: DriverCounters::default(),
         hardware: HardwareCounters::default(),
     };

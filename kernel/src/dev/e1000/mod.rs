@@ -33,16 +33,18 @@
 
 mod init;
 mod interrupts;
+mod offload;
 mod regs;
 pub mod rings;
 mod stats;
 
 use crate::dev::mmio::Mmio;
 use crate::dev::pci::PciDevice;
+use ::net::offload::{Capabilities, TxOffload};
 use ::net::wire::ethernet::EthernetAddress;
 pub use init::probe;
 pub use interrupts::{acknowledge_interrupt, irq_vector};
-use rings::{BUFFER_SIZE, RX_RING_LEN, RxOutcome, RxRing, TxRing};
+use rings::{BUFFER_SIZE, RX_RING_LEN, RxOutcome, RxRing, TX_RING_LEN, TxRing};
 pub use stats::{DriverCounters, HardwareCounters};
 
 pub const VENDOR_INTEL: u16 = 0x8086;
@@ -80,6 +82,8 @@ pub struct E1000 {
     /// give back, and whether frames wait behind the transmit tail.
     rx_tail_pending: Option<u32>,
     tx_tail_pending: bool,
+    /// The card's offload context as last written (`offload.rs`).
+    tx_context: Option<offload::Context>,
     counters: DriverCounters,
     hardware: HardwareCounters,
 }
@@ -154,7 +158,7 @@ impl E1000 {
     }
 
     /// Every counter with its name.
-    pub fn counter_fields(&mut self) -> [(&'static str, u64); 18] {
+    pub fn counter_fields(&mut self) -> [(&'static str, u64); 19] {
         let (driver, hardware) = self.counters();
         stats::fields(&driver, &hardware)
     }
@@ -216,27 +220,42 @@ impl ::net::Device for E1000 {
     /// Queues `frame`; false if the ring is full. While it is full, TXDW is
     /// unmasked, so that the card's next write-back wakes the network
     /// thread to try again (TXDW stays masked otherwise: an interrupt per
-    /// frame sent would buy nothing).
-    fn transmit(&mut self, frame: &[u8]) -> bool {
-        if frame.len() > BUFFER_SIZE {
+    /// frame sent would buy nothing). A frame with `offload` goes out
+    /// through context and data descriptors (`offload.rs`).
+    fn transmit(&mut self, frame: &[u8], offload: Option<&TxOffload>) -> bool {
+        // Descriptors the frame takes: one (legacy), or a context and one
+        // per buffer it fills.
+        let needed = match offload {
+            None => 1,
+            Some(_) => 1 + frame.len().div_ceil(BUFFER_SIZE),
+        };
+        if (offload.is_none() && frame.len() > BUFFER_SIZE) || needed >= TX_RING_LEN {
             // Cannot be sent, and must not be retried forever.
             self.counters.tx_dropped += 1;
             return true;
         }
         self.reclaim();
-        if self.tx.is_full() {
+        if self.tx.free() < needed {
             self.ring_doorbells(); // let the card drain what we queued
             self.reclaim();
         }
-        match self.tx.push(frame) {
-            Some(_) => {
+        let queued = match offload {
+            Some(offload) => self.transmit_offloaded(frame, offload),
+            None => {
+                // A context descriptor may have used this slot last.
+                self.tx.restore_tail_address();
+                self.tx.push(frame).is_some()
+            }
+        };
+        match queued {
+            true => {
                 self.tx_tail_pending = true;
                 self.counters.tx_packets += 1;
                 self.counters.tx_bytes += frame.len() as u64;
                 crate::trace::record(crate::trace::Kind::PacketOut, frame.len() as u32, 0);
                 true
             }
-            None => {
+            false => {
                 self.counters.tx_ring_full += 1;
                 if !self.tx_interrupt_armed {
                     self.tx_interrupt_armed = true;
@@ -249,6 +268,10 @@ impl ::net::Device for E1000 {
 
     fn mac(&self) -> EthernetAddress {
         self.mac
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        offload::CAPABILITIES
     }
 }
 // ANCHOR_END: device

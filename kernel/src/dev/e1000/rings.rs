@@ -60,9 +60,11 @@ use core::sync::atomic::{Ordering, fence};
 
 // ANCHOR: ring_sizes
 /// Descriptors per ring. 64 × 16 bytes is 1 KiB: one page holds a ring
-/// (the card wants a multiple of 128 bytes, 16-byte aligned).
+/// (the card wants a multiple of 128 bytes, 16-byte aligned). The
+/// transmit ring is a full page of 256: one 64 KiB TSO segment takes 34
+/// of them (`offload.rs`), and several must fit to keep the card busy.
 pub const RX_RING_LEN: usize = 64;
-pub const TX_RING_LEN: usize = 64;
+pub const TX_RING_LEN: usize = 256;
 /// Bytes per buffer: the smallest size the card offers that holds a
 /// whole Ethernet frame (1514 bytes, or 1518 with a VLAN tag), so a frame
 /// never spans two descriptors. Two buffers per page.
@@ -104,8 +106,8 @@ const TX_ERRORS: u8 = 0b1110; // excess collisions, late collision, underrun
 // ANCHOR_END: descriptors
 
 const _: () = assert!(size_of::<RxDesc>() == 16 && size_of::<TxDesc>() == 16);
-const _: () =
-    assert!(RX_RING_LEN * 16 <= PAGE_SIZE as usize && TX_RING_LEN * 16 <= PAGE_SIZE as usize);
+const _: () = assert!(RX_RING_LEN * 16 <= PAGE_SIZE as usize);
+const _: () = assert!(TX_RING_LEN * 16 <= PAGE_SIZE as usize);
 
 /// One 4 KiB frame of RAM for the card to read or write. Its physical
 /// address (what `frame::alloc` returned) is what the card is told; the
@@ -391,3 +393,57 @@ impl TxRing {
     }
     // ANCHOR_END: tx_push
 }
+
+// ANCHOR: tx_slots
+/// Descriptors in the formats of `offload.rs` (context and extended data
+/// descriptors, 8254x SDM 3.3.5-3.3.7) take several slots per frame: the
+/// driver fills them past the tail, then hands them over together.
+impl TxRing {
+    /// Descriptors the driver may fill now (one always stays empty).
+    pub fn free(&self) -> usize {
+        TX_RING_LEN - 1 - self.in_flight()
+    }
+
+    /// The physical address of the buffer of the `ahead`-th descriptor
+    /// past the tail, for a data descriptor to point at.
+    pub fn buffer_address(&self, ahead: usize) -> u64 {
+        buffer_phys(&self.buffers, (self.tail + ahead) % TX_RING_LEN)
+    }
+
+    /// Copies `data` into the buffer of the `ahead`-th descriptor past the
+    /// tail and writes that descriptor's 16 bytes (`words`, little-endian,
+    /// status included, so DD is clear). The caller keeps `ahead` below
+    /// `free()` and `data` within a buffer.
+    pub fn fill(&mut self, ahead: usize, data: &[u8], words: [u64; 2]) {
+        assert!(ahead < self.free() && data.len() <= BUFFER_SIZE);
+        let i = (self.tail + ahead) % TX_RING_LEN;
+        let d = self.descriptor(i) as *mut u64;
+        // SAFETY: descriptor and buffer `i` are past the tail and before
+        // `clean` (checked against `free` above), so the card is not reading
+        // them; the data fits in the buffer; a descriptor is 16 bytes,
+        // 16-byte aligned, so two u64 writes cover it.
+        unsafe {
+            core::ptr::copy_nonoverlapping(data.as_ptr(), buffer_ptr(&self.buffers, i), data.len());
+            write_volatile(d, words[0]);
+            write_volatile(d.add(1), words[1]);
+        }
+    }
+
+    /// Hands the first `count` descriptors past the tail to the card;
+    /// returns the new tail for TDT.
+    pub fn publish(&mut self, count: usize) -> u32 {
+        fence(Ordering::Release); // buffers and descriptors before TDT (dma_wmb)
+        self.tail = (self.tail + count) % TX_RING_LEN;
+        self.tail as u32
+    }
+
+    /// Points the descriptor at the tail at its own buffer again: a
+    /// context descriptor that used the slot overwrote the address, and
+    /// `push` writes only the length and command.
+    pub fn restore_tail_address(&mut self) {
+        let d = self.descriptor(self.tail);
+        // SAFETY: the descriptor at the tail is the driver's (module docs).
+        unsafe { write_volatile(&raw mut (*d).addr, buffer_phys(&self.buffers, self.tail)) };
+    }
+}
+// ANCHOR_END: tx_slots

@@ -26,7 +26,11 @@ pub struct DriverCounters {
     pub tx_bytes: u64,
     /// Frames the card reported it could not send.
     pub tx_errors: u64,
-    /// Frames refused by the driver: longer than a transmit buffer.
+    /// Frames given with offload (checksums, or a TSO segment that leaves
+    /// as several frames: `tx_packets` counts it once).
+    pub tx_offloaded: u64,
+    /// Frames refused by the driver: longer than a transmit buffer (or,
+    /// with offload, than the ring).
     pub tx_dropped: u64,
     /// Times `transmit` found the ring full and said "not now".
     pub tx_ring_full: u64,
@@ -60,7 +64,7 @@ impl HardwareCounters {
 }
 
 /// Every counter with its name, for `netinfo` and `ifconfig`.
-pub fn fields(d: &DriverCounters, h: &HardwareCounters) -> [(&'static str, u64); 18] {
+pub fn fields(d: &DriverCounters, h: &HardwareCounters) -> [(&'static str, u64); 19] {
     [
         ("rx_packets", d.rx_packets),
         ("rx_bytes", d.rx_bytes),
@@ -70,6 +74,7 @@ pub fn fields(d: &DriverCounters, h: &HardwareCounters) -> [(&'static str, u64);
         ("tx_packets", d.tx_packets),
         ("tx_bytes", d.tx_bytes),
         ("tx_errors", d.tx_errors),
+        ("tx_offloaded", d.tx_offloaded),
         ("tx_dropped", d.tx_dropped),
         ("tx_ring_full", d.tx_ring_full),
         ("interrupts", d.interrupts),
