@@ -10,7 +10,8 @@
 //! frames of [`MAX_FRAGMENT_DATA`] payload bytes, all with the datagram's
 //! identification, MF set on all but the last. That is how an echo reply to
 //! a 3000-byte ping goes back. TCP never needs it (its segments fit the
-//! MSS) and marks its packets DF instead, for path-MTU discovery.
+//! MSS, or the card cuts them: `tcp.rs`) and marks its packets DF instead,
+//! for path-MTU discovery.
 //!
 //! Frames are built once, with 14 bytes left blank at the front for the
 //! Ethernet header: the destination MAC is written only when ARP knows it, so
@@ -59,7 +60,8 @@ impl Interface {
     }
 
     /// `send_ipv4` from `src` (ours, or 127.0.0.1), with the DF bit as
-    /// asked (TCP sets it, RFC 1191). A packet to ourselves is looped back
+    /// asked (RFC 1191; TCP, which always sets it, writes its headers in
+    /// place instead: `send_tcp_frame` in `tcp.rs`). A packet to ourselves is looped back
     /// whole: no link, so no MTU and no fragments.
     pub(super) fn send_datagram(
         &mut self,

@@ -20,7 +20,6 @@
 //! answer (an ACK, a SYN+ACK, a reset) leaves in the same `poll` that
 //! brought the segment in.
 
-use alloc::vec;
 use alloc::vec::Vec;
 use core::net::{Ipv4Addr, SocketAddrV4};
 
@@ -131,70 +130,79 @@ impl Interface {
                 card
             }
         };
-        table.poll_output_offloaded(now, &offload_for, &mut |src, dst, segment, offload| {
-            sent = true;
-            // The checksum covers the source address (the pseudo-header):
-            // a segment from an address that is not ours would arrive
-            // corrupt, or answer somewhere else.
-            let from_us = src == self.config.addr || (src.is_loopback() && self.is_local(dst));
-            if !from_us {
-                self.counters.tx_no_route += 1;
-                return true;
-            }
-            // DF: a router that cannot forward it whole says so (RFC 1191).
-            let frames = match offload {
-                SegmentOffload::None => self
-                    .send_datagram(now, src, dst, Protocol::Tcp, segment, true)
-                    .map(|()| 1),
-                _ => self.send_tcp_for_card(now, src, dst, segment, offload),
-            };
-            if let Ok(frames) = frames {
-                self.counters.tcp_tx += frames;
-            }
-            // Room for more? If not, the other connections wait for the
-            // next poll rather than build segments only to see them dropped.
-            self.tx_queue.len() < TX_QUEUE_LEN && self.loopback.len() < LOOPBACK_QUEUE_LEN
-        });
+        let headroom = ethernet::HEADER_LEN + ipv4::HEADER_LEN;
+        table.poll_output_offloaded(
+            now,
+            headroom,
+            &offload_for,
+            &mut |src, dst, frame, offload| {
+                sent = true;
+                // The checksum covers the source address (the pseudo-header):
+                // a segment from an address that is not ours would arrive
+                // corrupt, or answer somewhere else.
+                let from_us = src == self.config.addr || (src.is_loopback() && self.is_local(dst));
+                if !from_us {
+                    self.counters.tx_no_route += 1;
+                    return true;
+                }
+                if let Ok(frames) = self.send_tcp_frame(now, src, dst, frame, offload) {
+                    self.counters.tcp_tx += frames;
+                }
+                // Room for more? If not, the other connections wait for the
+                // next poll rather than build segments only to see them dropped.
+                self.tx_queue.len() < TX_QUEUE_LEN && self.loopback.len() < LOOPBACK_QUEUE_LEN
+            },
+        );
         self.tcp = Some(table);
         sent
     }
     // ANCHOR_END: tcp_output
 
-    // ANCHOR: send_tcp_for_card
-    /// Sends a segment TCP left for the card (`offload`), in one frame
-    /// with the IPv4 checksum at zero and an identification for each frame
-    /// the card will make (it counts up from this one, as the datagrams
-    /// sent one by one would). A frame that would wait for ARP is finished
-    /// here instead (`finish_in_software`): frames waiting for an address
-    /// are plain frames. Returns the number of frames on the wire.
-    fn send_tcp_for_card(
+    // ANCHOR: send_tcp_frame
+    /// Sends a TCP segment that sits in `frame` after room for the
+    /// Ethernet and IPv4 headers, which are written in place: the segment
+    /// is not copied again. The IPv4 header has DF set (a router that
+    /// cannot forward it whole says so, RFC 1191). A segment TCP left for
+    /// the card (`offload`) gets an IPv4 checksum of zero, for the card to
+    /// fill, and an identification for each frame the card will make (it
+    /// counts up from this one, as the datagrams sent one by one would).
+    /// One that would wait for ARP is finished here instead
+    /// (`finish_in_software`): frames waiting for an address are plain
+    /// frames. Returns the number of frames on the wire.
+    fn send_tcp_frame(
         &mut self,
         now: Instant,
         src: Ipv4Addr,
         dst: Ipv4Addr,
-        segment: &[u8],
+        mut frame: Vec<u8>,
         offload: SegmentOffload,
     ) -> Result<u64, NetError> {
+        let ip_start = ethernet::HEADER_LEN;
+        let tcp_start = ip_start + ipv4::HEADER_LEN;
+        let segment_len = frame.len().saturating_sub(tcp_start);
+        let local = self.is_local(dst);
         let mss = match offload {
-            SegmentOffload::Segmentation { mss } if mss > 0 => Some(mss),
+            SegmentOffload::Segmentation { mss } if mss > 0 && !local => Some(mss),
             _ => None,
         };
-        let too_long = match mss {
-            Some(_) => segment.len() > MAX_DATAGRAM_PAYLOAD,
-            None => segment.len() > MAX_IPV4_PAYLOAD,
-        };
-        if too_long || segment.len() < tcp::HEADER_LEN {
+        if !(tcp::HEADER_LEN..=MAX_DATAGRAM_PAYLOAD).contains(&segment_len)
+            || (mss.is_none() && !local && segment_len > MAX_IPV4_PAYLOAD)
+        {
             self.counters.tx_too_long += 1;
             return Err(NetError::MessageTooLong);
         }
-        let Some(route) = self.config.route(dst) else {
+        if dst.is_unspecified() || dst.is_multicast() {
+            self.counters.tx_no_route += 1;
+            return Err(NetError::BadAddress);
+        }
+        let route = if local { None } else { self.config.route(dst) };
+        if route.is_none() && !local {
             self.counters.tx_no_route += 1;
             return Err(NetError::NoRoute);
-        };
-        let tcp_header_len = usize::from(segment[12] >> 4) * 4;
+        }
+        let tcp_header_len = usize::from(frame[tcp_start + 12] >> 4) * 4;
         let frames = mss.map_or(1, |mss| {
-            segment
-                .len()
+            segment_len
                 .saturating_sub(tcp_header_len)
                 .div_ceil(mss)
                 .max(1)
@@ -208,10 +216,20 @@ impl Interface {
             dont_fragment: true,
         };
         self.next_ident = self.next_ident.wrapping_add(frames as u16);
-        let ip_start = ethernet::HEADER_LEN;
-        let tcp_start = ip_start + ipv4::HEADER_LEN;
-        let mut frame = vec![0; tcp_start + segment.len()];
-        let _ = repr.emit(&mut frame[ip_start..], segment); // sized above
+        let _ = repr.emit_header_only(&mut frame[ip_start..], segment_len); // sized above
+        let Some(route) = route else {
+            frame.drain(..ip_start);
+            return self.loop_back(frame).map(|()| 1);
+        };
+        if offload == SegmentOffload::None {
+            match route {
+                Route::NextHop(next_hop) => self.send_via(now, next_hop, frame)?,
+                Route::Broadcast => {
+                    self.enqueue_frame(EthernetAddress::BROADCAST, EtherType::Ipv4, frame)?
+                }
+            }
+            return Ok(1);
+        }
         frame[ip_start + 10..][..2].copy_from_slice(&[0, 0]); // the card's to fill
         let offload = TxOffload {
             ip_start,
@@ -239,7 +257,7 @@ impl Interface {
         }
         Ok(frames as u64)
     }
-    // ANCHOR_END: send_tcp_for_card
+    // ANCHOR_END: send_tcp_frame
     // ANCHOR_END: tcp_output
 }
 

@@ -11,7 +11,6 @@
 //! allocates.
 
 use alloc::collections::VecDeque;
-use alloc::vec::Vec;
 
 #[derive(Debug)]
 pub struct SendBuffer {
@@ -49,13 +48,18 @@ impl SendBuffer {
         self.data.drain(..n);
     }
 
-    /// Copies `len` bytes starting `offset` bytes after SND.UNA into `out`
-    /// (after clearing it), or fewer if the buffer ends first.
-    pub fn read_at(&self, offset: usize, len: usize, out: &mut Vec<u8>) {
-        out.clear();
-        let start = offset.min(self.data.len());
-        let end = (offset + len).min(self.data.len());
-        out.extend(self.data.range(start..end));
+    /// The bytes `range` (offsets from SND.UNA, clipped at the end of the
+    /// buffer) where they lie: in one piece, or two if they wrap around
+    /// the ring. Nothing is copied.
+    pub fn slices_at(&self, range: core::ops::Range<usize>) -> [&[u8]; 2] {
+        let end = range.end.min(self.data.len());
+        let start = range.start.min(end);
+        let (first, second) = self.data.as_slices();
+        let split = first.len();
+        [
+            &first[start.min(split)..end.min(split)],
+            &second[start.max(split) - split..end.max(split) - split],
+        ]
     }
 
     /// Drops everything (the connection was reset).
@@ -67,6 +71,37 @@ impl SendBuffer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::vec::Vec;
+
+    /// The bytes `start..end` one by one: the obvious way, to compare with.
+    fn read_at(b: &SendBuffer, start: usize, end: usize) -> Vec<u8> {
+        let end = end.min(b.data.len());
+        b.data
+            .iter()
+            .skip(start)
+            .take(end.saturating_sub(start))
+            .copied()
+            .collect()
+    }
+
+    #[test]
+    fn slices_at_matches_read_at_across_the_wrap() {
+        let mut b = SendBuffer::new(8);
+        b.write(b"abcdef");
+        b.ack(4);
+        b.write(b"ghijkl");
+        assert!(!b.data.as_slices().1.is_empty(), "the data should wrap");
+        for start in 0..9 {
+            for end in start..10 {
+                let [first, second] = b.slices_at(start..end);
+                assert_eq!(
+                    [first, second].concat(),
+                    read_at(&b, start, end),
+                    "{start}..{end}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn write_stops_at_capacity() {
@@ -82,22 +117,16 @@ mod tests {
         let mut b = SendBuffer::new(8);
         b.write(b"hello");
         b.ack(2);
-        let mut out = Vec::new();
-        b.read_at(0, 10, &mut out);
-        assert_eq!(out, b"llo");
+        assert_eq!(b.slices_at(0..10).concat(), b"llo");
         assert_eq!(b.free(), 5);
     }
 
     #[test]
-    fn read_at_copies_a_middle_slice_and_clips_at_the_end() {
+    fn slices_at_gives_a_middle_slice_and_clips_at_the_end() {
         let mut b = SendBuffer::new(8);
         b.write(b"abcdef");
-        let mut out = Vec::new();
-        b.read_at(2, 3, &mut out);
-        assert_eq!(out, b"cde");
-        b.read_at(4, 10, &mut out);
-        assert_eq!(out, b"ef");
-        b.read_at(9, 1, &mut out);
-        assert!(out.is_empty());
+        assert_eq!(b.slices_at(2..5).concat(), b"cde");
+        assert_eq!(b.slices_at(4..14).concat(), b"ef");
+        assert!(b.slices_at(9..10).concat().is_empty());
     }
 }

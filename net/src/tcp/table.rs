@@ -32,7 +32,7 @@ use super::state::State;
 use super::{Readiness, TcpError};
 use crate::offload::{Capabilities, SegmentOffload, pseudo_header_seed};
 use crate::time::Instant;
-use crate::wire::tcp::{Flags, TcpRepr};
+use crate::wire::tcp::{self, Flags, TcpRepr};
 
 /// Names one socket of a [`TcpTable`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -61,9 +61,9 @@ const EPHEMERAL_COUNT: u32 = 65536 - EPHEMERAL_FIRST as u32;
 const MAX_CONTROL_QUEUE: usize = 64;
 
 /// Where `poll_output_offloaded` hands each segment: source, destination,
-/// the segment, and what it leaves for the card. Returns whether there is
-/// room for more.
-pub type EmitOffloaded<'a> = dyn FnMut(Ipv4Addr, Ipv4Addr, &[u8], SegmentOffload) -> bool + 'a;
+/// the segment (after the headroom asked for), and what it leaves for the
+/// card. Returns whether there is room for more.
+pub type EmitOffloaded<'a> = dyn FnMut(Ipv4Addr, Ipv4Addr, Vec<u8>, SegmentOffload) -> bool + 'a;
 
 /// All TCP sockets of one host. See the module docs.
 #[derive(Debug)]
@@ -76,9 +76,6 @@ pub struct TcpTable {
     /// Segments not tied to any connection (resets, SYN-cookie SYN+ACKs):
     /// (source, destination, header).
     control: VecDeque<(Ipv4Addr, Ipv4Addr, TcpRepr)>,
-    /// Where each outgoing segment is written before `emit` sees it,
-    /// reused so that sending does not allocate.
-    scratch: Vec<u8>,
     /// The slot `poll_output` serves first (see there).
     next_output: usize,
 }
@@ -93,7 +90,6 @@ impl TcpTable {
             counters: TcpCounters::default(),
             next_ephemeral: 0,
             control: VecDeque::new(),
-            scratch: Vec::new(),
             next_output: 0,
         }
     }
@@ -366,24 +362,28 @@ impl TcpTable {
         now: Instant,
         emit: &mut dyn FnMut(Ipv4Addr, Ipv4Addr, &[u8]) -> bool,
     ) {
-        self.poll_output_offloaded(now, &|_| Capabilities::NONE, &mut |src, dst, segment, _| {
-            emit(src, dst, segment)
+        let none = |_| Capabilities::NONE;
+        self.poll_output_offloaded(now, 0, &none, &mut |src, dst, segment, _| {
+            emit(src, dst, &segment)
         });
     }
 
-    /// `poll_output` for a card that can finish segments: `offload_for(dst)`
-    /// says what the card under the way to `dst` can do, and `emit` learns
-    /// what each segment leaves for it (see [`crate::offload`]).
+    /// `poll_output` as the interface uses it. Each segment comes in a
+    /// buffer of its own, after `headroom` blank bytes for the lower
+    /// layers' headers: the payload is copied once, from the send buffer
+    /// straight to where the frame is built. `offload_for(dst)` says what
+    /// the card on the way to `dst` can finish, and `emit` learns what each
+    /// segment leaves for it (see [`crate::offload`]).
     pub fn poll_output_offloaded(
         &mut self,
         now: Instant,
+        headroom: usize,
         offload_for: &dyn Fn(Ipv4Addr) -> Capabilities,
         emit: &mut EmitOffloaded<'_>,
     ) {
         let TcpTable {
             slots,
             counters,
-            scratch,
             control,
             next_output,
             ..
@@ -402,14 +402,16 @@ impl TcpTable {
                 let mss = conn.send_mss();
                 let max_segment = card.tso_max.max(mss);
                 conn.dispatch(now, counters, max_segment, &mut |repr, payload| {
-                    let offload = build_segment(src, dst, repr, payload, card, mss, scratch);
-                    room &= emit(src, dst, scratch, offload);
+                    let (segment, offload) =
+                        build_segment(src, dst, repr, payload, card, mss, headroom);
+                    room &= emit(src, dst, segment, offload);
                 });
             }
         }
         while room && let Some((src, dst, repr)) = control.pop_front() {
-            repr.emit(src, dst, &[], scratch);
-            room = emit(src, dst, scratch, SegmentOffload::None);
+            let (segment, _) =
+                build_segment(src, dst, &repr, [&[], &[]], Capabilities::NONE, 0, headroom);
+            room = emit(src, dst, segment, SegmentOffload::None);
             counters.segments_out += 1;
             if repr.flags.contains(Flags::RST) {
                 counters.resets_sent += 1;
@@ -460,29 +462,41 @@ impl TcpTable {
 }
 
 // ANCHOR: build_segment
-/// Writes one segment into `out`: complete, or with its checksum left to
-/// the card if the card can compute it, and marked for segmentation if it
-/// carries more than one MSS (which `dispatch` only builds for a card that
-/// segments).
+/// Builds one segment in a buffer of its own, after `headroom` blank
+/// bytes: complete, or with its checksum left to the card if the card can
+/// compute it, and marked for segmentation if it carries more than one MSS
+/// (which `dispatch` only builds for a card that segments).
 fn build_segment(
     src: Ipv4Addr,
     dst: Ipv4Addr,
     repr: &TcpRepr,
-    payload: &[u8],
+    payload: [&[u8]; 2],
     card: Capabilities,
     mss: usize,
-    out: &mut Vec<u8>,
-) -> SegmentOffload {
-    if !card.tx_checksum && card.tso_max == 0 {
-        repr.emit(src, dst, payload, out);
-        return SegmentOffload::None;
+    headroom: usize,
+) -> (Vec<u8>, SegmentOffload) {
+    let data_len = payload[0].len() + payload[1].len();
+    let len = repr.header_len() + data_len;
+    let offload = if !card.tx_checksum && card.tso_max == 0 {
+        SegmentOffload::None
+    } else if data_len > mss {
+        SegmentOffload::Segmentation { mss }
+    } else {
+        SegmentOffload::Checksum
+    };
+    let seed = match offload {
+        SegmentOffload::None => 0,
+        SegmentOffload::Checksum => pseudo_header_seed(src, dst, len as u16),
+        SegmentOffload::Segmentation { .. } => pseudo_header_seed(src, dst, 0),
+    };
+    let mut segment = Vec::with_capacity(headroom + len);
+    segment.resize(headroom, 0);
+    repr.append_header(seed, &mut segment);
+    segment.extend_from_slice(payload[0]);
+    segment.extend_from_slice(payload[1]);
+    if offload == SegmentOffload::None {
+        tcp::fill_checksum(src, dst, &mut segment[headroom..]);
     }
-    if payload.len() > mss {
-        repr.emit_for_card(payload, pseudo_header_seed(src, dst, 0), out);
-        return SegmentOffload::Segmentation { mss };
-    }
-    let len = (repr.header_len() + payload.len()) as u16;
-    repr.emit_for_card(payload, pseudo_header_seed(src, dst, len), out);
-    SegmentOffload::Checksum
+    (segment, offload)
 }
 // ANCHOR_END: build_segment

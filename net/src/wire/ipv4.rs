@@ -287,8 +287,30 @@ impl Ipv4Repr {
             flags_offset |= 0x2000;
         }
         let total_len = HEADER_LEN + payload.len();
-        let total_len_field = u16::try_from(total_len).map_err(|_| WireError::BadLength)?;
         let out = buf.get_mut(..total_len).ok_or(WireError::BufferTooSmall)?;
+        self.emit_header(out, payload.len(), flags_offset)?;
+        out[HEADER_LEN..].copy_from_slice(payload);
+        Ok(total_len)
+    }
+    // ANCHOR_END: emit_fragment
+
+    /// Writes the 20-byte header, with its checksum, of an unfragmented
+    /// datagram whose `payload_len` bytes of payload already follow it in
+    /// `buf` (they are not touched).
+    pub fn emit_header_only(&self, buf: &mut [u8], payload_len: usize) -> Result<(), WireError> {
+        let flags_offset = if self.dont_fragment { 0x4000 } else { 0 };
+        self.emit_header(buf, payload_len, flags_offset)
+    }
+
+    fn emit_header(
+        &self,
+        buf: &mut [u8],
+        payload_len: usize,
+        flags_offset: u16,
+    ) -> Result<(), WireError> {
+        let total_len = HEADER_LEN + payload_len;
+        let total_len_field = u16::try_from(total_len).map_err(|_| WireError::BadLength)?;
+        let out = buf.get_mut(..HEADER_LEN).ok_or(WireError::BufferTooSmall)?;
         out[0] = 0x45; // version 4, IHL 5 words
         out[1] = 0;
         out[2..4].copy_from_slice(&total_len_field.to_be_bytes());
@@ -301,8 +323,6 @@ impl Ipv4Repr {
         out[16..20].copy_from_slice(&self.dst.octets());
         let sum = checksum::checksum(&out[..HEADER_LEN]);
         out[10..12].copy_from_slice(&sum.to_be_bytes());
-        out[HEADER_LEN..].copy_from_slice(payload);
-        Ok(total_len)
+        Ok(())
     }
-    // ANCHOR_END: emit_fragment
 }

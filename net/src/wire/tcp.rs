@@ -344,11 +344,7 @@ impl TcpRepr {
     /// with the checksum computed over the pseudo-header for `src` → `dst`.
     pub fn emit(&self, src: Ipv4Addr, dst: Ipv4Addr, payload: &[u8], out: &mut Vec<u8>) {
         self.emit_for_card(payload, 0, out);
-        // A segment longer than 65535 bytes cannot be sent over IPv4 anyway;
-        // the cast then yields a wrong checksum that the peer will reject.
-        let sum = checksum::pseudo_header(src, dst, PROTOCOL, out.len() as u16);
-        let sum = checksum::finish(checksum::accumulate(sum, out));
-        out[16..18].copy_from_slice(&sum.to_be_bytes());
+        fill_checksum(src, dst, out);
     }
 
     /// Like [`TcpRepr::emit`], but leaves the checksum to the card: the
@@ -356,6 +352,13 @@ impl TcpRepr {
     /// the segment is not summed here.
     pub fn emit_for_card(&self, payload: &[u8], seed: u16, out: &mut Vec<u8>) {
         out.clear();
+        self.append_header(seed, out);
+        out.extend_from_slice(payload);
+    }
+
+    /// Appends this header to `out`, with `seed` in the checksum field
+    /// (0 for a checksum to be computed by [`fill_checksum`]).
+    pub fn append_header(&self, seed: u16, out: &mut Vec<u8>) {
         out.extend_from_slice(&self.src_port.to_be_bytes());
         out.extend_from_slice(&self.dst_port.to_be_bytes());
         out.extend_from_slice(&self.seq_number.to_be_bytes());
@@ -375,8 +378,20 @@ impl TcpRepr {
         if self.sack_permitted {
             out.extend_from_slice(&[1, 1, 4, 2]);
         }
-        out.extend_from_slice(payload);
     }
+}
+
+/// Computes the checksum of `segment` (header and payload, the checksum
+/// field at zero) for `src` → `dst` and writes it into the field.
+pub fn fill_checksum(src: Ipv4Addr, dst: Ipv4Addr, segment: &mut [u8]) {
+    if segment.len() < HEADER_LEN {
+        return;
+    }
+    // A segment longer than 65535 bytes cannot be sent over IPv4 anyway;
+    // the cast then yields a wrong checksum that the peer will reject.
+    let sum = checksum::pseudo_header(src, dst, PROTOCOL, segment.len() as u16);
+    let sum = checksum::finish(checksum::accumulate(sum, segment));
+    segment[16..18].copy_from_slice(&sum.to_be_bytes());
 }
 
 // Tests: net/tests/tcp_wire.rs (everything they need is public).

@@ -22,7 +22,6 @@ use crate::tcp::seq::SeqNumber;
 use crate::tcp::state::State;
 use crate::time::{Duration, Instant};
 use crate::wire::tcp::{Flags, TcpRepr};
-use alloc::vec::Vec;
 
 /// The next segment that may go out.
 #[derive(Clone, Copy, Debug)]
@@ -33,8 +32,11 @@ struct Plan {
     fin: bool,
 }
 
-/// Where a connection hands its segments: header and payload.
-pub type Emit<'a> = dyn FnMut(&TcpRepr, &[u8]) + 'a;
+/// Where a connection hands its segments: the header, and the payload in
+/// the (at most) two pieces that the send buffer, a ring, holds it in.
+/// Whoever builds the packet copies the payload once, from the send buffer
+/// to where the packet is built.
+pub type Emit<'a> = dyn FnMut(&TcpRepr, [&[u8]; 2]) + 'a;
 
 impl Connection {
     // ANCHOR: dispatch
@@ -56,23 +58,22 @@ impl Connection {
             return;
         }
         for _ in 0..core::mem::take(&mut self.dup_acks_owed) {
-            self.emit_segment(self.snd_max, Flags::ACK, &[], counters, emit);
+            self.emit_segment(self.snd_max, Flags::ACK, 0..0, counters, emit);
         }
-        let mut payload = Vec::new();
         if core::mem::take(&mut self.fast_retransmit) {
-            self.retransmit_first(now, &mut payload, counters, emit);
+            self.retransmit_first(now, counters, emit);
         }
         if core::mem::take(&mut self.send_probe) {
             // A zero-window probe: an old sequence number the peer must
             // answer with an ACK carrying its current window.
             counters.window_probes += 1;
-            self.emit_segment(self.snd_una - 1, Flags::ACK, &[], counters, emit);
+            self.emit_segment(self.snd_una - 1, Flags::ACK, 0..0, counters, emit);
         }
         while let Some(plan) = self.plan(max_segment) {
-            self.transmit(now, plan, &mut payload, counters, emit);
+            self.transmit(now, plan, counters, emit);
         }
         if self.ack_now {
-            self.emit_segment(self.snd_max, Flags::ACK, &[], counters, emit);
+            self.emit_segment(self.snd_max, Flags::ACK, 0..0, counters, emit);
         }
         self.arm_timers(now);
     }
@@ -203,16 +204,15 @@ impl Connection {
         &mut self,
         now: Instant,
         plan: Plan,
-        payload: &mut Vec<u8>,
         counters: &mut TcpCounters,
         emit: &mut Emit<'_>,
     ) {
         let offset = plan.seq - self.snd_una;
-        if plan.syn {
-            payload.clear();
+        let data = if plan.syn {
+            0..0
         } else {
-            self.tx.read_at(offset, plan.len, payload);
-        }
+            offset..offset + plan.len
+        };
         let mut flags = if self.state == State::SynSent {
             Flags::NONE
         } else {
@@ -242,7 +242,7 @@ impl Connection {
             self.rtt_sample = Some((first_end, now));
         }
         counters.segments_out += frames as u64 - 1;
-        self.emit_segment(plan.seq, flags, payload, counters, emit);
+        self.emit_segment(plan.seq, flags, data, counters, emit);
         self.sws_override = false;
         if plan.len >= self.snd_mss {
             self.sws_backoff = 0;
@@ -255,13 +255,7 @@ impl Connection {
 
     /// Fast retransmit (RFC 5681 §3.2) or a NewReno partial ACK: send the
     /// first unacknowledged segment again, leaving SND.NXT alone.
-    fn retransmit_first(
-        &mut self,
-        now: Instant,
-        payload: &mut Vec<u8>,
-        counters: &mut TcpCounters,
-        emit: &mut Emit<'_>,
-    ) {
+    fn retransmit_first(&mut self, now: Instant, counters: &mut TcpCounters, emit: &mut Emit<'_>) {
         let outstanding = self.snd_max - self.snd_una;
         let len = self.tx.len().min(self.snd_mss).min(outstanding);
         let fin = self.fin_queued && len == self.tx.len() && outstanding > len;
@@ -272,16 +266,17 @@ impl Connection {
                 syn: false,
                 fin,
             };
-            self.transmit(now, plan, payload, counters, emit);
+            self.transmit(now, plan, counters, emit);
         }
     }
 
-    /// Builds the header (ACK number, window, SYN options) and emits it.
+    /// Builds the header (ACK number, window, SYN options) and emits it,
+    /// with the bytes `data` of the send buffer (offsets from SND.UNA).
     fn emit_segment(
         &mut self,
         seq: SeqNumber,
         flags: Flags,
-        payload: &[u8],
+        data: core::ops::Range<usize>,
         counters: &mut TcpCounters,
         emit: &mut Emit<'_>,
     ) {
@@ -302,7 +297,7 @@ impl Connection {
             window_scale: (syn && self.window_scaling).then_some(self.rcv_shift),
             sack_permitted: false,
         };
-        emit(&repr, payload);
+        emit(&repr, self.tx.slices_at(data));
         counters.segments_out += 1;
         if flags.contains(Flags::ACK) {
             // Every ACK we send answers whatever ACK was owed.
@@ -338,7 +333,7 @@ impl Connection {
 
     fn emit_reset(&mut self, reset: Reset, counters: &mut TcpCounters, emit: &mut Emit<'_>) {
         let repr = reset_repr(self.local.port(), self.remote.port(), reset.seq, reset.ack);
-        emit(&repr, &[]);
+        emit(&repr, [&[], &[]]);
         counters.segments_out += 1;
         counters.resets_sent += 1;
     }
