@@ -12,6 +12,8 @@
 //! - `ip=ADDRESS/PREFIX` and `gw=ADDRESS` (or `gw=none`): the network
 //!   interface's address and default gateway (default `ip=10.0.2.15/24
 //!   gw=10.0.2.2`, QEMU's user network; see `net/config.rs`).
+//! - `offload=off`: the e1000 computes no checksums and cuts no segments
+//!   (the stack does it all), to measure what offload buys.
 //! - `-- WORDS...`: everything after `--` is passed to init as arguments;
 //!   `-- usertests` makes init run `/bin/usertests` and power off.
 
@@ -57,6 +59,8 @@ pub struct Args<'a> {
     pub gateway: Option<&'a str>,
     /// `trace`: record the trace ring from boot.
     pub trace: bool,
+    /// `offload=off` clears it: no checksum or segmentation offload.
+    pub offload: bool,
 }
 
 /// Parses `line`. Unknown words are ignored and an unknown log level means
@@ -74,6 +78,7 @@ pub fn parse(line: &str) -> Args<'_> {
         ip: None,
         gateway: None,
         trace: false,
+        offload: true,
     };
     for word in kernel_part.split_ascii_whitespace() {
         let (key, value) = word.split_once('=').unwrap_or((word, ""));
@@ -85,6 +90,7 @@ pub fn parse(line: &str) -> Args<'_> {
             "ip" => args.ip = Some(value),
             "gw" => args.gateway = Some(value),
             "trace" => args.trace = true,
+            "offload" => args.offload = value != "off",
             _ => {}
         }
     }
@@ -103,6 +109,7 @@ mod tests {
         assert_eq!(args.init, "/bin/init");
         assert_eq!(args.init_args, "");
         assert_eq!((args.ip, args.gateway), (None, None));
+        assert!(args.offload);
     }
 
     #[test]
@@ -110,6 +117,12 @@ mod tests {
         assert!(!parse("loglevel=debug").trace);
         assert!(parse("trace loglevel=debug").trace);
         assert!(!parse("-- trace").trace, "a word for init, not the kernel");
+    }
+
+    #[test]
+    fn offload_off_switches_it_off() {
+        assert!(!parse("offload=off").offload);
+        assert!(parse("offload=on").offload);
     }
 
     #[test]

@@ -53,6 +53,7 @@ pub fn probe() -> Result<E1000, ProbeError> {
         rx_tail_pending: None,
         tx_tail_pending: false,
         tx_context: None,
+        offload: true,
         counters: DriverCounters::default(),
         hardware: HardwareCounters::default(),
     };
