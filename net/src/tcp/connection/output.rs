@@ -21,7 +21,7 @@ use crate::tcp::segment::reset_repr;
 use crate::tcp::seq::SeqNumber;
 use crate::tcp::state::State;
 use crate::time::{Duration, Instant};
-use crate::wire::tcp::{Flags, TcpRepr};
+use crate::wire::tcp::{Flags, SackBlocks, TcpRepr};
 
 /// The next segment that may go out.
 #[derive(Clone, Copy, Debug)]
@@ -69,6 +69,14 @@ impl Connection {
             counters.window_probes += 1;
             self.emit_segment(self.snd_una - 1, Flags::ACK, 0..0, counters, emit);
         }
+        // SACK blocks ride only in the room a segment leaves below the MSS
+        // (`sack_blocks`), never on a burst that the card copies the header
+        // of into every frame: while there are any to send, no bursts.
+        let max_segment = if self.sack && self.rx.has_holes() {
+            self.snd_mss
+        } else {
+            max_segment
+        };
         while let Some(plan) = self.plan(max_segment) {
             self.transmit(now, plan, counters, emit);
         }
@@ -295,7 +303,12 @@ impl Connection {
             urgent_pointer: 0,
             max_seg_size: syn.then_some(self.cfg.mss),
             window_scale: (syn && self.window_scaling).then_some(self.rcv_shift),
-            sack_permitted: false,
+            sack_permitted: syn && self.sack,
+            sack: if flags.contains(Flags::ACK) {
+                self.sack_blocks(data.len())
+            } else {
+                SackBlocks::NONE
+            },
         };
         emit(&repr, self.tx.slices_at(data));
         counters.segments_out += 1;
