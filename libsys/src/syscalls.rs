@@ -77,6 +77,7 @@ macro_rules! for_each_syscall {
             70 => fcntl(fd: usize, command: u32, argument: u32);
             71 => tcpinfo(buffer: *mut TcpSocketInfo, capacity: usize);
             72 => profile(on: u32);
+            73 => sendfile(socket: usize, file: usize, offset: u64, length: usize);
         }
     };
 }

@@ -17,7 +17,9 @@ use super::pipe::Pipe;
 use super::poll::Readiness;
 use super::tree::Node;
 use crate::sync::SpinLock;
+use alloc::borrow::Cow;
 use alloc::sync::Arc;
+use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, Ordering};
 use libsys::Errno;
 use libsys::abi::{DirEntry, FileKind, MAX_NAME, SEEK_CUR, SEEK_END, SEEK_SET, Stat};
@@ -234,6 +236,42 @@ impl File {
 }
 
 /// Copies from `data` at `offset` into `buffer`; 0 past the end.
+impl File {
+    // ANCHOR: bytes_at
+    /// Up to `length` bytes of a file from `offset`, for `sendfile`: the
+    /// initrd's own bytes, borrowed (they never change nor go away), or a
+    /// copy of a run-time file's (which must not stay locked while a
+    /// socket waits for room). Empty past the end.
+    pub fn bytes_at(&self, offset: u64, length: usize) -> Result<Cow<'static, [u8]>, Errno> {
+        if !self.readable {
+            return Err(Errno::EBADF);
+        }
+        let FileObject::Node(node) = &self.object else {
+            return Err(Errno::EINVAL); // a pipe, the console or a socket
+        };
+        let part = |data: &[u8]| {
+            let start = usize::try_from(offset)
+                .unwrap_or(usize::MAX)
+                .min(data.len());
+            start..start + length.min(data.len() - start)
+        };
+        match &**node {
+            Node::Directory(_) => Err(Errno::EISDIR),
+            Node::InitrdFile(data) => Ok(Cow::Borrowed(&data[part(data)])),
+            Node::RamFile(data) => {
+                let data = data.lock();
+                let range = part(&data);
+                let mut copy = Vec::new();
+                copy.try_reserve_exact(range.len())
+                    .map_err(|_| Errno::ENOMEM)?;
+                copy.extend_from_slice(&data[range]);
+                Ok(Cow::Owned(copy))
+            }
+        }
+    }
+    // ANCHOR_END: bytes_at
+}
+
 fn copy_from(data: &[u8], offset: u64, buffer: &mut [u8]) -> usize {
     let start = (offset as usize).min(data.len());
     let n = buffer.len().min(data.len() - start);

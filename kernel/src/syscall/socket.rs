@@ -136,6 +136,27 @@ pub fn sendto(
     Ok(sent as u64)
 }
 
+// ANCHOR: sendfile
+/// `sendfile(socket, file, offset, length)`: up to 64 KiB of a file, from
+/// `offset`, on a connected TCP socket. The bytes go from the file (the
+/// initrd's memory, for the httpd's pages) straight into the socket's send
+/// buffer: one copy, where `read` and then `sendto` make four (file to
+/// kernel buffer to program, program to kernel buffer to send buffer).
+/// The file's offset is neither used nor moved. Returns what was queued;
+/// 0 at the end of the file.
+pub fn sendfile(socket: usize, file: usize, offset: u64, length: usize) -> SysResult {
+    let out = my_file(socket)?;
+    let Socket::Tcp(s) = socket_of(&out)? else {
+        return Err(Errno::EINVAL); // a datagram has no stream to append to
+    };
+    let bytes = my_file(file)?.bytes_at(offset, length.min(64 * 1024))?;
+    if bytes.is_empty() {
+        return Ok(0);
+    }
+    Ok(tcp::send(s, &bytes, out.is_nonblocking())? as u64)
+}
+// ANCHOR_END: sendfile
+
 pub fn recvfrom(
     fd: usize,
     buffer: UserPtr<u8>,

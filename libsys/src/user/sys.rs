@@ -264,6 +264,15 @@ pub fn sendto(fd: usize, data: &[u8], to: Option<&SocketAddr>) -> SysResult<usiz
     Errno::check(unsafe { raw::sendto(fd, data.as_ptr(), data.len(), to) })
 }
 
+/// Sends up to `length` bytes of the file open at `file`, from `offset`, on
+/// the connected TCP socket `socket`, without copying them through this
+/// program; returns how many were queued (0 at the end of the file). The
+/// file's own offset does not move.
+pub fn sendfile(socket: usize, file: usize, offset: u64, length: usize) -> SysResult<usize> {
+    // SAFETY: no pointers.
+    Errno::check(unsafe { raw::sendfile(socket, file, offset, length) })
+}
+
 /// Receives a datagram (UDP) or data (TCP); returns its length and sender.
 pub fn recvfrom(fd: usize, buffer: &mut [u8]) -> SysResult<(usize, SocketAddr)> {
     let mut from = SocketAddr::default();

@@ -242,23 +242,28 @@ impl Connection {
     /// Writing: sends as much as the socket takes, within `budget`.
     fn send(&mut self, now: u64, site: &mut Site, budget: &mut usize) -> Step {
         loop {
+            if *budget == 0 {
+                return Step::Wait; // poll will say at once that we can go on
+            }
             if self.out.sent == self.out.bytes.len() {
-                // The buffer is sent: refill it from the file, if any left.
-                self.out.bytes.clear();
-                self.out.sent = 0;
+                // The buffer is sent: the rest of the file, if any, goes
+                // from the file to the socket inside the kernel.
                 let Some(file) = &mut self.out.file else {
                     break;
                 };
-                match file.next_chunk(&mut self.out.bytes) {
-                    Ok(true) => {}
-                    Ok(false) => break, // the file is all sent
+                match file.send_to(self.fd, *budget) {
+                    Ok(0) => break, // the file is all sent
+                    Ok(count) => {
+                        *budget -= count;
+                        site.stats.bytes_sent += count as u64;
+                        self.deadline = now + SEND_TIMEOUT_MS;
+                        continue;
+                    }
+                    Err(Errno::EAGAIN) => return Step::Wait,
                     // The file changed under us: the promised Content-Length
                     // can no longer be kept, so the connection must end.
                     Err(_) => return Step::Close,
                 }
-            }
-            if *budget == 0 {
-                return Step::Wait; // poll will say at once that we can go on
             }
             let end = self.out.bytes.len().min(self.out.sent + *budget);
             match libsys::sendto(self.fd, &self.out.bytes[self.out.sent..end], None) {

@@ -1,8 +1,10 @@
 //! Static files from /www: looking them up, and sending them in pieces.
 //!
 //! A file is not read whole into memory: a 1 MiB download would need
-//! 1 MiB of heap per client. It goes out in chunks of `CHUNK` bytes, the
-//! next one read only when the socket has taken the previous one.
+//! 1 MiB of heap per client. Its first chunk of `CHUNK` bytes is read
+//! and goes out with the response's head, in one write (all of a small
+//! page); the rest goes with `sendfile`, a chunk at a time as the socket
+//! takes them, from the file to the socket without passing through here.
 //!
 //! Nor do we keep the file open while it is sent. A process has only
 //! `MAX_FDS` descriptors (256), and every one held by a download is one
@@ -55,6 +57,33 @@ impl FileBody {
         Ok(true)
     }
     // ANCHOR_END: next_chunk
+
+    // ANCHOR: send_to
+    /// Sends the next piece, at most `budget` bytes, on `socket` with
+    /// `sendfile`: the kernel moves the bytes from the file into the
+    /// socket, and they never pass through this program (no `read` into
+    /// our buffer, no `sendto` out of it). Returns how many went, `Ok(0)`
+    /// once all is sent, `EAGAIN` if the socket has no room.
+    pub fn send_to(&mut self, socket: usize, budget: usize) -> SysResult<usize> {
+        if self.remaining == 0 {
+            return Ok(0);
+        }
+        let want = (self.remaining as usize).min(CHUNK).min(budget);
+        let fd = libsys::open(&self.path, O_RDONLY)?;
+        let result = libsys::sendfile(socket, fd, self.offset, want);
+        let _ = libsys::close(fd);
+        match result? {
+            // Shorter than when we measured it: we cannot send what we
+            // promised in Content-Length.
+            0 => Err(Errno::EIO),
+            sent => {
+                self.offset += sent as u64;
+                self.remaining -= sent as u64;
+                Ok(sent)
+            }
+        }
+    }
+    // ANCHOR_END: send_to
 }
 
 /// Appends exactly `length` bytes of the file open at `fd`, from `offset`.

@@ -177,6 +177,10 @@ const TESTS: &[Test] = &[
         sockets::bad_address_pointers,
     ),
     ("sockets::exit_closes_sockets", sockets::exit_closes_sockets),
+    (
+        "sockets::sendfile_to_a_socket",
+        sockets::sendfile_to_a_socket,
+    ),
     ("scheduling::yield_returns", scheduling::yield_returns),
     ("scheduling::uptime_advances", scheduling::uptime_advances),
     ("scheduling::sleep_accuracy", scheduling::sleep_accuracy),

@@ -6,7 +6,9 @@
 use crate::syscall;
 use crate::{TestResult, check, in_child};
 use libsys::Errno;
-use libsys::abi::{FileKind, O_NONBLOCK, POLLIN, PollFd, SOCK_DGRAM, SOCK_STREAM, SocketAddr};
+use libsys::abi::{
+    FileKind, O_NONBLOCK, O_RDONLY, POLLIN, PollFd, SEEK_CUR, SOCK_DGRAM, SOCK_STREAM, SocketAddr,
+};
 use libsys::syscalls::nr;
 
 fn err(e: Errno) -> alloc::string::String {
@@ -136,6 +138,55 @@ pub fn bad_address_pointers() -> TestResult {
     );
     libsys::close(fd).map_err(err)?;
     libsys::close(udp).map_err(err)?;
+    Ok(())
+}
+
+/// `sendfile` puts a file's bytes on a TCP socket: here one connected to
+/// ourselves over 127.0.0.1, the bytes compared with what `read` returns;
+/// then its errors.
+pub fn sendfile_to_a_socket() -> TestResult {
+    const LOCALHOST: [u8; 4] = [127, 0, 0, 1];
+    let listener = libsys::socket(SOCK_STREAM, 0).map_err(err)?;
+    libsys::bind(listener, &SocketAddr::new(LOCALHOST, 5561)).map_err(err)?;
+    libsys::listen(listener, 1).map_err(err)?;
+    let client = libsys::socket(SOCK_STREAM, 0).map_err(err)?;
+    libsys::connect(client, &SocketAddr::new(LOCALHOST, 5561)).map_err(err)?;
+    let (server, _) = libsys::accept(listener).map_err(err)?;
+
+    let mut expected = alloc::vec![0u8; 8192];
+    let reader = libsys::open("/bin/hello", O_RDONLY).map_err(err)?;
+    let size = libsys::read(reader, &mut expected).map_err(err)?;
+    libsys::close(reader).map_err(err)?;
+    check!(size > 3100, "/bin/hello has only {size} bytes");
+    let file = libsys::open("/bin/hello", O_RDONLY).map_err(err)?;
+    check!(libsys::sendfile(server, file, 100, 3000) == Ok(3000));
+    let mut got = alloc::vec::Vec::new();
+    let mut buffer = [0u8; 1024];
+    while got.len() < 3000 {
+        let (n, _) = libsys::recvfrom(client, &mut buffer).map_err(err)?;
+        check!(n > 0, "the stream ended after {} bytes", got.len());
+        got.extend_from_slice(&buffer[..n]);
+    }
+    check!(got[..] == expected[100..3100], "the bytes differ");
+    check!(
+        libsys::lseek(file, 0, SEEK_CUR) == Ok(0),
+        "the file's offset moved"
+    );
+    let end = libsys::fstat(file).map_err(err)?.size;
+    check!(
+        libsys::sendfile(server, file, end, 10) == Ok(0),
+        "past the end"
+    );
+
+    check!(libsys::sendfile(file, file, 0, 10) == Err(Errno::ENOTSOCK));
+    check!(libsys::sendfile(server, 99, 0, 10) == Err(Errno::EBADF));
+    let directory = libsys::open("/bin", O_RDONLY).map_err(err)?;
+    check!(libsys::sendfile(server, directory, 0, 10) == Err(Errno::EISDIR));
+    let udp = libsys::socket(SOCK_DGRAM, 0).map_err(err)?;
+    check!(libsys::sendfile(udp, file, 0, 10) == Err(Errno::EINVAL));
+    for fd in [udp, directory, file, server, client, listener] {
+        libsys::close(fd).map_err(err)?;
+    }
     Ok(())
 }
 
