@@ -17,6 +17,7 @@ use common::*;
 use net::iface::{Config, Interface};
 use net::offload::{Capabilities, TxOffload};
 use net::tcp::{SocketHandle, State, TcpConfig, TcpTable};
+use net::time::Instant;
 use net::wire::ethernet::{EtherType, EthernetFrame};
 use net::wire::ipv4::Ipv4Packet;
 use net::wire::tcp::TcpPacket;
@@ -55,10 +56,13 @@ fn table(tcp: TcpConfig, secret: &[u8; 16]) -> TcpTable {
     TcpTable::new(tcp, *secret)
 }
 
-/// Our side sends `BULK` bytes to the peer and closes; the peer reads them
-/// all and closes. `drop_every`: lose every n-th frame of ours on the wire
-/// (0: none), to bring retransmissions in.
-fn exchange(card: Capabilities, tcp: TcpConfig, drop_every: usize) -> Run {
+/// Our side sends `BULK` bytes to the peer and shuts down its sending
+/// side; the peer reads them all. With `both_ways`, the peer sends `BULK`
+/// bytes of its own at the same time, which we read (our ACKs then carry
+/// SACK blocks when some of its data is lost). `drop_every`: lose every
+/// n-th frame on the wire in each direction (0: none), to bring
+/// retransmissions in.
+fn exchange(card: Capabilities, tcp: TcpConfig, drop_every: usize, both_ways: bool) -> Run {
     let mut ours = Interface::new(config());
     let mut peer = Interface::new(peer_config());
     ours.attach_tcp(table(tcp, b"offload-test-key"));
@@ -77,61 +81,65 @@ fn exchange(card: Capabilities, tcp: TcpConfig, drop_every: usize) -> Run {
         .connect(at(0), local, remote)
         .unwrap();
     let data: Vec<u8> = (0..BULK).map(|i| (i * 7 + i / 251) as u8).collect();
+    let peer_data: Vec<u8> = if both_ways {
+        data.iter().rev().copied().collect()
+    } else {
+        Vec::new()
+    };
 
     let mut run = Run {
         wire: Vec::new(),
         offloaded: Vec::new(),
         received: Vec::new(),
     };
-    let (mut written, mut closed) = (0, false);
+    // Both ways, ours writes 5000 bytes a millisecond: short of a whole
+    // number of segments, so bursts often end in a short tail.
+    let mut ours_writer = Writer {
+        per_call: if both_ways { 5000 } else { BULK },
+        ..Writer::default()
+    };
+    let mut peer_writer = Writer {
+        per_call: BULK,
+        ..Writer::default()
+    };
     let mut reader: Option<SocketHandle> = None;
-    let mut ours_sent = 0usize;
+    let (mut peer_done, mut ours_received) = (false, Vec::new());
+    let mut sent = [0usize; 2];
     let mut buf = vec![0u8; 65536];
-    for ms in 0..60_000 {
+    for ms in 0..120_000 {
         let now = at(ms);
         ours.poll(now, &mut our_card);
         peer.poll(now, &mut peer_card);
         // The link: everything sent this millisecond arrives the next.
-        for frame in our_card.take_tx() {
-            ours_sent += 1;
-            run.wire.push((true, frame.clone()));
-            if drop_every == 0 || !ours_sent.is_multiple_of(drop_every) {
-                peer_card.rx.push_back(frame);
-            }
-        }
-        for frame in peer_card.take_tx() {
-            run.wire.push((false, frame.clone()));
-            our_card.rx.push_back(frame);
-        }
-        let tcp = ours.tcp_mut().unwrap();
-        if tcp.state(sender) == State::Established {
-            while written < BULK {
-                match tcp.send(sender, &data[written..]) {
-                    Ok(n) => written += n,
-                    Err(_) => break,
+        let mut link = |ours_to_peer: bool, frames: Vec<Vec<u8>>, to: &mut MockDevice| {
+            for frame in frames {
+                let count = &mut sent[usize::from(ours_to_peer)];
+                *count += 1;
+                run.wire.push((ours_to_peer, frame.clone()));
+                if drop_every == 0 || !count.is_multiple_of(drop_every) {
+                    to.rx.push_back(frame);
                 }
             }
-            if written == BULK && !closed {
-                tcp.close(sender, now).unwrap();
-                closed = true;
-            }
+        };
+        link(true, our_card.take_tx(), &mut peer_card);
+        link(false, peer_card.take_tx(), &mut our_card);
+        let tcp = ours.tcp_mut().unwrap();
+        if tcp.state(sender) != State::SynSent {
+            ours_writer.write(tcp, sender, &data, now);
+            read_all(tcp, sender, &mut buf, &mut ours_received);
         }
         let tcp = peer.tcp_mut().unwrap();
         if reader.is_none() {
             reader = tcp.accept(listener).ok();
         }
         if let Some(h) = reader {
-            loop {
-                match tcp.recv(h, &mut buf) {
-                    Ok(0) => {
-                        tcp.close(h, now).unwrap();
-                        run.offloaded = std::mem::take(&mut our_card.offloaded);
-                        return run;
-                    }
-                    Ok(n) => run.received.extend_from_slice(&buf[..n]),
-                    Err(_) => break,
-                }
-            }
+            peer_writer.write(tcp, h, &peer_data, now);
+            peer_done |= read_all(tcp, h, &mut buf, &mut run.received);
+        }
+        if peer_done && ours_received.len() == peer_data.len() {
+            assert_eq!(ours_received, peer_data);
+            run.offloaded = std::mem::take(&mut our_card.offloaded);
+            return run;
         }
     }
     panic!(
@@ -140,6 +148,42 @@ fn exchange(card: Capabilities, tcp: TcpConfig, drop_every: usize) -> Run {
         run.wire.len(),
         run.wire.iter().take(4).collect::<Vec<_>>()
     );
+}
+
+/// Writes `data` as the socket takes it, at most `per_call` bytes per
+/// call, then shuts the sending side.
+#[derive(Default)]
+struct Writer {
+    per_call: usize,
+    written: usize,
+    shut: bool,
+}
+
+impl Writer {
+    fn write(&mut self, tcp: &mut TcpTable, h: SocketHandle, data: &[u8], now: Instant) {
+        let end = data.len().min(self.written + self.per_call);
+        while self.written < end {
+            match tcp.send(h, &data[self.written..end]) {
+                Ok(n) => self.written += n,
+                Err(_) => break,
+            }
+        }
+        if self.written == data.len() && !self.shut {
+            tcp.shutdown_write(h, now).unwrap();
+            self.shut = true;
+        }
+    }
+}
+
+/// Reads what has arrived into `into`; true at the end of the stream.
+fn read_all(tcp: &mut TcpTable, h: SocketHandle, buf: &mut [u8], into: &mut Vec<u8>) -> bool {
+    loop {
+        match tcp.recv(h, buf) {
+            Ok(0) => return true,
+            Ok(n) => into.extend_from_slice(&buf[..n]),
+            Err(_) => return false,
+        }
+    }
 }
 
 fn no_delayed_acks() -> TcpConfig {
@@ -178,8 +222,8 @@ fn assert_same_wire(plain: &Run, offloaded: &Run) {
 
 #[test]
 fn segmentation_offload_puts_the_same_bytes_on_the_wire() {
-    let plain = exchange(Capabilities::NONE, no_delayed_acks(), 0);
-    let tso = exchange(TSO, no_delayed_acks(), 0);
+    let plain = exchange(Capabilities::NONE, no_delayed_acks(), 0, false);
+    let tso = exchange(TSO, no_delayed_acks(), 0, false);
     assert!(plain.offloaded.is_empty());
     // Large segments did go to the card, each cut into several frames.
     let large = tso
@@ -197,16 +241,16 @@ fn segmentation_offload_with_delayed_acks_and_nagle() {
         nagle: true,
         ..TcpConfig::default()
     };
-    let plain = exchange(Capabilities::NONE, tcp, 0);
-    let tso = exchange(TSO, tcp, 0);
+    let plain = exchange(Capabilities::NONE, tcp, 0, false);
+    let tso = exchange(TSO, tcp, 0, false);
     assert!(tso.offloaded.iter().any(|(_, o)| o.segmentation.is_some()));
     assert_same_wire(&plain, &tso);
 }
 
 #[test]
 fn checksum_offload_alone_puts_the_same_bytes_on_the_wire() {
-    let plain = exchange(Capabilities::NONE, no_delayed_acks(), 0);
-    let checksum = exchange(CHECKSUM_ONLY, no_delayed_acks(), 0);
+    let plain = exchange(Capabilities::NONE, no_delayed_acks(), 0, false);
+    let checksum = exchange(CHECKSUM_ONLY, no_delayed_acks(), 0, false);
     assert!(!checksum.offloaded.is_empty());
     assert!(
         checksum
@@ -220,8 +264,17 @@ fn checksum_offload_alone_puts_the_same_bytes_on_the_wire() {
 #[test]
 fn losses_and_retransmissions_are_the_same_with_offload() {
     for drop_every in [7, 50] {
-        let plain = exchange(Capabilities::NONE, no_delayed_acks(), drop_every);
-        let tso = exchange(TSO, no_delayed_acks(), drop_every);
+        let plain = exchange(Capabilities::NONE, no_delayed_acks(), drop_every, false);
+        let tso = exchange(TSO, no_delayed_acks(), drop_every, false);
+        assert_same_wire(&plain, &tso);
+    }
+}
+
+#[test]
+fn bulk_both_ways_with_losses_is_the_same_with_offload() {
+    for drop_every in [0, 13] {
+        let plain = exchange(Capabilities::NONE, no_delayed_acks(), drop_every, true);
+        let tso = exchange(TSO, no_delayed_acks(), drop_every, true);
         assert_same_wire(&plain, &tso);
     }
 }
