@@ -6,14 +6,14 @@
 //!   name, `ktest/NAME`, contains FILTER), print the results, exit QEMU.
 //! - `fault=KIND`: deliberately crash in a known way (see `ktest::faults`),
 //!   so the test harness can check the crash report.
+//! - `offload=off`: the e1000 computes no checksums and cuts no segments
+//!   (the stack does it all), to measure what offload buys.
 //! - `trace`: switch the trace ring on from boot, and print it at power-off
 //!   (see the kernel's `trace.rs`; `tools/timeline.py` draws it).
 //! - `init=PATH`: the first program (default `/bin/init`).
 //! - `ip=ADDRESS/PREFIX` and `gw=ADDRESS` (or `gw=none`): the network
 //!   interface's address and default gateway (default `ip=10.0.2.15/24
 //!   gw=10.0.2.2`, QEMU's user network; see `net/config.rs`).
-//! - `offload=off`: the e1000 computes no checksums and cuts no segments
-//!   (the stack does it all), to measure what offload buys.
 //! - `-- WORDS...`: everything after `--` is passed to init as arguments;
 //!   `-- usertests` makes init run `/bin/usertests` and power off.
 
@@ -54,13 +54,13 @@ pub struct Args<'a> {
     pub init: &'a str,
     /// The words after `--`, space-separated.
     pub init_args: &'a str,
+    /// `offload=off` clears it: no checksum or segmentation offload.
+    pub offload: bool,
     /// `ip=` and `gw=`, as written (parsed by `net::config`).
     pub ip: Option<&'a str>,
     pub gateway: Option<&'a str>,
     /// `trace`: record the trace ring from boot.
     pub trace: bool,
-    /// `offload=off` clears it: no checksum or segmentation offload.
-    pub offload: bool,
 }
 
 /// Parses `line`. Unknown words are ignored and an unknown log level means
@@ -75,10 +75,10 @@ pub fn parse(line: &str) -> Args<'_> {
         log_level: Level::Info,
         init: "/bin/init",
         init_args,
+        offload: true,
         ip: None,
         gateway: None,
         trace: false,
-        offload: true,
     };
     for word in kernel_part.split_ascii_whitespace() {
         let (key, value) = word.split_once('=').unwrap_or((word, ""));
@@ -87,10 +87,10 @@ pub fn parse(line: &str) -> Args<'_> {
             "test" => args.mode = Mode::Test(value),
             "fault" => args.mode = Mode::Fault(value),
             "init" => args.init = value,
+            "offload" => args.offload = value != "off",
             "ip" => args.ip = Some(value),
             "gw" => args.gateway = Some(value),
             "trace" => args.trace = true,
-            "offload" => args.offload = value != "off",
             _ => {}
         }
     }

@@ -71,13 +71,13 @@ macro_rules! for_each_syscall {
             64 => connect(fd: usize, address: *const SocketAddr);
             65 => sendto(fd: usize, buffer: *const u8, length: usize, address: *const SocketAddr);
             66 => recvfrom(fd: usize, buffer: *mut u8, length: usize, address_out: *mut SocketAddr);
+            73 => sendfile(socket: usize, file: usize, offset: u64, length: usize);
             67 => shutdown(fd: usize, how: u32);
             68 => setsockopt(fd: usize, option: u32, value: usize);
             69 => poll(fds: *mut PollFd, count: usize, timeout_ms: i64);
             70 => fcntl(fd: usize, command: u32, argument: u32);
             71 => tcpinfo(buffer: *mut TcpSocketInfo, capacity: usize);
             72 => profile(on: u32);
-            73 => sendfile(socket: usize, file: usize, offset: u64, length: usize);
         }
     };
 }
