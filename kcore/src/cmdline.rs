@@ -120,12 +120,6 @@ mod tests {
     }
 
     #[test]
-    fn offload_off_switches_it_off() {
-        assert!(!parse("offload=off").offload);
-        assert!(parse("offload=on").offload);
-    }
-
-    #[test]
     fn test_with_and_without_a_filter() {
         assert_eq!(parse("test").mode, Mode::Test(""));
         assert_eq!(parse("test=ktest/mem::").mode, Mode::Test("ktest/mem::"));
@@ -160,5 +154,11 @@ mod tests {
     fn the_last_word_wins() {
         assert_eq!(parse("test fault=panic").mode, Mode::Fault("panic"));
         assert_eq!(parse("loglevel=error loglevel=warn").log_level, Level::Warn);
+    }
+
+    #[test]
+    fn offload_off_switches_it_off() {
+        assert!(!parse("offload=off").offload);
+        assert!(parse("offload=on").offload);
     }
 }
