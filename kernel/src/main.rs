@@ -62,7 +62,10 @@ pub fn kmain(boot: &'static BootInfo) -> ! {
     // The network card first (see `netstack::probe`): its receiver then
     // warms up while the rest of the kernel boots.
     dev::pci::init();
-    let card = netstack::probe();
+    let mut card = netstack::probe();
+    if let Some(card) = &mut card {
+        card.set_offload(args.offload); // `offload=off` on the command line
+    }
 
     dev::acpi::init(boot.rsdp);
     dev::pic::disable();
@@ -103,10 +106,6 @@ pub fn kmain(boot: &'static BootInfo) -> ! {
     // The network needs the I/O APIC (for its interrupt); its thread
     // starts with init, below. The PCI listing comes after the
     // drivers have probed, so that it can say which driver took what.
-    let card = card.map(|mut card| {
-        card.set_offload(args.offload);
-        card
-    });
     crate::netstack::init(card, args.ip, args.gateway, bsp);
     dev::pci::log_devices();
     x86_64::instructions::interrupts::enable();
