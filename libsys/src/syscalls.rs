@@ -64,6 +64,7 @@ macro_rules! for_each_syscall {
             31 => schedinfo(info_out: *mut SchedInfo);
             40 => ping(dst_ip: u32, seq: u16, timeout_ms: u64);
             41 => netinfo(info_out: *mut NetInfo);
+            59 => sendfile(socket: usize, file: usize, offset: u64, length: usize);
             60 => socket(domain: u32, kind: u32, flags: u32);
             61 => bind(fd: usize, address: *const SocketAddr);
             62 => listen(fd: usize, backlog: usize);
@@ -71,7 +72,6 @@ macro_rules! for_each_syscall {
             64 => connect(fd: usize, address: *const SocketAddr);
             65 => sendto(fd: usize, buffer: *const u8, length: usize, address: *const SocketAddr);
             66 => recvfrom(fd: usize, buffer: *mut u8, length: usize, address_out: *mut SocketAddr);
-            73 => sendfile(socket: usize, file: usize, offset: u64, length: usize);
             67 => shutdown(fd: usize, how: u32);
             68 => setsockopt(fd: usize, option: u32, value: usize);
             69 => poll(fds: *mut PollFd, count: usize, timeout_ms: i64);

@@ -50,7 +50,7 @@ pub use congestion::{AckOutcome, Congestion};
 pub use counters::TcpCounters;
 pub use seq::SeqNumber;
 pub use state::State;
-pub use table::{SocketHandle, SocketInfo, TcpTable};
+pub use table::{EmitOffloaded, SocketHandle, SocketInfo, TcpTable};
 
 /// Why a socket call failed. The kernel maps each to an errno.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
