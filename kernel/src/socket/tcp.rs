@@ -94,12 +94,8 @@ pub fn accept(
         return Err(Errno::EINVAL);
     };
     let handle = blocking(nonblocking, |tcp, _| tcp.accept(listener))?;
-    let peer = with_tcp(|tcp, _| {
-        tcp.sockets()
-            .find(|s| s.handle == handle)
-            .and_then(|s| s.remote)
-    })?
-    .unwrap_or(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0));
+    let peer = with_tcp(|tcp, _| tcp.remote_address(handle))?
+        .unwrap_or(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0));
     let stream = TcpSocket::Stream {
         handle,
         read_shut: false,

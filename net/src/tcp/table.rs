@@ -10,17 +10,25 @@
 //! closed it and it finishes its FIN handshake alone). `reap` frees closed
 //! connections nobody holds, so no socket leaks.
 //!
-//! Arriving segments are demultiplexed in the child module `demux`; `info`
-//! describes the sockets for `netstat`.
+//! A connection that the user closed and that reached TIME-WAIT becomes a
+//! small record in `time_wait` (see `tcp/time_wait.rs`), and leaves its
+//! slot: so every poll looks at live sockets only, however many
+//! connections the last two seconds have seen.
+//!
+//! The child module `slots` keeps the slot array and the maps that find a
+//! socket without a scan; arriving segments are demultiplexed in `demux`;
+//! `info` describes the sockets for `netstat`.
 
 mod demux;
 mod info;
+mod slots;
 
 pub use info::SocketInfo;
 
 use alloc::boxed::Box;
-use alloc::collections::VecDeque;
+use alloc::collections::{BTreeMap, VecDeque};
 use alloc::vec::Vec;
+use core::cell::Cell;
 use core::net::{Ipv4Addr, SocketAddrV4};
 
 use super::config::TcpConfig;
@@ -29,6 +37,7 @@ use super::counters::TcpCounters;
 use super::isn;
 use super::listener::Listener;
 use super::state::State;
+use super::time_wait::{FourTuple, TimeWaitSet};
 use super::{Readiness, TcpError};
 use crate::time::Instant;
 use crate::wire::tcp::{Flags, TcpRepr};
@@ -65,6 +74,13 @@ pub struct TcpTable {
     config: TcpConfig,
     secret: [u8; 16],
     slots: Vec<Slot>,
+    /// Indexes of the empty slots.
+    free_slots: Vec<u32>,
+    /// The maps of `slots.rs`.
+    by_tuple: BTreeMap<FourTuple, SocketHandle>,
+    listeners: BTreeMap<u16, Vec<SocketHandle>>,
+    port_users: BTreeMap<u16, u32>,
+    time_wait: TimeWaitSet,
     counters: TcpCounters,
     next_ephemeral: u32,
     /// Segments not tied to any connection (resets, SYN-cookie SYN+ACKs):
@@ -75,6 +91,9 @@ pub struct TcpTable {
     scratch: Vec<u8>,
     /// The slot `poll_output` serves first (see there).
     next_output: usize,
+    /// Sockets and records looked at by the per-poll walks (see `steps`).
+    /// A `Cell` because `poll_at` only reads the table.
+    steps: Cell<u64>,
 }
 
 impl TcpTable {
@@ -84,11 +103,17 @@ impl TcpTable {
             config,
             secret: isn_secret,
             slots: Vec::new(),
+            free_slots: Vec::new(),
+            by_tuple: BTreeMap::new(),
+            listeners: BTreeMap::new(),
+            port_users: BTreeMap::new(),
+            time_wait: TimeWaitSet::default(),
             counters: TcpCounters::default(),
             next_ephemeral: 0,
             control: VecDeque::new(),
             scratch: Vec::new(),
             next_output: 0,
+            steps: Cell::new(0),
         }
     }
 
@@ -100,23 +125,16 @@ impl TcpTable {
         &self.counters
     }
 
-    fn insert(&mut self, socket: Socket) -> SocketHandle {
-        let index = match self.slots.iter().position(|s| s.socket.is_none()) {
-            Some(index) => index,
-            None => {
-                self.slots.push(Slot {
-                    generation: 0,
-                    socket: None,
-                });
-                self.slots.len() - 1
-            }
-        };
-        let slot = &mut self.slots[index];
-        slot.socket = Some(socket);
-        SocketHandle {
-            index: index as u32,
-            generation: slot.generation,
-        }
+    /// How many slots and TIME-WAIT records `poll_output`, `poll_at` and
+    /// the expiry of records have looked at so far: the work a poll does,
+    /// counted rather than timed, for tests to check that it does not grow
+    /// with the connections the host has seen.
+    pub fn steps(&self) -> u64 {
+        self.steps.get()
+    }
+
+    fn count_steps(&self, n: usize) {
+        self.steps.set(self.steps.get() + n as u64);
     }
 
     fn get(&self, h: SocketHandle) -> Option<&Socket> {
@@ -127,15 +145,6 @@ impl TcpTable {
     fn get_mut(&mut self, h: SocketHandle) -> Option<&mut Socket> {
         let slot = self.slots.get_mut(h.index as usize)?;
         (slot.generation == h.generation).then_some(slot.socket.as_mut()?)
-    }
-
-    fn free(&mut self, h: SocketHandle) {
-        if let Some(slot) = self.slots.get_mut(h.index as usize)
-            && slot.generation == h.generation
-        {
-            slot.socket = None;
-            slot.generation = slot.generation.wrapping_add(1);
-        }
     }
 
     /// A connection and the counters, borrowed together.
@@ -168,8 +177,10 @@ impl TcpTable {
         })
     }
 
-    fn listeners(&self) -> impl Iterator<Item = &Listener> {
-        self.slots.iter().filter_map(|slot| match &slot.socket {
+    /// The listeners on `port`.
+    fn listeners_on(&self, port: u16) -> impl Iterator<Item = &Listener> {
+        let handles = self.listeners.get(&port).map_or(&[][..], Vec::as_slice);
+        handles.iter().filter_map(|&h| match self.get(h) {
             Some(Socket::Listener(l)) => Some(l),
             _ => None,
         })
@@ -184,8 +195,16 @@ impl TcpTable {
     /// Is `local`'s port in use by a socket on an overlapping address? For
     /// the kernel's `bind`.
     pub fn port_in_use(&self, local: SocketAddrV4) -> bool {
-        self.listeners().any(|l| l.overlaps(local))
-            || self.connections().any(|c| c.local.port() == local.port())
+        self.listeners_on(local.port()).any(|l| l.overlaps(local))
+            || self.port_users.contains_key(&local.port())
+    }
+
+    /// The peer of connection `h`, for `accept`.
+    pub fn remote_address(&self, h: SocketHandle) -> Option<SocketAddrV4> {
+        match self.get(h) {
+            Some(Socket::Connection(c)) => Some(c.remote),
+            _ => None,
+        }
     }
 
     /// Passive open: a socket in LISTEN on `local` (0.0.0.0 for every
@@ -198,10 +217,10 @@ impl TcpTable {
         if local.port() == 0 {
             return Err(TcpError::InvalidArgument);
         }
-        if self.listeners().any(|l| l.overlaps(local)) {
+        if self.listeners_on(local.port()).any(|l| l.overlaps(local)) {
             return Err(TcpError::AddrInUse);
         }
-        Ok(self.insert(Socket::Listener(Listener::new(local, backlog))))
+        Ok(self.insert_listener(Listener::new(local, backlog)))
     }
 
     /// The oldest connection that completed its handshake on `listener`.
@@ -235,7 +254,9 @@ impl TcpTable {
         }
         let local = if local.port() == 0 {
             SocketAddrV4::new(*local.ip(), self.ephemeral_port(remote)?)
-        } else if self.find_connection(local, remote).is_some() {
+        } else if self.find_connection(local, remote).is_some()
+            || self.time_wait.get(&(local, remote)).is_some()
+        {
             return Err(TcpError::AddrInUse);
         } else {
             local
@@ -243,7 +264,7 @@ impl TcpTable {
         let iss = isn::initial_sequence_number(&self.secret, now, local, remote);
         let conn = Connection::connect(self.config, local, remote, iss);
         self.counters.active_opens += 1;
-        Ok(self.insert(Socket::Connection(Box::new(conn))))
+        Ok(self.insert_connection(conn))
     }
 
     /// RFC 6056 §3.3.3 (algorithm 3): start the search at a keyed hash of
@@ -286,9 +307,12 @@ impl TcpTable {
     pub fn close(&mut self, h: SocketHandle, now: Instant) -> Result<(), TcpError> {
         match self.get_mut(h) {
             Some(Socket::Listener(_)) => self.close_listener(h),
-            _ => self.user_connection(h)?.close(now),
+            _ => {
+                self.user_connection(h)?.close(now);
+                self.settle(h);
+            }
         }
-        self.reap();
+        self.refresh_listeners();
         Ok(())
     }
 
@@ -301,9 +325,10 @@ impl TcpTable {
                 let conn = self.user_connection(h)?;
                 conn.abort();
                 conn.owner = Owner::Orphan;
+                self.settle(h);
             }
         }
-        self.reap();
+        self.refresh_listeners();
         Ok(())
     }
 
@@ -316,6 +341,7 @@ impl TcpTable {
             if let Some(Socket::Connection(c)) = self.get_mut(child) {
                 c.abort();
                 c.owner = Owner::Orphan;
+                self.settle(child);
             }
         }
         self.free(h);
@@ -360,39 +386,41 @@ impl TcpTable {
         now: Instant,
         emit: &mut dyn FnMut(Ipv4Addr, Ipv4Addr, &[u8]) -> bool,
     ) {
-        let TcpTable {
-            slots,
-            counters,
-            scratch,
-            control,
-            next_output,
-            ..
-        } = self;
         let mut room = true;
-        let count = slots.len();
+        let count = self.slots.len();
+        self.count_steps(count);
         for step in 0..count {
-            let index = (*next_output + step) % count;
+            let index = (self.next_output + step) % count;
             if !room {
-                *next_output = index;
+                self.next_output = index;
                 break;
             }
-            if let Some(Socket::Connection(conn)) = &mut slots[index].socket {
-                let (src, dst) = (*conn.local.ip(), *conn.remote.ip());
-                conn.dispatch(now, counters, &mut |repr, payload| {
-                    repr.emit(src, dst, payload, scratch);
-                    room &= emit(src, dst, scratch);
-                });
-            }
+            let slot = &mut self.slots[index];
+            let Some(Socket::Connection(conn)) = &mut slot.socket else {
+                continue;
+            };
+            let h = SocketHandle {
+                index: index as u32,
+                generation: slot.generation,
+            };
+            let (src, dst) = (*conn.local.ip(), *conn.remote.ip());
+            let (counters, scratch) = (&mut self.counters, &mut self.scratch);
+            conn.dispatch(now, counters, &mut |repr, payload| {
+                repr.emit(src, dst, payload, scratch);
+                room &= emit(src, dst, scratch);
+            });
+            self.settle(h);
         }
-        while room && let Some((src, dst, repr)) = control.pop_front() {
-            repr.emit(src, dst, &[], scratch);
-            room = emit(src, dst, scratch);
-            counters.segments_out += 1;
+        self.expire_time_wait(now);
+        while room && let Some((src, dst, repr)) = self.control.pop_front() {
+            repr.emit(src, dst, &[], &mut self.scratch);
+            room = emit(src, dst, &self.scratch);
+            self.counters.segments_out += 1;
             if repr.flags.contains(Flags::RST) {
-                counters.resets_sent += 1;
+                self.counters.resets_sent += 1;
             }
         }
-        self.reap();
+        self.refresh_listeners();
     }
     // ANCHOR_END: poll_output
 
@@ -403,35 +431,48 @@ impl TcpTable {
         if !self.control.is_empty() {
             return Some(Instant::ZERO);
         }
-        self.connections().filter_map(Connection::poll_at).min()
+        self.count_steps(self.slots.len() + 1);
+        let records = self.time_wait.next_deadline();
+        self.connections()
+            .filter_map(Connection::poll_at)
+            .chain(records)
+            .min()
     }
 
-    /// Frees finished connections nobody holds, and updates the listeners'
-    /// queues.
-    fn reap(&mut self) {
-        for index in 0..self.slots.len() {
-            let slot = &mut self.slots[index];
-            if let Some(Socket::Connection(c)) = &slot.socket
-                && c.owner != Owner::User
-                && c.is_finished()
-            {
-                slot.socket = None;
-                slot.generation = slot.generation.wrapping_add(1);
-            }
-        }
-        for index in 0..self.slots.len() {
-            if !matches!(self.slots[index].socket, Some(Socket::Listener(_))) {
-                continue;
-            }
+    /// Frees the TIME-WAIT records whose time is up.
+    fn expire_time_wait(&mut self, now: Instant) {
+        let TcpTable {
+            time_wait,
+            port_users,
+            ..
+        } = self;
+        let looked = time_wait.expire(now, |record| {
+            slots::release_port(port_users, record.local.port());
+        });
+        self.count_steps(looked);
+    }
+
+    /// Brings the listeners' queues up to date: children that completed
+    /// the handshake become ready, children that died are forgotten.
+    fn refresh_listeners(&mut self) {
+        let TcpTable {
+            slots, listeners, ..
+        } = self;
+        for &h in listeners.values().flatten() {
             // Take the listener out so it can look at the other slots.
-            let Some(Socket::Listener(mut listener)) = self.slots[index].socket.take() else {
+            let Some(Socket::Listener(mut listener)) = slots[h.index as usize].socket.take() else {
                 continue;
             };
-            listener.refresh(|child| match self.get(child) {
-                Some(Socket::Connection(c)) => Some(c.state),
-                _ => None,
+            listener.refresh(|child| {
+                let slot = slots.get(child.index as usize)?;
+                match &slot.socket {
+                    Some(Socket::Connection(c)) if slot.generation == child.generation => {
+                        Some(c.state)
+                    }
+                    _ => None,
+                }
             });
-            self.slots[index].socket = Some(Socket::Listener(listener));
+            slots[h.index as usize].socket = Some(Socket::Listener(listener));
         }
     }
 }
