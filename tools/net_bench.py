@@ -21,6 +21,12 @@ httpd (started by init) and, started from the shell, `tcpecho 7`,
   same with `Connection: close` (a connection per request);
   http_1mib_mb_s: GET /big.txt (1 MiB), median of several.
 
+The bulk transfers are then run again with a Linux 6.1 guest in oxv6's
+place (the Debian kernel of tools/bench.py, with busybox, the e1000 module
+and tools/tcpblast_linux.c, tcpblast's C twin): the same QEMU, card and
+relay, one CPU each, for an `oxv6 / Linux` column. `--no-linux` leaves it
+out; without the kernel in the harness's cache the column says why.
+
 Under TCG (the default) QEMU emulates every guest instruction, on a
 machine shared with the relay and the clients: the figures are only
 meaningful as ratios (between benchmarks, or between two builds), never as
@@ -28,12 +34,14 @@ absolute speeds. Needs root and /dev/net/tun (skipped otherwise); installs
 `wrk` with apt-get if it is missing.
 
 Usage: tools/net_bench.py [--kernel K] [--initrd I] [--accel tcg|kvm]
-                          [--seconds N] [--udp-only] [--json FILE]
+                          [--seconds N] [--udp-only] [--no-linux] [--json FILE]
 """
 
 import argparse
 import hashlib
 import http.client
+import glob
+import gzip
 import json
 import os
 import re
@@ -42,6 +50,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -150,16 +159,27 @@ def tcp_to_guest(mib):
     return mib * len(data) / (time.monotonic() - started) / 1e6
 
 
-def tcp_from_guest(guest, qemu, mib):
-    """`tcpblast send` in the guest to a host listener; MB/s on the host
-    from the accept to the end of the stream."""
+def wait_after(qemu, mark, pattern, timeout):
+    """Waits for `pattern` in the console output after position `mark`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        match = re.search(pattern, qemu.text()[mark:])
+        if match:
+            return match
+        time.sleep(0.05)
+    return None
+
+
+def tcp_from_guest(qemu, program, mib):
+    """`PROGRAM send` (tcpblast, or its C twin in the Linux guest) to a host
+    listener; MB/s on the host from the accept to the end of the stream."""
     with socket.socket() as listener:
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind((HOST_IP, SINK_PORT))
         listener.listen(1)
         listener.settimeout(30)
         mark = len(qemu.text())
-        qemu.send(f"tcpblast send {HOST_IP} {SINK_PORT} {mib}\r".encode())
+        qemu.send(f"{program} send {HOST_IP} {SINK_PORT} {mib}\r".encode())
         conn, _ = listener.accept()
         started = time.monotonic()
         total = 0
@@ -168,7 +188,8 @@ def tcp_from_guest(guest, qemu, mib):
             while chunk := conn.recv(1 << 16):
                 total += len(chunk)
         seconds = time.monotonic() - started
-    guest.shell.wait_prompt(mark, 30)
+    if wait_after(qemu, mark, r"tcpblast: sent \d+ bytes", 30) is None:
+        raise OSError("the guest's sender did not finish")
     if total != mib << 20:
         raise OSError(f"received {total} bytes of {mib << 20}")
     return total / seconds / 1e6
@@ -226,6 +247,18 @@ def big_file(runs):
     return rates
 
 
+def measured(qemu, name, runs, work):
+    """Runs `work` `runs` times and emits the median, or the failure."""
+    values = []
+    try:
+        for _ in range(runs):
+            values.append(work())
+    except (OSError, TimeoutError) as e:
+        fail(name, f"{e!r}; guest:\n{qemu.text()[-800:]}")
+        return
+    emit(name, statistics.median(values), runs=values)
+
+
 def inside(args):
     with tapnet.TapNet() as net:
         qemu = net.boot(args.kernel, args.accel, tapnet.GUEST_CMDLINE, initrd=args.initrd)
@@ -257,19 +290,9 @@ def inside(args):
         if args.udp_only:
             return
 
-        def measured(name, runs, work):
-            values = []
-            try:
-                for _ in range(runs):
-                    values.append(work())
-            except (OSError, TimeoutError) as e:
-                fail(name, f"{e!r}; guest:\n{qemu.text()[-800:]}")
-                return
-            emit(name, statistics.median(values), runs=values)
-
-        measured("tcp_host_to_guest_mb_s", RUNS, lambda: tcp_to_guest(args.mib))
-        measured("tcp_guest_to_host_mb_s", RUNS, lambda: tcp_from_guest(guest, qemu, args.mib))
-        measured("tcp_connect_close_per_s", RUNS, lambda: connect_close(100))
+        measured(qemu, "tcp_host_to_guest_mb_s", RUNS, lambda: tcp_to_guest(args.mib))
+        measured(qemu, "tcp_guest_to_host_mb_s", RUNS, lambda: tcp_from_guest(qemu, "tcpblast", args.mib))
+        measured(qemu, "tcp_connect_close_per_s", RUNS, lambda: connect_close(100))
 
         if shutil.which("wrk") is None:
             for name in ["http_keepalive_req_s", "http_keepalive_p99_ms", "http_new_conn_req_s"]:
@@ -283,11 +306,80 @@ def inside(args):
                 note = f"{result['requests']} requests of 612 bytes, 32 connections, {args.seconds} s"
                 emit(f"{name}_req_s", result["rps"], note)
                 emit(f"{name}_p99_ms", result["p99_ms"])
-        measured("http_1mib_mb_s", 1, lambda: statistics.median(big_file(RUNS)))
+        measured(qemu, "http_1mib_mb_s", 1, lambda: statistics.median(big_file(RUNS)))
 
         crash = re.search(r"KERNEL (PANIC|TRAP).*", qemu.text())
         if crash:
             fail("kernel", crash.group(0))
+
+
+# --- the same bulk transfers through a Linux 6.1 guest -------------------------
+
+LINUX_BULK = ["tcp_host_to_guest_mb_s", "tcp_guest_to_host_mb_s"]
+
+
+# ANCHOR: linux_guest
+def linux_initramfs(tmp):
+    """An initramfs for the Linux guest of tools/bench.py: busybox, the
+    e1000 module, and tools/tcpblast_linux.c compiled statically. Its init
+    brings eth0 up with the guest's address, starts the bulk receiver and
+    leaves a shell on the console. Returns (path, None) or (None, why)."""
+    import bench
+    vmlinux, busybox = bench.linux_guest_files()
+    if vmlinux is None:
+        return None, None, busybox
+    modules = glob.glob(os.path.join(bench.LB_CACHE, "root/lib/modules/*/kernel/drivers/net/ethernet/intel/e1000/e1000.ko*"))
+    if not modules:
+        return None, None, f"no e1000 module in {bench.LB_CACHE}"
+    binary = os.path.join(tmp, "tcpblast_linux")
+    cc = subprocess.run(["cc", "-static", "-O2", "-Wall", "-o", binary, os.path.join(TOOLS, "tcpblast_linux.c")],
+                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if cc.returncode != 0:
+        return None, None, "cc -static failed: " + cc.stdout[-300:]
+    init = f"""#!/bin/busybox sh
+/bin/busybox --install -s /bin
+mkdir -p /proc /sys /dev /tmp
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+insmod /e1000.ko
+i=0; while [ ! -e /sys/class/net/eth0 ] && [ $i -lt 500 ]; do sleep 0.01; i=$((i+1)); done
+ip link set lo up
+ip addr add {GUEST_IP}/{tapnet.PREFIX} dev eth0
+ip link set eth0 up
+ip route add default via {HOST_IP}
+/tcpblast_linux recv {BLAST_PORT} &
+echo LINUX-READY
+exec sh
+"""
+    files = {"bin": (0o40755, b""), "init": (0o100755, init.encode())}
+    for name, path in [("bin/busybox", busybox), ("tcpblast_linux", binary), ("e1000.ko", modules[0])]:
+        with open(path, "rb") as f:
+            files[name] = (0o100755 if name != "e1000.ko" else 0o100644, f.read())
+    initramfs = os.path.join(tmp, "initramfs.cpio.gz")
+    with open(initramfs, "wb") as f:
+        f.write(gzip.compress(bench.cpio(files), 6))
+    return vmlinux, initramfs, None
+# ANCHOR_END: linux_guest
+
+
+def inside_linux(args):
+    """The bulk transfers of `inside`, with a Linux 6.1 guest on the same
+    QEMU, card and relay in place of oxv6."""
+    with tempfile.TemporaryDirectory(prefix="oxv6-netbench-") as tmp:
+        vmlinux, initramfs, why = linux_initramfs(tmp)
+        if why:
+            for name in LINUX_BULK:
+                print(RESULT + json.dumps({"name": name, "skipped": why}), flush=True)
+            return
+        with tapnet.TapNet() as net:
+            qemu = net.boot(vmlinux, args.accel, "console=ttyS0 quiet panic=-1", initrd=initramfs, memory="256M")
+            ready = qemu.wait_for(r"LINUX-READY", args.timeout) and qemu.wait_for(r"listening on TCP", 30)
+            if not ready or None in ping(GUEST_IP, count=2):
+                fail("linux-boot", "no Linux guest on the network:\n" + qemu.text()[-1500:])
+                return
+            measured(qemu, "tcp_host_to_guest_mb_s", RUNS, lambda: tcp_to_guest(args.mib))
+            measured(qemu, "tcp_guest_to_host_mb_s", RUNS, lambda: tcp_from_guest(qemu, "/tcpblast_linux", args.mib))
 
 
 # --- outside: setup, table ---------------------------------------------------
@@ -317,24 +409,37 @@ def cell(entry):
     return "FAILED"
 
 
-def print_table(results, accel):
-    rows = [("benchmark", f"oxv6 ({accel.upper()})", "notes")]
+def print_table(results, linux, accel):
+    """oxv6's figures; for the bulk transfers also the Linux guest's, and
+    oxv6 / Linux (above 1: oxv6 moves more bytes per second)."""
+    others = {entry["name"]: entry for entry in linux}
+    rows = [("benchmark", f"oxv6 ({accel.upper()})", f"Linux 6.1 guest ({accel.upper()})", "oxv6 / Linux", "notes")]
     for entry in results:
         note = entry["failed"].splitlines()[0] if "failed" in entry else entry.get("note", "")
-        rows.append((entry["name"], cell(entry), note))
-    widths = [max(len(r[i]) for r in rows) for i in range(2)]
+        other = others.get(entry["name"])
+        ratio = ""
+        if other and "value" in other and "value" in entry and other["value"]:
+            ratio = f"{entry['value'] / other['value']:.2f}x"
+        rows.append((entry["name"], cell(entry), cell(other) if other else "-", ratio, note))
+    for name, entry in others.items():
+        if "failed" in entry and name not in {r["name"] for r in results}:
+            rows.append((name, "-", "FAILED", "", entry["failed"].splitlines()[0]))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
     for i, row in enumerate(rows):
-        print(f"{row[0].ljust(widths[0])}  {row[1].rjust(widths[1])}  {row[2]}".rstrip())
+        cells = [row[0].ljust(widths[0])] + [row[c].rjust(widths[c]) for c in (1, 2, 3)]
+        print(("  ".join(cells) + "  " + row[4]).rstrip())
         if i == 0:
-            print(f"{'-' * widths[0]}  {'-' * widths[1]}  -----")
+            print("  ".join("-" * w for w in widths) + "  -----")
     print()
     print("Through tap0 and tools/tapnet.py's relay, no loss, no delay; the peer is the")
     print("host's Linux. Units end each name (MB = 10^6 bytes); ± is half the min..max")
     print(f"spread of {RUNS} runs around their median. The relay, the clients and QEMU share")
-    print("the host's CPUs.")
+    print("the host's CPUs. The Linux column: a Debian Linux 6.1 guest (the kernel of")
+    print("tools/bench.py) on the same QEMU, card and relay, one CPU each, running")
+    print("tools/tcpblast_linux.c, tcpblast's C twin.")
     if accel == "tcg":
-        print("oxv6 (TCG) figures are software-emulated: only meaningful as ratios, between")
-        print("benchmarks or between builds, never as absolute speeds.")
+        print("Both guests are software-emulated (TCG): compare them with each other, never")
+        print("with native speeds.")
 
 
 def main():
@@ -348,10 +453,15 @@ def main():
     parser.add_argument("--udp-only", action="store_true", help="only the UDP floods")
     parser.add_argument("--mib", type=int, default=8, help="MiB per bulk TCP transfer")
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    parser.add_argument("--no-linux", action="store_true",
+                        help="leave out the Linux guest's bulk transfers")
     parser.add_argument("--inside", metavar="NS", help=argparse.SUPPRESS)
+    parser.add_argument("--guest", default="oxv6", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    # One CPU per guest, as in the HTTP harness: the Linux guest has one.
+    os.environ.setdefault("OXV6_CPUS", "1")
     if args.inside:
-        inside(args)
+        inside_linux(args) if args.guest == "linux" else inside(args)
         return
 
     why = tapnet.available()
@@ -377,9 +487,21 @@ def main():
     except (OSError, RuntimeError, subprocess.SubprocessError) as e:
         print(f"net_bench: cannot set up the namespace and tap0: {e}")
         sys.exit(1)
+    linux = []
+    if not args.no_linux and not args.udp_only:
+        print("Linux 6.1: booting it on the same card and relay for the bulk transfers...", flush=True)
+
+        def on_linux_line(line):
+            if line.startswith(RESULT):
+                linux.append(json.loads(line[len(RESULT):]))
+        try:
+            tapnet.run_inside(os.path.abspath(__file__), forwarded + ["--guest", "linux"], on_linux_line,
+                              timeout=600)
+        except (OSError, RuntimeError, subprocess.SubprocessError) as e:
+            linux.append({"name": "linux-boot", "failed": f"cannot set up the namespace: {e}"})
     print()
-    print_table(results, args.accel)
-    failed = [r for r in results if "failed" in r]
+    print_table(results, linux, args.accel)
+    failed = [r for r in results + linux if "failed" in r]
     for entry in failed:
         print(f"\n{entry['name']} failed: {entry['failed']}")
     if status != 0 or not results:

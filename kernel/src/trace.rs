@@ -130,11 +130,15 @@ pub struct SyscallSpan {
     number: u32,
 }
 
-pub fn syscall(number: u64) -> SyscallSpan {
+/// `None` when tracing is off: then a system call pays one load for it.
+pub fn syscall(number: u64) -> Option<SyscallSpan> {
+    if !enabled() {
+        return None;
+    }
     let slot = crate::proc::current_slot().map_or(u32::MAX, |s| s as u32);
     let number = number as u32;
     record(Kind::Syscall, slot, number);
-    SyscallSpan { slot, number }
+    Some(SyscallSpan { slot, number })
 }
 
 impl Drop for SyscallSpan {

@@ -3,7 +3,7 @@
 //! Like usertests, each test prints `test NAME ... ok` or `... FAILED:
 //! reason`, and the run ends with `N passed, N failed`; the lab graders
 //! (labs/LAB/checks.py) read those lines. `labtests FILTER` runs the tests
-//! whose name contains FILTER (`labtests syscall::`).
+//! whose full name, `labtests/NAME`, contains FILTER (`labtests syscall::`).
 //!
 //! A lab adds system calls that the kernel does not have yet, so these
 //! tests call them *by number* (`syscall`), never through a libsys
@@ -23,27 +23,13 @@ mod sched_lab;
 mod syscall_lab;
 mod traps_lab;
 
+#[path = "../../testing.rs"]
+mod testing;
+
 use alloc::string::String;
-use libsys::{Args, Errno, println};
-
-pub type TestResult = Result<(), String>;
-
-/// Fails the test with a message unless the condition holds.
-#[macro_export]
-macro_rules! check {
-    ($cond:expr, $($arg:tt)+) => {
-        if !$cond {
-            return Err(alloc::format!("{} (line {})", format_args!($($arg)+), line!()));
-        }
-    };
-}
-
-/// A system call by number with raw words for arguments (see the module).
-pub fn syscall(number: usize, args: &[usize]) -> isize {
-    // SAFETY: the tests pass pointers to their own live locals, or
-    // addresses the kernel must refuse; nothing else is reachable.
-    unsafe { libsys::syscall::call(number, args) }
-}
+use libsys::{Args, Errno};
+use testing::{Test, run_tests};
+pub use testing::{TestResult, syscall};
 
 /// `Ok(value)` or the error, with ENOSYS explained: the lab's call is
 /// not in the kernel's table yet.
@@ -56,8 +42,6 @@ pub fn call(name: &str, number: usize, args: &[usize]) -> Result<usize, String> 
         Err(e) => Err(alloc::format!("{name} failed: {e}")),
     }
 }
-
-type Test = (&'static str, fn() -> TestResult);
 
 const TESTS: &[Test] = &[
     (
@@ -111,19 +95,5 @@ fn main(args: Args) -> i32 {
     if filter == "fork-tree" {
         return syscall_lab::fork_tree();
     }
-    let (mut passed, mut failed) = (0, 0);
-    for (name, test) in TESTS.iter().filter(|(name, _)| name.contains(filter)) {
-        match test() {
-            Ok(()) => {
-                passed += 1;
-                println!("test {name} ... ok");
-            }
-            Err(reason) => {
-                failed += 1;
-                println!("test {name} ... FAILED: {reason}");
-            }
-        }
-    }
-    println!("{passed} passed, {failed} failed");
-    if failed == 0 { 0 } else { 1 }
+    run_tests("labtests", TESTS, filter)
 }

@@ -28,37 +28,15 @@ mod robustness;
 mod scheduling;
 mod sockets;
 
+#[path = "../../testing.rs"]
+mod testing;
+
 use alloc::string::String;
 use libsys::{Args, println};
-
-pub type TestResult = Result<(), String>;
-
-/// Fails the test with a message unless the condition holds.
-#[macro_export]
-macro_rules! check {
-    ($cond:expr) => {
-        if !$cond {
-            return Err(alloc::format!("check failed: {} (line {})", stringify!($cond), line!()));
-        }
-    };
-    ($cond:expr, $($arg:tt)+) => {
-        if !$cond {
-            return Err(alloc::format!("{} (line {})", format_args!($($arg)+), line!()));
-        }
-    };
-}
+use testing::{Test, run_tests};
+pub use testing::{TestResult, syscall};
 
 /// Runs `body` in a child process; returns the child's exit status.
-/// A system call by number with raw words for arguments: how the tests
-/// hand the kernel the bad pointers, huge lengths and out-of-range values
-/// that the typed wrappers in `libsys` would never let through.
-pub fn syscall(number: usize, args: &[usize]) -> isize {
-    // SAFETY: the tests pass addresses the kernel must refuse (unmapped,
-    // kernel, non-canonical, read-only) or memory of their own that the
-    // call may legitimately write; nothing else is reachable through them.
-    unsafe { libsys::syscall::call(number, args) }
-}
-
 pub fn in_child(body: fn() -> i32) -> Result<i32, String> {
     match libsys::fork() {
         Ok(0) => libsys::exit(body()),
@@ -70,8 +48,6 @@ pub fn in_child(body: fn() -> i32) -> Result<i32, String> {
         Err(e) => Err(alloc::format!("fork: {e}")),
     }
 }
-
-type Test = (&'static str, fn() -> TestResult);
 
 // ANCHOR: tests
 const TESTS: &[Test] = &[
@@ -258,37 +234,12 @@ const TESTS: &[Test] = &[
 ];
 // ANCHOR_END: tests
 
-/// Whether `filter` selects the test called `name`: the host harness's
-/// rule, a substring of the full name `usertests/NAME`.
-fn selected(name: &str, filter: &str) -> bool {
-    alloc::format!("usertests/{name}").contains(filter)
-}
-
 #[unsafe(no_mangle)]
 fn main(args: Args) -> i32 {
     match (args.get(1), args.get(2)) {
         (Some("--rounds"), Some(n)) => rounds(n.parse().unwrap_or(1), args.get(3).unwrap_or("")),
-        _ => run_tests(args.get(1).unwrap_or("")),
+        _ => run_tests("usertests", TESTS, args.get(1).unwrap_or("")),
     }
-}
-
-/// Runs the tests `filter` selects; the exit status is 0 if all passed.
-fn run_tests(filter: &str) -> i32 {
-    let (mut passed, mut failed) = (0, 0);
-    for (name, test) in TESTS.iter().filter(|(name, _)| selected(name, filter)) {
-        match test() {
-            Ok(()) => {
-                passed += 1;
-                println!("test {name} ... ok");
-            }
-            Err(reason) => {
-                failed += 1;
-                println!("test {name} ... FAILED: {reason}");
-            }
-        }
-    }
-    println!("{passed} passed, {failed} failed");
-    if failed == 0 { 0 } else { 1 }
 }
 
 /// `usertests --rounds N [FILTER]`: the selection N times over, each round
