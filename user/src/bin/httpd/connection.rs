@@ -192,12 +192,22 @@ impl Connection {
             if spare.is_empty() {
                 return Step::Moved;
             }
+            let asked = spare.len();
             match libsys::recvfrom(self.fd, spare) {
                 Ok((0, _)) => {
                     self.peer_closed = true;
                     return Step::Moved;
                 }
-                Ok((count, _)) => self.reader.filled(count),
+                Ok((count, _)) => {
+                    self.reader.filled(count);
+                    // Less than we asked for: the socket is empty for
+                    // now, and poll will say when more comes. Asking
+                    // again would only fetch an EAGAIN, one system call
+                    // per request for nothing.
+                    if count < asked {
+                        return Step::Moved;
+                    }
+                }
                 Err(Errno::EAGAIN) => return Step::Moved,
                 Err(_) => return Step::Close, // reset by the client
             }
