@@ -93,9 +93,11 @@ pub fn accept(
     let TcpSocket::Listening(listener) = *socket.lock() else {
         return Err(Errno::EINVAL);
     };
-    let handle = blocking(nonblocking, |tcp, _| tcp.accept(listener))?;
-    let peer = with_tcp(|tcp, _| tcp.remote_address(handle))?
-        .unwrap_or(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0));
+    let (handle, peer) = blocking(nonblocking, |tcp, _| {
+        let handle = tcp.accept(listener)?;
+        Ok((handle, tcp.remote_address(handle)))
+    })?;
+    let peer = peer.unwrap_or(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0));
     let stream = TcpSocket::Stream {
         handle,
         read_shut: false,
@@ -206,8 +208,15 @@ pub fn receive(
         return Ok(0);
     }
     let handle = handle_of(socket)?;
-    let n = blocking(nonblocking, |tcp, _| tcp.recv(handle, buffer))?;
-    kick(); // the window opened: tell the peer
+    let (n, window_update) = blocking(nonblocking, |tcp, _| {
+        let n = tcp.recv(handle, buffer)?;
+        Ok((n, tcp.has_output(handle)))
+    })?;
+    // The window opened enough to tell the peer (a read of a few bytes
+    // does not: then there is nothing for the network thread to do).
+    if window_update {
+        kick();
+    }
     Ok(n)
 }
 // ANCHOR_END: receive
@@ -252,8 +261,19 @@ pub fn readiness(socket: &SpinLock<TcpSocket>) -> Readiness {
 /// The last descriptor is gone: close gracefully (a stream still sends its
 /// queued data and its FIN; the table frees it when the handshake ends).
 pub fn close(socket: &mut TcpSocket) {
-    if let TcpSocket::Stream { handle, .. } | TcpSocket::Listening(handle) = *socket {
-        let _ = with_tcp(|tcp, now| tcp.close(handle, now));
+    let (handle, listening) = match *socket {
+        TcpSocket::Stream { handle, .. } => (handle, false),
+        TcpSocket::Listening(handle) => (handle, true),
+        TcpSocket::Fresh { .. } => return,
+    };
+    let to_send = with_tcp(|tcp, now| {
+        let _ = tcp.close(handle, now);
+        // A listener's children get resets; a connection may have its FIN
+        // (or a reset) to send, or nothing at all: one that was already in
+        // TIME-WAIT has become a record.
+        listening || tcp.has_output(handle)
+    });
+    if to_send.unwrap_or(false) {
         kick();
     }
 }

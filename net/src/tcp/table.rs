@@ -363,6 +363,16 @@ impl TcpTable {
         }
     }
 
+    /// Does connection `h` have a segment to send now (data, a FIN, a
+    /// window update, a reset)? After a user call the kernel wakes the
+    /// network thread only then.
+    pub fn has_output(&self, h: SocketHandle) -> bool {
+        match self.get(h) {
+            Some(Socket::Connection(c)) => c.poll_at() == Some(Instant::ZERO),
+            _ => false,
+        }
+    }
+
     /// The state of a socket; `Closed` for a handle that names none.
     pub fn state(&self, h: SocketHandle) -> State {
         match self.get(h) {
