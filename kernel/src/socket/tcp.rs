@@ -9,6 +9,7 @@ use super::object::{Socket, TcpSocket};
 use crate::fs::poll::Readiness;
 use crate::netstack::{kick, wait_until, with_interface};
 use crate::sync::SpinLock;
+use alloc::vec::Vec;
 use core::net::{Ipv4Addr, SocketAddrV4};
 use libsys::Errno;
 use net::tcp::{SocketHandle, State, TcpError, TcpTable};
@@ -201,6 +202,18 @@ pub fn receive(
     buffer: &mut [u8],
     nonblocking: bool,
 ) -> Result<usize, Errno> {
+    receive_with(socket, nonblocking, |tcp, handle| tcp.recv(handle, buffer))
+}
+
+/// What every receive does: end of stream after `shutdown(SHUT_RD)`, the
+/// wait for data, and a kick of the network thread when reading opened
+/// the window enough to tell the peer (reading a few bytes does not: then
+/// the thread would have nothing to do).
+fn receive_with(
+    socket: &SpinLock<TcpSocket>,
+    nonblocking: bool,
+    mut recv: impl FnMut(&mut TcpTable, SocketHandle) -> Result<usize, TcpError>,
+) -> Result<usize, Errno> {
     if let TcpSocket::Stream {
         read_shut: true, ..
     } = *socket.lock()
@@ -209,17 +222,31 @@ pub fn receive(
     }
     let handle = handle_of(socket)?;
     let (n, window_update) = blocking(nonblocking, |tcp, _| {
-        let n = tcp.recv(handle, buffer)?;
+        let n = recv(tcp, handle)?;
         Ok((n, tcp.has_output(handle)))
     })?;
-    // The window opened enough to tell the peer (a read of a few bytes
-    // does not: then there is nothing for the network thread to do).
     if window_update {
         kick();
     }
     Ok(n)
 }
 // ANCHOR_END: receive
+
+/// `receive` for `recvfrom`: into `data`, first grown to what the socket
+/// holds (at most `most` bytes), so that a 100-byte request does not cost
+/// a zeroed 8 KiB buffer. `data` must have room for `most` bytes already:
+/// nothing is allocated under the lock.
+pub fn receive_into(
+    socket: &SpinLock<TcpSocket>,
+    data: &mut Vec<u8>,
+    most: usize,
+    nonblocking: bool,
+) -> Result<usize, Errno> {
+    receive_with(socket, nonblocking, |tcp, handle| {
+        data.resize(tcp.recv_queue(handle).min(most), 0);
+        tcp.recv(handle, data)
+    })
+}
 
 pub fn shutdown(socket: &SpinLock<TcpSocket>, read: bool, write: bool) -> Result<(), Errno> {
     let mut state = socket.lock();

@@ -363,6 +363,15 @@ impl TcpTable {
         }
     }
 
+    /// Bytes that `recv` on `h` would return now (0 for a listener or a
+    /// stale handle): the kernel sizes its buffer by it.
+    pub fn recv_queue(&self, h: SocketHandle) -> usize {
+        match self.get(h) {
+            Some(Socket::Connection(c)) => c.recv_queue(),
+            _ => 0,
+        }
+    }
+
     /// Does connection `h` have a segment to send now (data, a FIN, a
     /// window update, a reset)? After a user call the kernel wakes the
     /// network thread only then.
