@@ -260,10 +260,16 @@ def report(text, args, echo=True):
     with tempfile.TemporaryDirectory(prefix="oxv6-profile-") as tmp:
         programs = args.programs
         if not programs:
-            with tarfile.open(args.initrd) as initrd:
-                members = [m for m in initrd.getmembers() if m.name.startswith("bin/") and m.isfile()]
-                initrd.extractall(tmp, members=members, filter="data")
             programs = os.path.join(tmp, "bin")
+            os.makedirs(programs)
+            # Each program's bytes, written under its own name only (no
+            # paths from the archive: Debian 12's Python has no
+            # `extractall(filter=...)` to make that safe).
+            with tarfile.open(args.initrd) as initrd:
+                for member in initrd.getmembers():
+                    if member.name.startswith("bin/") and member.isfile():
+                        with open(os.path.join(programs, os.path.basename(member.name)), "wb") as f:
+                            f.write(initrd.extractfile(member).read())
         folded = symbolize(processes, stacks, args.kernel, programs)
     os.makedirs(args.out, exist_ok=True)
     flat_text = flat(folded)

@@ -13,7 +13,7 @@ use net::iface::Interface;
 use net::tcp::{SocketHandle, TcpConfig, TcpTable};
 use net::wire::ethernet::EthernetFrame;
 use net::wire::ipv4::Ipv4Packet;
-use net::wire::tcp::{Flags, TcpPacket, TcpRepr};
+use net::wire::tcp::{Flags, SackBlocks, TcpPacket, TcpRepr};
 
 const PORT: u16 = 80;
 const PEER_PORT: u16 = 40000;
@@ -31,6 +31,7 @@ fn segment(flags: Flags, seq: u32, ack: u32) -> Vec<u8> {
         max_seg_size: flags.contains(Flags::SYN).then_some(1460),
         window_scale: None,
         sack_permitted: false,
+        sack: SackBlocks::NONE,
     };
     let mut bytes = Vec::new();
     repr.emit(PEER_IP, OUR_IP, &[], &mut bytes);

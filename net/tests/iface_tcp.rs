@@ -11,7 +11,7 @@ use net::iface::Interface;
 use net::tcp::{State, TcpConfig, TcpTable};
 use net::wire::ethernet::{EtherType, EthernetFrame};
 use net::wire::ipv4::{Ipv4Packet, Protocol};
-use net::wire::tcp::{Flags, TcpPacket, TcpRepr};
+use net::wire::tcp::{Flags, SackBlocks, TcpPacket, TcpRepr};
 
 const PORT: u16 = 80;
 const PEER_PORT: u16 = 40000;
@@ -47,6 +47,7 @@ fn segment_to(dst: Ipv4Addr, flags: Flags, seq: u32, ack: u32, data: &[u8]) -> V
         max_seg_size: flags.contains(Flags::SYN).then_some(1460),
         window_scale: None,
         sack_permitted: false,
+        sack: SackBlocks::NONE,
     };
     let mut bytes = Vec::new();
     repr.emit(PEER_IP, dst, data, &mut bytes);

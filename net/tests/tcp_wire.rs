@@ -2,7 +2,7 @@
 //! (RFC 9293 §3.1). Bad input must give an error, never a panic.
 
 use core::net::Ipv4Addr;
-use net::wire::tcp::{Error, Flags, HEADER_LEN, TcpOption, TcpPacket, TcpRepr};
+use net::wire::tcp::{Error, Flags, HEADER_LEN, SackBlocks, TcpOption, TcpPacket, TcpRepr};
 
 const SRC: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 1);
 const DST: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 2);
@@ -19,6 +19,7 @@ fn syn_repr() -> TcpRepr {
         max_seg_size: None,
         window_scale: None,
         sack_permitted: false,
+        sack: SackBlocks::NONE,
     }
 }
 
@@ -83,6 +84,7 @@ fn emit_then_parse_gives_back_the_same_header_and_payload() {
         max_seg_size: Some(1460),
         window_scale: Some(7),
         sack_permitted: true,
+        sack: SackBlocks::NONE,
     };
     let mut bytes = Vec::new();
     repr.emit(SRC, DST, b"payload", &mut bytes);
@@ -130,15 +132,36 @@ fn options_iterate_in_order_including_unknown_ones() {
 }
 
 #[test]
+fn sack_blocks_round_trip() {
+    let mut repr = syn_repr();
+    repr.flags = Flags::ACK;
+    repr.max_seg_size = None;
+    repr.window_scale = None;
+    repr.sack_permitted = false;
+    for (left, right) in [(100, 200), (u32::MAX - 5, 7), (300, 400), (500, 600)] {
+        assert!(repr.sack.push(left, right));
+    }
+    assert!(!repr.sack.push(700, 800), "a fifth block does not fit");
+    let mut out = Vec::new();
+    repr.emit(SRC, DST, b"", &mut out);
+    assert_eq!(out.len(), 20 + 36);
+    assert_eq!(&out[20..24], &[1, 1, 5, 34]);
+    let packet = TcpPacket::new_checked(&out).unwrap();
+    assert_eq!(TcpRepr::parse(&packet), repr);
+}
+
+#[test]
 fn malformed_options_are_rejected() {
-    let cases: [&[u8]; 7] = [
-        &[2, 0, 0, 0],  // length 0
-        &[30, 1, 0, 0], // length 1 cannot hold kind and length
-        &[1, 1, 1, 30], // length byte missing at the end
-        &[30, 9, 0, 0], // runs past the header
-        &[2, 3, 5, 0],  // MSS must be 4 bytes
-        &[3, 4, 1, 1],  // window scale must be 3 bytes
-        &[4, 3, 0, 0],  // SACK-permitted must be 2 bytes
+    let cases: [&[u8]; 9] = [
+        &[2, 0, 0, 0],             // length 0
+        &[30, 1, 0, 0],            // length 1 cannot hold kind and length
+        &[1, 1, 1, 30],            // length byte missing at the end
+        &[30, 9, 0, 0],            // runs past the header
+        &[2, 3, 5, 0],             // MSS must be 4 bytes
+        &[3, 4, 1, 1],             // window scale must be 3 bytes
+        &[4, 3, 0, 0],             // SACK-permitted must be 2 bytes
+        &[5, 6, 0, 0, 0, 1, 0, 0], // SACK: not a whole block (4 bytes of data)
+        &[5, 2, 0, 0],             // SACK with no block
     ];
     for options in cases {
         let bytes = with_options(options);
@@ -177,6 +200,7 @@ fn every_truncation_is_an_error_and_never_a_panic() {
         max_seg_size: Some(1460),
         window_scale: Some(3),
         sack_permitted: true,
+        sack: SackBlocks::NONE,
         ..syn_repr()
     };
     let mut bytes = Vec::new();

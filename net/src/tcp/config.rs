@@ -42,6 +42,10 @@ pub struct TcpConfig {
     pub nagle: bool,
     /// Offer window scaling (RFC 7323 §2) in our SYN.
     pub window_scaling: bool,
+    /// Offer selective acknowledgments (RFC 2018) in our SYN: when the
+    /// peer agrees, our ACKs tell it which data beyond a hole we hold, so
+    /// it resends only what was lost.
+    pub sack: bool,
     /// Connections per listener that may sit in SYN-RECEIVED. Beyond it,
     /// SYNs are answered with SYN cookies (if `syn_cookies`), or the oldest
     /// is dropped: either way a SYN flood cannot exhaust memory.
@@ -74,6 +78,7 @@ impl Default for TcpConfig {
             ack_delay: Some(Duration::from_millis(40)),
             nagle: false,
             window_scaling: true,
+            sack: true,
             max_half_open: 64,
             syn_cookies: true,
             max_reassembly_holes: 16,

@@ -21,6 +21,7 @@
 mod input;
 mod output;
 mod path_mtu;
+mod sack;
 mod user;
 
 use core::net::SocketAddrV4;
@@ -103,6 +104,12 @@ pub struct Connection {
     rcv_shift: u8,
     /// Was window scaling agreed (or, before the peer's SYN, offered)?
     window_scaling: bool,
+    /// Were selective acknowledgments agreed (or, before the peer's SYN,
+    /// offered)? See `connection/sack.rs`.
+    sack: bool,
+    /// Where the most recent segment stored beyond a hole starts: its run
+    /// of early data is the first SACK block (RFC 2018 §4).
+    last_early: Option<SeqNumber>,
 
     tx: SendBuffer,
     rx: RecvBuffer,
@@ -196,6 +203,8 @@ impl Connection {
             rcv_adv: SeqNumber(0),
             rcv_shift,
             window_scaling: cfg.window_scaling,
+            sack: cfg.sack,
+            last_early: None,
             tx: SendBuffer::new(cfg.send_buffer),
             rx: RecvBuffer::new(cfg.recv_buffer, cfg.max_reassembly_holes),
             fin_queued: false,
@@ -277,6 +286,7 @@ impl Connection {
         conn.snd_mss = mss.max(MIN_MSS).min(usize::from(cfg.mss));
         conn.window_scaling = false;
         conn.rcv_shift = 0;
+        conn.sack = false;
         conn.cc = Congestion::new(conn.snd_mss, iss);
         conn
     }
@@ -299,6 +309,8 @@ impl Connection {
                 self.rcv_shift = 0;
             }
         }
+        // RFC 2018 §2: SACK only if both SYNs carry SACK-permitted.
+        self.sack = self.cfg.sack && syn.sack_permitted;
         // The window of a SYN is never scaled (RFC 7323 §2.2).
         self.snd_wnd = usize::from(syn.window);
         self.max_snd_wnd = self.snd_wnd;

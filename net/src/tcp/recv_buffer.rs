@@ -160,12 +160,24 @@ impl RecvBuffer {
         }
     }
 
-    /// Moves ready bytes into `buf`; returns how many.
+    /// The pieces held beyond holes, in order, as (offset after the
+    /// in-order end, length): what the SACK blocks of an ACK describe.
+    pub fn early_ranges(&self) -> impl Iterator<Item = (usize, usize)> + Clone + '_ {
+        self.pieces
+            .iter()
+            .map(|p| ((p.start - self.in_order_end) as usize, p.bytes.len()))
+    }
+
+    /// Moves ready bytes into `buf`; returns how many. The ring holds them
+    /// in at most two runs; each is copied whole (a `memcpy`, not a loop
+    /// over bytes).
     pub fn read(&mut self, buf: &mut [u8]) -> usize {
         let n = buf.len().min(self.ready.len());
-        for (dst, src) in buf.iter_mut().zip(self.ready.drain(..n)) {
-            *dst = src;
-        }
+        let (first, second) = self.ready.as_slices();
+        let from_first = n.min(first.len());
+        buf[..from_first].copy_from_slice(&first[..from_first]);
+        buf[from_first..n].copy_from_slice(&second[..n - from_first]);
+        self.ready.drain(..n);
         n
     }
 

@@ -3,7 +3,7 @@
 //! spelled out, and the ACK number present only when the ACK bit is set.
 
 use super::seq::SeqNumber;
-use crate::wire::tcp::{Flags, TcpRepr};
+use crate::wire::tcp::{Flags, SackBlocks, TcpRepr};
 
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Segment<'a> {
@@ -17,6 +17,7 @@ pub(crate) struct Segment<'a> {
     pub window: u16,
     pub mss: Option<u16>,
     pub window_scale: Option<u8>,
+    pub sack_permitted: bool,
     pub payload: &'a [u8],
 }
 
@@ -34,6 +35,7 @@ impl<'a> Segment<'a> {
             window: repr.window,
             mss: repr.max_seg_size,
             window_scale: repr.window_scale,
+            sack_permitted: repr.sack_permitted,
             payload,
         }
     }
@@ -94,5 +96,6 @@ pub(crate) fn reset_repr(
         max_seg_size: None,
         window_scale: None,
         sack_permitted: false,
+        sack: SackBlocks::NONE,
     }
 }

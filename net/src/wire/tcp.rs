@@ -120,9 +120,11 @@ pub enum TcpOption<'a> {
     MaxSegmentSize(u16),
     /// Kind 3: the shift the sender applies to its window field (RFC 7323 §2).
     WindowScale(u8),
-    /// Kind 4: the sender understands SACK blocks (RFC 2018). We never send
-    /// SACK, so we only recognise it.
+    /// Kind 4, only in a SYN: the sender understands SACK blocks (RFC 2018).
     SackPermitted,
+    /// Kind 5: selective acknowledgment, the ranges the sender of the ACK
+    /// holds beyond a hole (RFC 2018 §3).
+    Sack(SackBlocks),
     /// Kind 8: RFC 7323 timestamps. Recognised and ignored.
     Timestamps { value: u32, echo: u32 },
     /// Any other kind, with its data. RFC 9293 §3.1 says unknown options
@@ -149,12 +151,22 @@ fn parse_option(buf: &[u8]) -> Result<(TcpOption<'_>, usize), Error> {
         (2, &[a, b]) => TcpOption::MaxSegmentSize(u16::from_be_bytes([a, b])),
         (3, &[shift]) => TcpOption::WindowScale(shift),
         (4, &[]) => TcpOption::SackPermitted,
+        (5, blocks) if SackBlocks::fits(blocks.len()) => {
+            let mut sack = SackBlocks::NONE;
+            for block in blocks.chunks_exact(8) {
+                let edge = |at: usize| {
+                    u32::from_be_bytes([block[at], block[at + 1], block[at + 2], block[at + 3]])
+                };
+                sack.push(edge(0), edge(4));
+            }
+            TcpOption::Sack(sack)
+        }
         (8, &[a, b, c, d, e, f, g, h]) => TcpOption::Timestamps {
             value: u32::from_be_bytes([a, b, c, d]),
             echo: u32::from_be_bytes([e, f, g, h]),
         },
         // A known kind with the wrong length is malformed.
-        (2 | 3 | 4 | 8, _) => return Err(Error::BadOption),
+        (2 | 3 | 4 | 5 | 8, _) => return Err(Error::BadOption),
         _ => TcpOption::Unknown { kind, data },
     };
     Ok((option, len))
@@ -282,6 +294,61 @@ impl<'a> TcpPacket<'a> {
     }
 }
 
+// ANCHOR: sack_blocks
+/// At most this many SACK blocks in one segment: with no timestamps, four
+/// fill the 40 bytes of room for options (2 NOPs + 2 + 4 × 8 = 36).
+pub const MAX_SACK_BLOCKS: usize = 4;
+
+/// The SACK blocks of one segment (RFC 2018 §3): each is the `(left,
+/// right)` sequence numbers of a run of bytes the receiver holds beyond a
+/// hole, `right` one past its last byte.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SackBlocks {
+    count: u8,
+    blocks: [(u32, u32); MAX_SACK_BLOCKS],
+}
+// ANCHOR_END: sack_blocks
+
+impl SackBlocks {
+    pub const NONE: SackBlocks = SackBlocks {
+        count: 0,
+        blocks: [(0, 0); MAX_SACK_BLOCKS],
+    };
+
+    /// Whether an option with `len` bytes of data is a whole number of
+    /// blocks, one to four.
+    fn fits(len: usize) -> bool {
+        len.is_multiple_of(8) && (8..=8 * MAX_SACK_BLOCKS).contains(&len)
+    }
+
+    /// Adds a block; `false` (and nothing added) when all four are used.
+    pub fn push(&mut self, left: u32, right: u32) -> bool {
+        let Some(slot) = self.blocks.get_mut(usize::from(self.count)) else {
+            return false;
+        };
+        *slot = (left, right);
+        self.count += 1;
+        true
+    }
+
+    pub fn as_slice(&self) -> &[(u32, u32)] {
+        &self.blocks[..usize::from(self.count)]
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// Bytes of options they take: NOP, NOP, kind, length and 8 per block.
+    fn option_len(&self) -> usize {
+        if self.is_empty() {
+            0
+        } else {
+            4 + 8 * usize::from(self.count)
+        }
+    }
+}
+
 /// A TCP header as plain values: what [`TcpRepr::parse`] reads and
 /// [`TcpRepr::emit`] writes. Only the options this stack uses are kept.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -297,6 +364,8 @@ pub struct TcpRepr {
     pub max_seg_size: Option<u16>,
     pub window_scale: Option<u8>,
     pub sack_permitted: bool,
+    /// Selective acknowledgments (only meaningful with ACK).
+    pub sack: SackBlocks,
 }
 
 impl TcpRepr {
@@ -313,12 +382,14 @@ impl TcpRepr {
             max_seg_size: None,
             window_scale: None,
             sack_permitted: false,
+            sack: SackBlocks::NONE,
         };
         for option in packet.options() {
             match option {
                 TcpOption::MaxSegmentSize(mss) => repr.max_seg_size = Some(mss),
                 TcpOption::WindowScale(shift) => repr.window_scale = Some(shift),
                 TcpOption::SackPermitted => repr.sack_permitted = true,
+                TcpOption::Sack(blocks) => repr.sack = blocks,
                 _ => {}
             }
         }
@@ -337,7 +408,7 @@ impl TcpRepr {
         if self.sack_permitted {
             len += 4; // NOP NOP + 2-byte option
         }
-        len
+        len + self.sack.option_len()
     }
 
     /// Replaces the contents of `out` with this header, then `payload`,
@@ -362,6 +433,13 @@ impl TcpRepr {
         }
         if self.sack_permitted {
             out.extend_from_slice(&[1, 1, 4, 2]);
+        }
+        if !self.sack.is_empty() {
+            out.extend_from_slice(&[1, 1, 5, (self.sack.option_len() - 2) as u8]);
+            for &(left, right) in self.sack.as_slice() {
+                out.extend_from_slice(&left.to_be_bytes());
+                out.extend_from_slice(&right.to_be_bytes());
+            }
         }
         out.extend_from_slice(payload);
         // A segment longer than 65535 bytes cannot be sent over IPv4 anyway;

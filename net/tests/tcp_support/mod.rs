@@ -6,7 +6,7 @@
 use core::net::{Ipv4Addr, SocketAddrV4};
 use net::tcp::{SocketHandle, State, TcpConfig, TcpTable};
 use net::time::{Duration, Instant};
-use net::wire::tcp::{Flags, TcpPacket, TcpRepr};
+use net::wire::tcp::{Flags, SackBlocks, TcpPacket, TcpRepr};
 
 pub const HOST: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 1);
 pub const PEER: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 2);
@@ -35,6 +35,7 @@ impl Seg {
                 max_seg_size: None,
                 window_scale: None,
                 sack_permitted: false,
+                sack: SackBlocks::NONE,
             },
             payload: Vec::new(),
         }
@@ -78,6 +79,11 @@ impl Seg {
         self.repr.window_scale = Some(shift);
         self
     }
+    /// The peer offers selective acknowledgments (only in a SYN).
+    pub fn sack_permitted(mut self) -> Seg {
+        self.repr.sack_permitted = true;
+        self
+    }
     pub fn ports(mut self, src: u16, dst: u16) -> Seg {
         self.repr.src_port = src;
         self.repr.dst_port = dst;
@@ -111,6 +117,10 @@ impl Out {
     }
     pub fn window(&self) -> u16 {
         self.repr.window
+    }
+    /// The SACK blocks, as `(left, right)` sequence numbers.
+    pub fn sack(&self) -> Vec<(u32, u32)> {
+        self.repr.sack.as_slice().to_vec()
     }
 }
 

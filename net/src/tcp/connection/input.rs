@@ -352,6 +352,7 @@ impl Connection {
                     // RFC 5681 §4.2: a duplicate ACK at once for data after
                     // a hole, so the sender can fast-retransmit...
                     counters.out_of_order += 1;
+                    self.last_early = Some(self.rcv_nxt + offset);
                     self.dup_acks_owed = (self.dup_acks_owed + 1).min(MAX_DUP_ACKS);
                 } else if had_holes {
                     // ...and at once when a hole is (partly) filled.

@@ -21,7 +21,7 @@ use crate::tcp::segment::reset_repr;
 use crate::tcp::seq::SeqNumber;
 use crate::tcp::state::State;
 use crate::time::{Duration, Instant};
-use crate::wire::tcp::{Flags, TcpRepr};
+use crate::wire::tcp::{Flags, SackBlocks, TcpRepr};
 use alloc::vec::Vec;
 
 /// The next segment that may go out.
@@ -260,7 +260,12 @@ impl Connection {
             urgent_pointer: 0,
             max_seg_size: syn.then_some(self.cfg.mss),
             window_scale: (syn && self.window_scaling).then_some(self.rcv_shift),
-            sack_permitted: false,
+            sack_permitted: syn && self.sack,
+            sack: if flags.contains(Flags::ACK) {
+                self.sack_blocks(payload.len())
+            } else {
+                SackBlocks::NONE
+            },
         };
         emit(&repr, payload);
         counters.segments_out += 1;

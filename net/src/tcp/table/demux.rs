@@ -15,7 +15,7 @@ use crate::tcp::seq::SeqNumber;
 use crate::tcp::time_wait::TimeWaitReply;
 use crate::tcp::{isn, syn_cookie};
 use crate::time::Instant;
-use crate::wire::tcp::{Flags, TcpPacket, TcpRepr};
+use crate::wire::tcp::{Flags, SackBlocks, TcpPacket, TcpRepr};
 
 impl TcpTable {
     // ANCHOR: input
@@ -230,6 +230,7 @@ impl TcpTable {
             max_seg_size: Some(self.config.mss),
             window_scale: None,
             sack_permitted: false,
+            sack: SackBlocks::NONE,
         };
         self.control.push_back((*local.ip(), *remote.ip(), repr));
         self.counters.syn_cookies_sent += 1;
