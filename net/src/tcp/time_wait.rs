@@ -28,7 +28,7 @@ use super::counters::TcpCounters;
 use super::segment::Segment;
 use super::seq::SeqNumber;
 use crate::time::{Duration, Instant};
-use crate::wire::tcp::{Flags, TcpRepr};
+use crate::wire::tcp::{Flags, SackBlocks, TcpRepr};
 
 /// (local, remote): what names a connection on this host.
 pub(crate) type FourTuple = (SocketAddrV4, SocketAddrV4);
@@ -127,6 +127,7 @@ impl TimeWait {
             max_seg_size: None,
             window_scale: None,
             sack_permitted: false,
+            sack: SackBlocks::NONE,
         }
     }
 }
@@ -259,6 +260,7 @@ mod tests {
             max_seg_size: None,
             window_scale: None,
             sack_permitted: false,
+            sack: SackBlocks::NONE,
         };
         Segment::new(&repr, &[])
     }
