@@ -7,8 +7,8 @@
 //!
 //! Ownership: a connection belongs to the user (a handle the kernel holds),
 //! to a listener (not accepted yet), or to nobody (an orphan: the user
-//! closed it and it finishes its FIN handshake alone). `reap` frees closed
-//! connections nobody holds, so no socket leaks.
+//! closed it and it finishes its FIN handshake alone). `settle` (in
+//! `slots`) frees closed connections nobody holds, so no socket leaks.
 //!
 //! A connection that the user closed and that reached TIME-WAIT becomes a
 //! small record in `time_wait` (see `tcp/time_wait.rs`), and leaves its
