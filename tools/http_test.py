@@ -249,31 +249,34 @@ def check_curl(port, report):
 
 
 def check_concurrency(port, report, clients=64, requests=100):
-    """`clients` threads, each with one persistent connection (QEMU's
-    forwarding accepts one connection at a time: reconnecting for every
-    request would measure that, not httpd), `requests` each."""
+    """`clients` threads, each with one persistent connection, `requests`
+    each. The connections are opened one after another, each with its
+    first request answered, and only then do all clients run at once:
+    QEMU's forwarding listens with a backlog of one, so 64 simultaneous
+    connects would wait in the host's queue (SYN+ACK retried after 1, 2,
+    4, ... s) and measure that, not httpd."""
     errors, refused, done = [], [0], [0]
     lock = threading.Lock()
     body = www("logo.svg")
 
-    def worker(n):
+    def ask(client, n, i):
+        response = client.get("/logo.svg" if i % 2 else "/api/mem")
+        with lock:
+            if response.status == 503:
+                refused[0] += 1
+                errors.append(f"client {n}: 503")
+                return False
+            if response.status != 200 or (i % 2 and response.body != body):
+                errors.append(f"client {n} request {i}: {response.status}")
+            done[0] += 1
+        return True
+
+    def worker(n, client):
+        i = 1
         try:
-            client = Client(port, timeout=60)
-        except OSError as e:
-            with lock:
-                errors.append(f"client {n}: connect: {e!r}")
-            return
-        try:
-            for i in range(requests):
-                response = client.get("/logo.svg" if i % 2 else "/api/mem")
-                with lock:
-                    if response.status == 503:
-                        refused[0] += 1
-                        errors.append(f"client {n}: 503")
-                        return
-                    if response.status != 200 or (i % 2 and response.body != body):
-                        errors.append(f"client {n} request {i}: {response.status}")
-                    done[0] += 1
+            for i in range(1, requests):
+                if not ask(client, n, i):
+                    return
         except (OSError, EOFError, ValueError, IndexError) as e:
             with lock:
                 errors.append(f"client {n} after {i} requests: {e!r}")
@@ -281,7 +284,22 @@ def check_concurrency(port, report, clients=64, requests=100):
             client.close()
 
     started = time.monotonic()
-    threads = [threading.Thread(target=worker, args=(n,), daemon=True) for n in range(clients)]
+    opened = []
+    for n in range(clients):
+        try:
+            client = Client(port, timeout=60)
+        except OSError as e:
+            errors.append(f"client {n}: connect: {e!r}")
+            continue
+        try:
+            if ask(client, n, 0):
+                opened.append((n, client))
+                continue
+        except (OSError, EOFError, ValueError, IndexError) as e:
+            errors.append(f"client {n} first request: {e!r}")
+        client.close()
+
+    threads = [threading.Thread(target=worker, args=(n, client), daemon=True) for n, client in opened]
     for t in threads:
         t.start()
     for t in threads:

@@ -121,7 +121,7 @@ fn fragmentation_needed_lowers_the_mss_and_resends_smaller() {
     );
     let tcp = iface.tcp().unwrap();
     assert_eq!(tcp.counters().path_mtu_reductions, 1);
-    let info = tcp.sockets().find(|s| s.handle == conn).unwrap();
+    let info = tcp.sockets().find(|s| s.handle == Some(conn)).unwrap();
     assert_eq!(info.send_mss, 1360);
     // The flight goes again at once, from SND.UNA, in 1360-byte pieces.
     let resent = sent(&mut dev);
@@ -150,7 +150,10 @@ fn quoted_sequence_number_outside_the_flight_is_ignored() {
     assert_eq!(tcp.counters().icmp_rejected, 2);
     assert_eq!(tcp.counters().path_mtu_reductions, 0);
     assert_eq!(
-        tcp.sockets().find(|s| s.handle == conn).unwrap().send_mss,
+        tcp.sockets()
+            .find(|s| s.handle == Some(conn))
+            .unwrap()
+            .send_mss,
         1460
     );
     assert!(dev.tx.is_empty(), "nothing resent");
@@ -186,7 +189,7 @@ fn the_mss_never_grows_and_never_drops_below_the_floor() {
             .tcp()
             .unwrap()
             .sockets()
-            .find(|s| s.handle == conn)
+            .find(|s| s.handle == Some(conn))
             .unwrap()
             .send_mss
     };
@@ -212,7 +215,7 @@ fn the_mss_never_grows_and_never_drops_below_the_floor() {
         .tcp()
         .unwrap()
         .sockets()
-        .find(|s| s.handle == conn)
+        .find(|s| s.handle == Some(conn))
         .unwrap()
         .send_mss;
     assert_eq!(info, 1492 - 40);

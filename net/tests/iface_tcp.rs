@@ -122,7 +122,12 @@ fn handshake_data_and_reply_cross_the_interface() {
     assert!(ack.payload.is_empty());
 
     let table = iface.tcp_mut().unwrap();
-    let listener = table.sockets().find(|s| s.remote.is_none()).unwrap().handle;
+    let listener = table
+        .sockets()
+        .find(|s| s.remote.is_none())
+        .unwrap()
+        .handle
+        .unwrap();
     let conn = table.accept(listener).unwrap();
     assert_eq!(table.state(conn), State::Established);
     let mut buf = [0u8; 16];

@@ -319,3 +319,26 @@ fn old_syn_in_time_wait_gets_a_challenge_ack() {
     assert_eq!(ack.ack(), next);
     assert_eq!(h.table.sockets().nth(1).unwrap().state, State::TimeWait);
 }
+
+#[test]
+fn has_output_tells_whether_a_user_call_left_a_segment_to_send() {
+    let mut h = Harness::quick();
+    let mut link = h.established();
+    // A small read opens no window worth announcing.
+    h.deliver(&link.seg(Flags::NONE).data(b"GET /"));
+    link.peer_nxt += 5;
+    h.poll();
+    assert_eq!(h.recv_all(link.handle), b"GET /");
+    assert!(!h.table.has_output(link.handle));
+    // A close queues the FIN.
+    h.table.shutdown_write(link.handle, h.now).unwrap();
+    assert!(h.table.has_output(link.handle));
+    h.poll_one();
+    link.host_nxt += 1;
+    h.deliver(&link.seg(Flags::FIN));
+    h.poll_one();
+    // Closing in TIME-WAIT leaves nothing to send (and no handle).
+    h.table.close(link.handle, h.now).unwrap();
+    assert!(!h.table.has_output(link.handle));
+    h.assert_silent();
+}

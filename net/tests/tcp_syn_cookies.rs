@@ -81,7 +81,7 @@ fn real_client_completes_its_handshake_through_a_flood() {
     assert_eq!(h.table.state(conn), State::Established);
     assert_eq!(h.recv_all(conn), b"GET /");
     assert_eq!(h.table.counters().syn_cookies_accepted, 1);
-    let info = h.table.sockets().find(|s| s.handle == conn).unwrap();
+    let info = h.table.sockets().find(|s| s.handle == Some(conn)).unwrap();
     assert_eq!(
         info.send_mss,
         usize::from(MSS_TABLE[1]),

@@ -78,7 +78,7 @@ fn handshake_gives_the_first_rtt_sample() {
     let mut h = Harness::new(config());
     let link = established_with_rtt(&mut h, 100);
     let info = h.table.sockets().next().unwrap();
-    assert_eq!(info.handle, link.handle);
+    assert_eq!(info.handle, Some(link.handle));
     assert_eq!(info.srtt, Some(Duration(100)));
     assert_eq!(info.rto, Duration(300), "SRTT + 4 * RTT/2");
 }

@@ -9,6 +9,7 @@ use super::object::{Socket, TcpSocket};
 use crate::fs::poll::Readiness;
 use crate::netstack::{kick, wait_until, with_interface};
 use crate::sync::SpinLock;
+use alloc::vec::Vec;
 use core::net::{Ipv4Addr, SocketAddrV4};
 use libsys::Errno;
 use net::tcp::{SocketHandle, State, TcpError, TcpTable};
@@ -93,13 +94,11 @@ pub fn accept(
     let TcpSocket::Listening(listener) = *socket.lock() else {
         return Err(Errno::EINVAL);
     };
-    let handle = blocking(nonblocking, |tcp, _| tcp.accept(listener))?;
-    let peer = with_tcp(|tcp, _| {
-        tcp.sockets()
-            .find(|s| s.handle == handle)
-            .and_then(|s| s.remote)
-    })?
-    .unwrap_or(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0));
+    let (handle, peer) = blocking(nonblocking, |tcp, _| {
+        let handle = tcp.accept(listener)?;
+        Ok((handle, tcp.remote_address(handle)))
+    })?;
+    let peer = peer.unwrap_or(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0));
     let stream = TcpSocket::Stream {
         handle,
         read_shut: false,
@@ -203,6 +202,18 @@ pub fn receive(
     buffer: &mut [u8],
     nonblocking: bool,
 ) -> Result<usize, Errno> {
+    receive_with(socket, nonblocking, |tcp, handle| tcp.recv(handle, buffer))
+}
+
+/// What every receive does: end of stream after `shutdown(SHUT_RD)`, the
+/// wait for data, and a kick of the network thread when reading opened
+/// the window enough to tell the peer (reading a few bytes does not: then
+/// the thread would have nothing to do).
+fn receive_with(
+    socket: &SpinLock<TcpSocket>,
+    nonblocking: bool,
+    mut recv: impl FnMut(&mut TcpTable, SocketHandle) -> Result<usize, TcpError>,
+) -> Result<usize, Errno> {
     if let TcpSocket::Stream {
         read_shut: true, ..
     } = *socket.lock()
@@ -210,11 +221,32 @@ pub fn receive(
         return Ok(0);
     }
     let handle = handle_of(socket)?;
-    let n = blocking(nonblocking, |tcp, _| tcp.recv(handle, buffer))?;
-    kick(); // the window opened: tell the peer
+    let (n, window_update) = blocking(nonblocking, |tcp, _| {
+        let n = recv(tcp, handle)?;
+        Ok((n, tcp.has_output(handle)))
+    })?;
+    if window_update {
+        kick();
+    }
     Ok(n)
 }
 // ANCHOR_END: receive
+
+/// `receive` for `recvfrom`: into `data`, first grown to what the socket
+/// holds (at most `most` bytes), so that a 100-byte request does not cost
+/// a zeroed 8 KiB buffer. `data` must have room for `most` bytes already:
+/// nothing is allocated under the lock.
+pub fn receive_into(
+    socket: &SpinLock<TcpSocket>,
+    data: &mut Vec<u8>,
+    most: usize,
+    nonblocking: bool,
+) -> Result<usize, Errno> {
+    receive_with(socket, nonblocking, |tcp, handle| {
+        data.resize(tcp.recv_queue(handle).min(most), 0);
+        tcp.recv(handle, data)
+    })
+}
 
 pub fn shutdown(socket: &SpinLock<TcpSocket>, read: bool, write: bool) -> Result<(), Errno> {
     let mut state = socket.lock();
@@ -256,8 +288,19 @@ pub fn readiness(socket: &SpinLock<TcpSocket>) -> Readiness {
 /// The last descriptor is gone: close gracefully (a stream still sends its
 /// queued data and its FIN; the table frees it when the handshake ends).
 pub fn close(socket: &mut TcpSocket) {
-    if let TcpSocket::Stream { handle, .. } | TcpSocket::Listening(handle) = *socket {
-        let _ = with_tcp(|tcp, now| tcp.close(handle, now));
+    let (handle, listening) = match *socket {
+        TcpSocket::Stream { handle, .. } => (handle, false),
+        TcpSocket::Listening(handle) => (handle, true),
+        TcpSocket::Fresh { .. } => return,
+    };
+    let to_send = with_tcp(|tcp, now| {
+        let _ = tcp.close(handle, now);
+        // A listener's children get resets; a connection may have its FIN
+        // (or a reset) to send, or nothing at all: one that was already in
+        // TIME-WAIT has become a record.
+        listening || tcp.has_output(handle)
+    });
+    if to_send.unwrap_or(false) {
         kick();
     }
 }

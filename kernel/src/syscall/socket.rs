@@ -166,14 +166,16 @@ pub fn recvfrom(
     let file = my_file(fd)?;
     let destination = buffer.range(length)?;
     with_my_space(|space| space.check(destination, true))?;
+    let most = length.min(64 * 1024);
     let mut data = alloc::vec::Vec::new();
-    data.try_reserve_exact(length.min(64 * 1024))
-        .map_err(|_| Errno::ENOMEM)?;
-    data.resize(length.min(64 * 1024), 0);
+    data.try_reserve_exact(most).map_err(|_| Errno::ENOMEM)?;
     let (n, sender) = match socket_of(&file)? {
-        Socket::Udp(s) => udp::receive(s, &mut data, file.is_nonblocking())?,
+        Socket::Udp(s) => {
+            data.resize(most, 0);
+            udp::receive(s, &mut data, file.is_nonblocking())?
+        }
         Socket::Tcp(s) => {
-            let n = tcp::receive(s, &mut data, file.is_nonblocking())?;
+            let n = tcp::receive_into(s, &mut data, most, file.is_nonblocking())?;
             (n, SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0))
         }
     };

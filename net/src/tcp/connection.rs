@@ -34,6 +34,7 @@ use super::send_buffer::SendBuffer;
 use super::seq::SeqNumber;
 use super::state::State;
 use super::table::SocketHandle;
+use super::time_wait::TimeWait;
 use super::{Readiness, TcpError};
 use crate::time::{Duration, Instant};
 
@@ -358,15 +359,21 @@ impl Connection {
         self.sws_override_at = None;
     }
 
-    /// May a SYN with ISN `syn_seq` open a new incarnation of this
-    /// connection, whose ISN would be `new_iss`? RFC 1122 §4.2.2.13 allows
-    /// it from TIME-WAIT if both new sequence spaces start beyond the old
-    /// ones, so no old duplicate can be mistaken for new data.
-    pub fn allows_reincarnation(&self, syn_seq: SeqNumber, new_iss: SeqNumber) -> bool {
-        self.state == State::TimeWait
-            && self.owner != Owner::User
-            && syn_seq > self.rcv_nxt
-            && new_iss > self.snd_max
+    /// The record that replaces this connection for the rest of its
+    /// TIME-WAIT (see `time_wait.rs`), or `None` if it is not in
+    /// TIME-WAIT.
+    pub fn time_wait_record(&self) -> Option<TimeWait> {
+        let deadline = self.close_at.filter(|_| self.state == State::TimeWait)?;
+        let field = (self.rx.free() >> self.rcv_shift).min(usize::from(u16::MAX));
+        Some(TimeWait {
+            local: self.local,
+            remote: self.remote,
+            snd_nxt: self.snd_max,
+            rcv_nxt: self.rcv_nxt,
+            rcv_wnd: field << self.rcv_shift,
+            window_field: field as u16,
+            deadline,
+        })
     }
 
     /// Is it over, with nothing left to send?

@@ -62,4 +62,6 @@ pub struct TcpCounters {
     pub icmp_rejected: u64,
     /// Control segments (RSTs) dropped because their queue was full.
     pub control_queue_drops: u64,
+    /// RSTs that reached a TIME-WAIT record and were dropped (RFC 1337).
+    pub time_wait_resets_ignored: u64,
 }

@@ -91,16 +91,17 @@ impl Listener {
     /// Brings the queues up to date. `state_of` gives a child's state, or
     /// `None` if the child no longer exists. Children that completed the
     /// handshake move to `ready`; children that died are forgotten.
+    /// (It runs after every segment and every poll: it allocates nothing.)
     pub fn refresh(&mut self, state_of: impl Fn(SocketHandle) -> Option<State>) {
-        let mut still_half_open = VecDeque::new();
-        for child in self.half_open.drain(..) {
-            match state_of(child) {
-                Some(State::SynReceived) => still_half_open.push_back(child),
-                Some(state) if state.is_established_or_later() => self.ready.push_back(child),
-                _ => {}
+        let ready = &mut self.ready;
+        self.half_open.retain(|&child| match state_of(child) {
+            Some(State::SynReceived) => true,
+            Some(state) if state.is_established_or_later() => {
+                ready.push_back(child);
+                false
             }
-        }
-        self.half_open = still_half_open;
+            _ => false,
+        });
         self.ready
             .retain(|&child| state_of(child).is_some_and(|s| s != State::Closed));
     }

@@ -23,7 +23,9 @@
 //! - `listener`: listening sockets, the accept queue and SYN-flood limits;
 //! - `syn_cookie`: answering SYNs without state when the queue is full
 //!   (RFC 4987);
+//! - `time_wait`: what is left of a closed connection in TIME-WAIT;
 //! - `table`: all sockets of a host: handles, ports, user calls;
+//!   - `table/slots`: where sockets live and the maps that find them;
 //!   - `table/demux`: which socket an arriving segment is for;
 //!   - `table/info`: the `netstat` view;
 //! - `config`, `counters`: settings and statistics.
@@ -44,6 +46,7 @@ pub mod seq;
 mod state;
 pub mod syn_cookie;
 mod table;
+mod time_wait;
 
 pub use config::TcpConfig;
 pub use congestion::{AckOutcome, Congestion};

@@ -55,6 +55,21 @@ impl<'a> Segment<'a> {
     pub fn len(&self) -> usize {
         self.payload.len() + usize::from(self.syn) + usize::from(self.fin)
     }
+
+    // ANCHOR: acceptable
+    /// The acceptability test of RFC 9293 §3.10.7.4, for a receiver that
+    /// expects `rcv_nxt` next and offers `window` bytes: does any part of
+    /// the segment fall inside the window?
+    pub fn acceptable(&self, rcv_nxt: SeqNumber, window: usize) -> bool {
+        let in_window = |seq: SeqNumber| seq.in_window(rcv_nxt, window);
+        match (self.len(), window) {
+            (0, 0) => self.seq == rcv_nxt,
+            (0, _) => in_window(self.seq),
+            (_, 0) => false,
+            (len, _) => in_window(self.seq) || in_window(self.seq + (len - 1)),
+        }
+    }
+    // ANCHOR_END: acceptable
 }
 
 /// The header of a reset: `<SEQ=seq><CTL=RST>`, or `<SEQ=seq><ACK=ack>

@@ -7,22 +7,30 @@
 //!
 //! Ownership: a connection belongs to the user (a handle the kernel holds),
 //! to a listener (not accepted yet), or to nobody (an orphan: the user
-//! closed it and it finishes its FIN handshake alone). `reap` frees closed
-//! connections nobody holds, so no socket leaks.
+//! closed it and it finishes its FIN handshake alone). `settle` (in
+//! `slots`) frees closed connections nobody holds, so no socket leaks.
 //!
-//! Arriving segments are demultiplexed in the child module `demux`;
+//! A connection that the user closed and that reached TIME-WAIT becomes a
+//! small record in `time_wait` (see `tcp/time_wait.rs`), and leaves its
+//! slot: so every poll looks at live sockets only, however many
+//! connections the last two seconds have seen.
+//!
+//! The child module `slots` keeps the slot array and the maps that find a
+//! socket without a scan; arriving segments are demultiplexed in `demux`;
 //! `output` builds what leaves; `info` describes the sockets for `netstat`.
 
 mod demux;
 mod info;
 mod output;
+mod slots;
 
 pub use info::SocketInfo;
 pub use output::EmitOffloaded;
 
 use alloc::boxed::Box;
-use alloc::collections::VecDeque;
+use alloc::collections::{BTreeMap, VecDeque};
 use alloc::vec::Vec;
+use core::cell::Cell;
 use core::net::{Ipv4Addr, SocketAddrV4};
 
 use super::config::TcpConfig;
@@ -31,6 +39,7 @@ use super::counters::TcpCounters;
 use super::isn;
 use super::listener::Listener;
 use super::state::State;
+use super::time_wait::{FourTuple, TimeWaitSet};
 use super::{Readiness, TcpError};
 use crate::time::Instant;
 use crate::wire::tcp::TcpRepr;
@@ -67,6 +76,13 @@ pub struct TcpTable {
     config: TcpConfig,
     secret: [u8; 16],
     slots: Vec<Slot>,
+    /// Indexes of the empty slots.
+    free_slots: Vec<u32>,
+    /// The maps of `slots.rs`.
+    by_tuple: BTreeMap<FourTuple, SocketHandle>,
+    listeners: BTreeMap<u16, Vec<SocketHandle>>,
+    port_users: BTreeMap<u16, u32>,
+    time_wait: TimeWaitSet,
     counters: TcpCounters,
     next_ephemeral: u32,
     /// Segments not tied to any connection (resets, SYN-cookie SYN+ACKs):
@@ -74,6 +90,9 @@ pub struct TcpTable {
     control: VecDeque<(Ipv4Addr, Ipv4Addr, TcpRepr)>,
     /// The slot `poll_output` serves first (see there).
     next_output: usize,
+    /// Sockets and records looked at by the per-poll walks (see `steps`).
+    /// A `Cell` because `poll_at` only reads the table.
+    steps: Cell<u64>,
 }
 
 impl TcpTable {
@@ -83,10 +102,16 @@ impl TcpTable {
             config,
             secret: isn_secret,
             slots: Vec::new(),
+            free_slots: Vec::new(),
+            by_tuple: BTreeMap::new(),
+            listeners: BTreeMap::new(),
+            port_users: BTreeMap::new(),
+            time_wait: TimeWaitSet::default(),
             counters: TcpCounters::default(),
             next_ephemeral: 0,
             control: VecDeque::new(),
             next_output: 0,
+            steps: Cell::new(0),
         }
     }
 
@@ -98,23 +123,16 @@ impl TcpTable {
         &self.counters
     }
 
-    fn insert(&mut self, socket: Socket) -> SocketHandle {
-        let index = match self.slots.iter().position(|s| s.socket.is_none()) {
-            Some(index) => index,
-            None => {
-                self.slots.push(Slot {
-                    generation: 0,
-                    socket: None,
-                });
-                self.slots.len() - 1
-            }
-        };
-        let slot = &mut self.slots[index];
-        slot.socket = Some(socket);
-        SocketHandle {
-            index: index as u32,
-            generation: slot.generation,
-        }
+    /// How many slots and TIME-WAIT records `poll_output`, `poll_at` and
+    /// the expiry of records have looked at so far: the work a poll does,
+    /// counted rather than timed, for tests to check that it does not grow
+    /// with the connections the host has seen.
+    pub fn steps(&self) -> u64 {
+        self.steps.get()
+    }
+
+    fn count_steps(&self, n: usize) {
+        self.steps.set(self.steps.get() + n as u64);
     }
 
     fn get(&self, h: SocketHandle) -> Option<&Socket> {
@@ -125,15 +143,6 @@ impl TcpTable {
     fn get_mut(&mut self, h: SocketHandle) -> Option<&mut Socket> {
         let slot = self.slots.get_mut(h.index as usize)?;
         (slot.generation == h.generation).then_some(slot.socket.as_mut()?)
-    }
-
-    fn free(&mut self, h: SocketHandle) {
-        if let Some(slot) = self.slots.get_mut(h.index as usize)
-            && slot.generation == h.generation
-        {
-            slot.socket = None;
-            slot.generation = slot.generation.wrapping_add(1);
-        }
     }
 
     /// A connection and the counters, borrowed together.
@@ -166,8 +175,10 @@ impl TcpTable {
         })
     }
 
-    fn listeners(&self) -> impl Iterator<Item = &Listener> {
-        self.slots.iter().filter_map(|slot| match &slot.socket {
+    /// The listeners on `port`.
+    fn listeners_on(&self, port: u16) -> impl Iterator<Item = &Listener> {
+        let handles = self.listeners.get(&port).map_or(&[][..], Vec::as_slice);
+        handles.iter().filter_map(|&h| match self.get(h) {
             Some(Socket::Listener(l)) => Some(l),
             _ => None,
         })
@@ -182,8 +193,16 @@ impl TcpTable {
     /// Is `local`'s port in use by a socket on an overlapping address? For
     /// the kernel's `bind`.
     pub fn port_in_use(&self, local: SocketAddrV4) -> bool {
-        self.listeners().any(|l| l.overlaps(local))
-            || self.connections().any(|c| c.local.port() == local.port())
+        self.listeners_on(local.port()).any(|l| l.overlaps(local))
+            || self.port_users.contains_key(&local.port())
+    }
+
+    /// The peer of connection `h`, for `accept`.
+    pub fn remote_address(&self, h: SocketHandle) -> Option<SocketAddrV4> {
+        match self.get(h) {
+            Some(Socket::Connection(c)) => Some(c.remote),
+            _ => None,
+        }
     }
 
     /// Passive open: a socket in LISTEN on `local` (0.0.0.0 for every
@@ -196,10 +215,10 @@ impl TcpTable {
         if local.port() == 0 {
             return Err(TcpError::InvalidArgument);
         }
-        if self.listeners().any(|l| l.overlaps(local)) {
+        if self.listeners_on(local.port()).any(|l| l.overlaps(local)) {
             return Err(TcpError::AddrInUse);
         }
-        Ok(self.insert(Socket::Listener(Listener::new(local, backlog))))
+        Ok(self.insert_listener(Listener::new(local, backlog)))
     }
 
     /// The oldest connection that completed its handshake on `listener`.
@@ -233,7 +252,9 @@ impl TcpTable {
         }
         let local = if local.port() == 0 {
             SocketAddrV4::new(*local.ip(), self.ephemeral_port(remote)?)
-        } else if self.find_connection(local, remote).is_some() {
+        } else if self.find_connection(local, remote).is_some()
+            || self.time_wait.get(&(local, remote)).is_some()
+        {
             return Err(TcpError::AddrInUse);
         } else {
             local
@@ -241,7 +262,7 @@ impl TcpTable {
         let iss = isn::initial_sequence_number(&self.secret, now, local, remote);
         let conn = Connection::connect(self.config, local, remote, iss);
         self.counters.active_opens += 1;
-        Ok(self.insert(Socket::Connection(Box::new(conn))))
+        Ok(self.insert_connection(conn))
     }
 
     /// RFC 6056 §3.3.3 (algorithm 3): start the search at a keyed hash of
@@ -284,9 +305,12 @@ impl TcpTable {
     pub fn close(&mut self, h: SocketHandle, now: Instant) -> Result<(), TcpError> {
         match self.get_mut(h) {
             Some(Socket::Listener(_)) => self.close_listener(h),
-            _ => self.user_connection(h)?.close(now),
+            _ => {
+                self.user_connection(h)?.close(now);
+                self.settle(h);
+            }
         }
-        self.reap();
+        self.refresh_listeners();
         Ok(())
     }
 
@@ -299,9 +323,10 @@ impl TcpTable {
                 let conn = self.user_connection(h)?;
                 conn.abort();
                 conn.owner = Owner::Orphan;
+                self.settle(h);
             }
         }
-        self.reap();
+        self.refresh_listeners();
         Ok(())
     }
 
@@ -314,6 +339,7 @@ impl TcpTable {
             if let Some(Socket::Connection(c)) = self.get_mut(child) {
                 c.abort();
                 c.owner = Owner::Orphan;
+                self.settle(child);
             }
         }
         self.free(h);
@@ -335,6 +361,25 @@ impl TcpTable {
         }
     }
 
+    /// Bytes that `recv` on `h` would return now (0 for a listener or a
+    /// stale handle): the kernel sizes its buffer by it.
+    pub fn recv_queue(&self, h: SocketHandle) -> usize {
+        match self.get(h) {
+            Some(Socket::Connection(c)) => c.recv_queue(),
+            _ => 0,
+        }
+    }
+
+    /// Does connection `h` have a segment to send now (data, a FIN, a
+    /// window update, a reset)? After a user call the kernel wakes the
+    /// network thread only then.
+    pub fn has_output(&self, h: SocketHandle) -> bool {
+        match self.get(h) {
+            Some(Socket::Connection(c)) => c.poll_at() == Some(Instant::ZERO),
+            _ => false,
+        }
+    }
+
     /// The state of a socket; `Closed` for a handle that names none.
     pub fn state(&self, h: SocketHandle) -> State {
         match self.get(h) {
@@ -351,35 +396,48 @@ impl TcpTable {
         if !self.control.is_empty() {
             return Some(Instant::ZERO);
         }
-        self.connections().filter_map(Connection::poll_at).min()
+        self.count_steps(self.slots.len() + 1);
+        let records = self.time_wait.next_deadline();
+        self.connections()
+            .filter_map(Connection::poll_at)
+            .chain(records)
+            .min()
     }
 
-    /// Frees finished connections nobody holds, and updates the listeners'
-    /// queues.
-    fn reap(&mut self) {
-        for index in 0..self.slots.len() {
-            let slot = &mut self.slots[index];
-            if let Some(Socket::Connection(c)) = &slot.socket
-                && c.owner != Owner::User
-                && c.is_finished()
-            {
-                slot.socket = None;
-                slot.generation = slot.generation.wrapping_add(1);
-            }
-        }
-        for index in 0..self.slots.len() {
-            if !matches!(self.slots[index].socket, Some(Socket::Listener(_))) {
-                continue;
-            }
+    /// Frees the TIME-WAIT records whose time is up.
+    fn expire_time_wait(&mut self, now: Instant) {
+        let TcpTable {
+            time_wait,
+            port_users,
+            ..
+        } = self;
+        let looked = time_wait.expire(now, |record| {
+            slots::release_port(port_users, record.local.port());
+        });
+        self.count_steps(looked);
+    }
+
+    /// Brings the listeners' queues up to date: children that completed
+    /// the handshake become ready, children that died are forgotten.
+    fn refresh_listeners(&mut self) {
+        let TcpTable {
+            slots, listeners, ..
+        } = self;
+        for &h in listeners.values().flatten() {
             // Take the listener out so it can look at the other slots.
-            let Some(Socket::Listener(mut listener)) = self.slots[index].socket.take() else {
+            let Some(Socket::Listener(mut listener)) = slots[h.index as usize].socket.take() else {
                 continue;
             };
-            listener.refresh(|child| match self.get(child) {
-                Some(Socket::Connection(c)) => Some(c.state),
-                _ => None,
+            listener.refresh(|child| {
+                let slot = slots.get(child.index as usize)?;
+                match &slot.socket {
+                    Some(Socket::Connection(c)) if slot.generation == child.generation => {
+                        Some(c.state)
+                    }
+                    _ => None,
+                }
             });
-            self.slots[index].socket = Some(Socket::Listener(listener));
+            slots[h.index as usize].socket = Some(Socket::Listener(listener));
         }
     }
 }

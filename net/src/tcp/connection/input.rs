@@ -185,20 +185,11 @@ impl Connection {
         }
     }
 
-    // ANCHOR: acceptable
-    /// The acceptability test of RFC 9293 §3.10.7.4: does any part of the
-    /// segment fall inside the receive window?
+    /// RFC 9293 §3.10.7.4's acceptability test, against the room left in
+    /// the receive buffer (see `Segment::acceptable`).
     fn acceptable(&self, seg: &Segment<'_>) -> bool {
-        let window = self.rx.free();
-        let in_window = |seq: SeqNumber| seq.in_window(self.rcv_nxt, window);
-        match (seg.len(), window) {
-            (0, 0) => seg.seq == self.rcv_nxt,
-            (0, _) => in_window(seg.seq),
-            (_, 0) => false,
-            (len, _) => in_window(seg.seq) || in_window(seg.seq + (len - 1)),
-        }
+        seg.acceptable(self.rcv_nxt, self.rx.free())
     }
-    // ANCHOR_END: acceptable
 
     /// RFC 5961 §3.2: a RST is believed only if its number is exactly
     /// RCV.NXT. Anywhere else in the window, it may be a blind guess: send a

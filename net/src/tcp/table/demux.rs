@@ -2,17 +2,17 @@
 //!
 //! The order of the search matters: first a connection with exactly this
 //! 4-tuple (local address and port, remote address and port), then a
-//! listener on the local port, and if neither exists the segment is
-//! answered with a reset, as if a CLOSED socket had received it.
+//! TIME-WAIT record of one, then a listener on the local port, and if none
+//! exists the segment is answered with a reset, as if a CLOSED socket had
+//! received it. Each step is a map lookup (`slots.rs`), not a scan.
 
-use alloc::boxed::Box;
 use core::net::{Ipv4Addr, SocketAddrV4};
 
-use super::{MAX_CONTROL_QUEUE, Socket, SocketHandle, TcpTable};
+use super::{MAX_CONTROL_QUEUE, Socket, SocketHandle, TcpTable, slots};
 use crate::tcp::connection::{Connection, DEFAULT_MSS};
 use crate::tcp::segment::{Segment, reset_repr};
 use crate::tcp::seq::SeqNumber;
-use crate::tcp::state::State;
+use crate::tcp::time_wait::TimeWaitReply;
 use crate::tcp::{isn, syn_cookie};
 use crate::time::Instant;
 use crate::wire::tcp::{Flags, SackBlocks, TcpPacket, TcpRepr};
@@ -55,79 +55,71 @@ impl TcpTable {
         let local = SocketAddrV4::new(dst, repr.dst_port);
         let remote = SocketAddrV4::new(src, repr.src_port);
 
-        let mut found = self.find_connection(local, remote);
-        if let Some(h) = found
-            && self.reopens_time_wait(h, &seg, now)
-        {
-            self.free(h);
-            found = None;
-        }
-        if let Some(h) = found {
+        if let Some(h) = self.find_connection(local, remote) {
             if let Some((conn, counters)) = self.connection_and_counters(h) {
                 conn.process(now, &seg, counters);
             }
+            self.settle(h);
+        } else if self.time_wait.get(&(local, remote)).is_some()
+            && !self.reopens_time_wait(local, remote, &seg, now)
+        {
+            self.time_wait_input(local, remote, &seg, now);
         } else if let Some(listener) = self.find_listener(local) {
             self.listener_input(listener, local, remote, &seg, now);
         } else {
             self.counters.no_socket += 1;
             self.reply_to_closed(local, remote, &seg);
         }
-        self.reap();
+        self.refresh_listeners();
     }
     // ANCHOR_END: input
 
-    /// Is `seg` a new SYN that may replace connection `h`, an orphan in
-    /// TIME-WAIT (see `Connection::allows_reincarnation`)? Without this, a
-    /// client reusing its port would wait for a challenge ACK, a reset and
-    /// a retransmission of its SYN.
-    fn reopens_time_wait(&self, h: SocketHandle, seg: &Segment<'_>, now: Instant) -> bool {
-        let Some(Socket::Connection(conn)) = self.get(h) else {
-            return false;
-        };
-        if !seg.syn || seg.ack.is_some() || seg.rst || self.find_listener(conn.local).is_none() {
-            return false;
-        }
-        let new_iss = isn::initial_sequence_number(&self.secret, now, conn.local, conn.remote);
-        conn.allows_reincarnation(seg.seq, new_iss)
-    }
-
-    /// The live connection with this 4-tuple. Closed connections that a
-    /// user still holds do not count: the 4-tuple is free again.
-    pub(super) fn find_connection(
-        &self,
+    // ANCHOR: reopen
+    /// Is `seg` a new SYN that may replace the TIME-WAIT record of this
+    /// four-tuple (see `TimeWait::allows_reincarnation`)? If so the record
+    /// is freed, and the listener gets the SYN. Without this, a client
+    /// reusing its port would wait for a challenge ACK, a reset and a
+    /// retransmission of its SYN.
+    fn reopens_time_wait(
+        &mut self,
         local: SocketAddrV4,
         remote: SocketAddrV4,
-    ) -> Option<SocketHandle> {
-        self.handles().find(|&h| match self.get(h) {
-            Some(Socket::Connection(c)) => {
-                c.local == local && c.remote == remote && c.state != State::Closed
-            }
-            _ => false,
-        })
-    }
-
-    fn find_listener(&self, local: SocketAddrV4) -> Option<SocketHandle> {
-        // An exact address wins over 0.0.0.0.
-        let listening = |h: &SocketHandle, exact: bool| match self.get(*h) {
-            Some(Socket::Listener(l)) => l.matches(local) && (l.local.ip() == local.ip()) == exact,
-            _ => false,
+        seg: &Segment<'_>,
+        now: Instant,
+    ) -> bool {
+        let Some(record) = self.time_wait.get(&(local, remote)) else {
+            return false;
         };
-        let mut handles = self.handles();
-        handles
-            .clone()
-            .find(|h| listening(h, true))
-            .or_else(|| handles.find(|h| listening(h, false)))
+        if !seg.syn || seg.ack.is_some() || seg.rst || self.find_listener(local).is_none() {
+            return false;
+        }
+        let new_iss = isn::initial_sequence_number(&self.secret, now, local, remote);
+        if !record.allows_reincarnation(seg.seq, new_iss) {
+            return false;
+        }
+        self.time_wait.remove(&(local, remote));
+        slots::release_port(&mut self.port_users, local.port());
+        true
     }
+    // ANCHOR_END: reopen
 
-    fn handles(&self) -> impl Iterator<Item = SocketHandle> + Clone + '_ {
-        self.slots
-            .iter()
-            .enumerate()
-            .filter(|(_, slot)| slot.socket.is_some())
-            .map(|(index, slot)| SocketHandle {
-                index: index as u32,
-                generation: slot.generation,
-            })
+    /// A segment for a TIME-WAIT record; an ACK it asks for waits in the
+    /// control queue.
+    fn time_wait_input(
+        &mut self,
+        local: SocketAddrV4,
+        remote: SocketAddrV4,
+        seg: &Segment<'_>,
+        now: Instant,
+    ) {
+        let time_wait = self.config.time_wait;
+        let key = (local, remote);
+        let answer = self
+            .time_wait
+            .process(&key, now, seg, time_wait, &mut self.counters);
+        if let Some((record, TimeWaitReply::Ack)) = answer {
+            self.queue_control(local, remote, record.ack());
+        }
     }
 
     /// An ICMP "fragmentation needed" about a segment from `local` to
@@ -194,7 +186,7 @@ impl TcpTable {
         }
         let iss = isn::initial_sequence_number(&self.secret, now, local, remote);
         let child = Connection::accept_syn(self.config, local, remote, iss, seg, listener);
-        let child = self.insert(Socket::Connection(Box::new(child)));
+        let child = self.insert_connection(child);
         self.counters.passive_opens += 1;
         let max_half_open = self.config.max_half_open;
         let evicted = match self.get_mut(listener) {
@@ -268,7 +260,8 @@ impl TcpTable {
         let mut child =
             Connection::from_cookie(self.config, local, remote, iss, client_isn, mss, listener);
         child.process(now, ack, &mut self.counters);
-        let child = self.insert(Socket::Connection(Box::new(child)));
+        let child = self.insert_connection(child);
+        self.settle(child);
         self.counters.passive_opens += 1;
         self.counters.syn_cookies_accepted += 1;
         if let Some(Socket::Listener(l)) = self.get_mut(listener) {
@@ -302,11 +295,17 @@ impl TcpTable {
         seq: SeqNumber,
         ack: Option<SeqNumber>,
     ) {
+        let repr = reset_repr(local.port(), remote.port(), seq, ack);
+        self.queue_control(local, remote, repr);
+    }
+
+    /// Queues a segment that belongs to no connection, unless the queue is
+    /// full: a flood must not make us queue replies without end.
+    fn queue_control(&mut self, local: SocketAddrV4, remote: SocketAddrV4, repr: TcpRepr) {
         if self.control.len() >= MAX_CONTROL_QUEUE {
             self.counters.control_queue_drops += 1;
             return;
         }
-        let repr = reset_repr(local.port(), remote.port(), seq, ack);
         self.control.push_back((*local.ip(), *remote.ip(), repr));
     }
 }

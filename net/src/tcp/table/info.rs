@@ -1,5 +1,5 @@
 //! The table seen from outside, for `netstat` and for tests: one
-//! [`SocketInfo`] per socket, orphans included.
+//! [`SocketInfo`] per socket, orphans and TIME-WAIT records included.
 
 use core::net::SocketAddrV4;
 
@@ -11,7 +11,8 @@ use crate::time::Duration;
 /// One line of `netstat`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SocketInfo {
-    pub handle: SocketHandle,
+    /// `None` for a TIME-WAIT record, which no handle names.
+    pub handle: Option<SocketHandle>,
     pub local: SocketAddrV4,
     /// `None` for a listener.
     pub remote: Option<SocketAddrV4>,
@@ -30,13 +31,29 @@ pub struct SocketInfo {
 }
 
 impl TcpTable {
-    /// Every socket, orphans included, for `netstat`.
+    /// Every socket, orphans and TIME-WAIT records included, for
+    /// `netstat`: the sockets in slot order, then the records.
     pub fn sockets(&self) -> impl Iterator<Item = SocketInfo> + '_ {
-        self.slots.iter().enumerate().filter_map(|(index, slot)| {
-            let handle = SocketHandle {
+        let records = self.time_wait.iter().map(|record| SocketInfo {
+            handle: None,
+            local: record.local,
+            remote: Some(record.remote),
+            state: State::TimeWait,
+            send_queue: 0,
+            recv_queue: 0,
+            user_owned: false,
+            rto: Duration::ZERO,
+            srtt: None,
+            cwnd: 0,
+            ssthresh: 0,
+            send_window: 0,
+            send_mss: 0,
+        });
+        let sockets = self.slots.iter().enumerate().filter_map(|(index, slot)| {
+            let handle = Some(SocketHandle {
                 index: index as u32,
                 generation: slot.generation,
-            };
+            });
             Some(match slot.socket.as_ref()? {
                 Socket::Listener(l) => SocketInfo {
                     handle,
@@ -69,6 +86,7 @@ impl TcpTable {
                     send_mss: c.send_mss(),
                 },
             })
-        })
+        });
+        sockets.chain(records)
     }
 }

@@ -6,7 +6,7 @@
 use alloc::vec::Vec;
 use core::net::Ipv4Addr;
 
-use super::{Socket, TcpTable};
+use super::{Socket, SocketHandle, TcpTable};
 use crate::offload::{Capabilities, SegmentOffload, pseudo_header_seed};
 use crate::time::Instant;
 use crate::wire::tcp::{self, Flags, TcpRepr};
@@ -50,43 +50,50 @@ impl TcpTable {
         offload_for: &dyn Fn(Ipv4Addr) -> Capabilities,
         emit: &mut EmitOffloaded<'_>,
     ) {
-        let TcpTable {
-            slots,
-            counters,
-            control,
-            next_output,
-            ..
-        } = self;
         let mut room = true;
-        let count = slots.len();
+        let count = self.slots.len();
+        self.count_steps(count);
         for step in 0..count {
-            let index = (*next_output + step) % count;
+            let index = (self.next_output + step) % count;
             if !room {
-                *next_output = index;
+                self.next_output = index;
                 break;
             }
-            if let Some(Socket::Connection(conn)) = &mut slots[index].socket {
-                let (src, dst) = (*conn.local.ip(), *conn.remote.ip());
-                let card = offload_for(dst);
-                let mss = conn.send_mss();
-                let max_segment = card.tso_max.max(mss);
-                conn.dispatch(now, counters, max_segment, &mut |repr, payload| {
+            let slot = &mut self.slots[index];
+            let Some(Socket::Connection(conn)) = &mut slot.socket else {
+                continue;
+            };
+            let h = SocketHandle {
+                index: index as u32,
+                generation: slot.generation,
+            };
+            let (src, dst) = (*conn.local.ip(), *conn.remote.ip());
+            let card = offload_for(dst);
+            let mss = conn.send_mss();
+            let max_segment = card.tso_max.max(mss);
+            conn.dispatch(
+                now,
+                &mut self.counters,
+                max_segment,
+                &mut |repr, payload| {
                     let (segment, offload) =
                         build_segment(src, dst, repr, payload, card, mss, headroom);
                     room &= emit(src, dst, segment, offload);
-                });
-            }
+                },
+            );
+            self.settle(h);
         }
-        while room && let Some((src, dst, repr)) = control.pop_front() {
+        self.expire_time_wait(now);
+        while room && let Some((src, dst, repr)) = self.control.pop_front() {
             let (segment, _) =
                 build_segment(src, dst, &repr, [&[], &[]], Capabilities::NONE, 0, headroom);
             room = emit(src, dst, segment, SegmentOffload::None);
-            counters.segments_out += 1;
+            self.counters.segments_out += 1;
             if repr.flags.contains(Flags::RST) {
-                counters.resets_sent += 1;
+                self.counters.resets_sent += 1;
             }
         }
-        self.reap();
+        self.refresh_listeners();
     }
     // ANCHOR_END: poll_output
 }

@@ -192,12 +192,22 @@ impl Connection {
             if spare.is_empty() {
                 return Step::Moved;
             }
+            let asked = spare.len();
             match libsys::recvfrom(self.fd, spare) {
                 Ok((0, _)) => {
                     self.peer_closed = true;
                     return Step::Moved;
                 }
-                Ok((count, _)) => self.reader.filled(count),
+                Ok((count, _)) => {
+                    self.reader.filled(count);
+                    // Less than we asked for: the socket is empty for
+                    // now, and poll will say when more comes. Asking
+                    // again would only fetch an EAGAIN, one system call
+                    // per request for nothing.
+                    if count < asked {
+                        return Step::Moved;
+                    }
+                }
                 Err(Errno::EAGAIN) => return Step::Moved,
                 Err(_) => return Step::Close, // reset by the client
             }
@@ -242,17 +252,16 @@ impl Connection {
     /// Writing: sends as much as the socket takes, within `budget`.
     fn send(&mut self, now: u64, site: &mut Site, budget: &mut usize) -> Step {
         loop {
-            if *budget == 0 {
-                return Step::Wait; // poll will say at once that we can go on
-            }
             if self.out.sent == self.out.bytes.len() {
                 // The buffer is sent: the rest of the file, if any, goes
                 // from the file to the socket inside the kernel.
-                let Some(file) = &mut self.out.file else {
+                let Some(file) = self.out.file.as_mut().filter(|f| !f.is_done()) else {
                     break;
                 };
+                if *budget == 0 {
+                    return Step::Wait; // poll will say at once that we can go on
+                }
                 match file.send_to(self.fd, *budget) {
-                    Ok(0) => break, // the file is all sent
                     Ok(count) => {
                         *budget -= count;
                         site.stats.bytes_sent += count as u64;
@@ -264,6 +273,9 @@ impl Connection {
                     // can no longer be kept, so the connection must end.
                     Err(_) => return Step::Close,
                 }
+            }
+            if *budget == 0 {
+                return Step::Wait;
             }
             let end = self.out.bytes.len().min(self.out.sent + *budget);
             match libsys::sendto(self.fd, &self.out.bytes[self.out.sent..end], None) {

@@ -8,11 +8,13 @@
 //!
 //! Nor do we keep the file open while it is sent. A process has only
 //! `MAX_FDS` descriptors (256), and every one held by a download is one
-//! client fewer we can serve. So each chunk opens the file, seeks, reads and
-//! closes it again: three more system calls per 64 KiB (the most one
-//! `write` hands the kernel), against a whole
-//! descriptor per client for the length of the download. (The files under
-//! /www come from the initrd and cannot change while we read them.)
+//! client fewer we can serve. So each later chunk opens the file, sends
+//! from it and closes it again: two more system calls per 64 KiB (the most
+//! one `write` hands the kernel), against a whole descriptor per client for
+//! the length of the download. The first chunk is read through the
+//! descriptor `serve` opened to look at the file: a small file costs
+//! `open`, `fstat`, `read` and `close`, four calls per request. (The files
+//! under /www come from the initrd and cannot change while we read them.)
 //!
 //! Each file gets an entity tag, a hash of its bytes, computed the first
 //! time it is served and remembered (again: the files cannot change). A
@@ -41,38 +43,34 @@ pub struct FileBody {
 }
 
 impl FileBody {
-    // ANCHOR: next_chunk
-    /// Appends the next chunk to `out`; `Ok(false)` once all is sent.
-    pub fn next_chunk(&mut self, out: &mut Vec<u8>) -> SysResult<bool> {
-        if self.remaining == 0 {
-            return Ok(false);
-        }
+    // ANCHOR: first_chunk
+    /// Appends the next chunk, read from `file`, just opened: the first,
+    /// which goes out with the head.
+    fn chunk_from(&mut self, file: &OpenFile, out: &mut Vec<u8>) -> SysResult<()> {
         let want = (self.remaining as usize).min(CHUNK);
-        let fd = libsys::open(&self.path, O_RDONLY)?;
-        let result = read_at(fd, self.offset, want, out);
-        let _ = libsys::close(fd);
-        result?;
+        read_at(file, self.offset, want, out)?;
         self.offset += want as u64;
         self.remaining -= want as u64;
-        Ok(true)
+        Ok(())
     }
-    // ANCHOR_END: next_chunk
+    // ANCHOR_END: first_chunk
+
+    /// Is all of the file sent?
+    pub fn is_done(&self) -> bool {
+        self.remaining == 0
+    }
 
     // ANCHOR: send_to
     /// Sends the next piece, at most `budget` bytes, on `socket` with
     /// `sendfile`: the kernel moves the bytes from the file into the
     /// socket, and they never pass through this program (no `read` into
-    /// our buffer, no `sendto` out of it). Returns how many went, `Ok(0)`
-    /// once all is sent, `EAGAIN` if the socket has no room.
+    /// our buffer, no `sendto` out of it). Returns how many went, or
+    /// `EAGAIN` if the socket has no room. The caller checks `is_done`
+    /// first, and gives a `budget` above 0.
     pub fn send_to(&mut self, socket: usize, budget: usize) -> SysResult<usize> {
-        if self.remaining == 0 {
-            return Ok(0);
-        }
         let want = (self.remaining as usize).min(CHUNK).min(budget);
-        let fd = libsys::open(&self.path, O_RDONLY)?;
-        let result = libsys::sendfile(socket, fd, self.offset, want);
-        let _ = libsys::close(fd);
-        match result? {
+        let file = OpenFile::open(&self.path)?;
+        match libsys::sendfile(socket, file.0, self.offset, want)? {
             // Shorter than when we measured it: we cannot send what we
             // promised in Content-Length.
             0 => Err(Errno::EIO),
@@ -86,9 +84,28 @@ impl FileBody {
     // ANCHOR_END: send_to
 }
 
-/// Appends exactly `length` bytes of the file open at `fd`, from `offset`.
-fn read_at(fd: usize, offset: u64, length: usize, out: &mut Vec<u8>) -> SysResult<()> {
-    libsys::lseek(fd, offset as i64, SEEK_SET)?;
+/// A file open for reading, closed when dropped (on every path out).
+struct OpenFile(usize);
+
+impl OpenFile {
+    fn open(path: &str) -> SysResult<OpenFile> {
+        libsys::open(path, O_RDONLY).map(OpenFile)
+    }
+}
+
+impl Drop for OpenFile {
+    fn drop(&mut self) {
+        let _ = libsys::close(self.0);
+    }
+}
+
+/// Appends exactly `length` bytes of `file` (just opened, so at offset 0)
+/// from `offset`.
+fn read_at(file: &OpenFile, offset: u64, length: usize, out: &mut Vec<u8>) -> SysResult<()> {
+    let fd = file.0;
+    if offset > 0 {
+        libsys::lseek(fd, offset as i64, SEEK_SET)?;
+    }
     let start = out.len();
     out.resize(start + length, 0);
     let mut filled = start;
@@ -110,11 +127,12 @@ fn read_at(fd: usize, offset: u64, length: usize, out: &mut Vec<u8>) -> SysResul
     Ok(())
 }
 
-fn stat(path: &str) -> SysResult<Stat> {
-    let fd = libsys::open(path, O_RDONLY)?;
-    let stat = libsys::fstat(fd);
-    let _ = libsys::close(fd);
-    stat
+/// Opens `path` and says what it is. The descriptor serves for the first
+/// chunk too: for a small file, one `open` per request, not two.
+fn open_and_stat(path: &str) -> SysResult<(OpenFile, Stat)> {
+    let file = OpenFile::open(path)?;
+    let stat = libsys::fstat(file.0)?;
+    Ok((file, stat))
 }
 
 /// The reply to a GET or HEAD of the file at `path` (already made safe
@@ -124,17 +142,17 @@ pub fn serve(path: &str, request: &Request, site: &mut Site) -> Reply {
     if full.ends_with('/') {
         full.push_str("index.html");
     }
-    let stat = match stat(&full) {
-        Ok(stat) if stat.kind == FileKind::Directory as u8 => {
+    let opened = match open_and_stat(&full) {
+        Ok((_, stat)) if stat.kind == FileKind::Directory as u8 => {
             // `/docs` for a directory: serve its index, as for `/docs/`.
             full.push_str("/index.html");
-            stat_or_reply(&full, request)
+            open_and_stat(&full).map_err(|error| error_reply(error, request))
         }
-        Ok(stat) => Ok(stat),
+        Ok(opened) => Ok(opened),
         Err(error) => Err(error_reply(error, request)),
     };
-    let stat = match stat {
-        Ok(stat) if stat.kind == FileKind::Regular as u8 => stat,
+    let (file, stat) = match opened {
+        Ok((file, stat)) if stat.kind == FileKind::Regular as u8 => (file, stat),
         Ok(_) => return Reply::error(Status::NotFound, "not a file", request),
         Err(reply) => return reply,
     };
@@ -178,7 +196,7 @@ pub fn serve(path: &str, request: &Request, site: &mut Site) -> Reply {
     };
     // The first chunk goes out with the head: for a small file, that is
     // the whole response in one write.
-    if body.next_chunk(&mut bytes).is_err() {
+    if body.remaining > 0 && body.chunk_from(&file, &mut bytes).is_err() {
         return Reply::error(Status::InternalServerError, "cannot read the file", request);
     }
     Reply::new(bytes, Some(body), !request.keep_alive)
@@ -208,10 +226,6 @@ fn etag_of(path: &str, site: &mut Site) -> SysResult<String> {
     Ok(etag)
 }
 // ANCHOR_END: etag
-
-fn stat_or_reply(path: &str, request: &Request) -> Result<Stat, Reply> {
-    stat(path).map_err(|error| error_reply(error, request))
-}
 
 fn error_reply(error: Errno, request: &Request) -> Reply {
     match error {

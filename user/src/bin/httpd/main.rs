@@ -22,7 +22,7 @@ mod site;
 use alloc::vec::Vec;
 use connection::{Connection, Progress};
 use libsys::abi::{
-    F_GETFL, F_SETFL, MAX_FDS, O_NONBLOCK, POLLIN, PollFd, SO_REUSEADDR, SOCK_STREAM, SocketAddr,
+    F_SETFL, MAX_FDS, O_NONBLOCK, POLLIN, PollFd, SO_REUSEADDR, SOCK_STREAM, SocketAddr,
 };
 use libsys::{Args, Errno, SysResult, eprintln, println};
 use site::Site;
@@ -208,7 +208,8 @@ impl Server {
 }
 
 /// Accepted sockets start blocking; a blocked read would stop the server.
+/// (`F_SETFL` changes only `O_NONBLOCK` on oxv6, so there are no other
+/// flags to read first with `F_GETFL` and keep.)
 fn set_nonblocking(fd: usize) -> SysResult<()> {
-    let flags = libsys::fcntl(fd, F_GETFL, 0)?;
-    libsys::fcntl(fd, F_SETFL, flags as u32 | O_NONBLOCK).map(drop)
+    libsys::fcntl(fd, F_SETFL, O_NONBLOCK).map(drop)
 }
