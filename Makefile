@@ -210,7 +210,10 @@ $(LIMINE_DIR)/limine:
 iso: kernel initrd $(LIMINE_DIR)/limine
 	rm -rf $(BUILD)/iso_root
 	mkdir -p $(BUILD)/iso_root/boot/limine $(BUILD)/iso_root/EFI/BOOT
-	cp $(KERNEL_ELF) $(BUILD)/iso_root/boot/kernel.elf
+	# Without its debug information (gdb reads that from $(KERNEL_ELF)):
+	# Limine reads the whole file into memory, and a debug build's 10 MiB
+	# of it exhausts a 128 MiB machine under UEFI, whose firmware holds much.
+	objcopy --strip-debug $(KERNEL_ELF) $(BUILD)/iso_root/boot/kernel.elf
 	cp $(INITRD) $(BUILD)/iso_root/boot/initrd.tar
 	cp $(LIMINE_CONF) $(BUILD)/iso_root/boot/limine/limine.conf
 	cp $(LIMINE_DIR)/limine-bios.sys $(LIMINE_DIR)/limine-bios-cd.bin \
