@@ -59,6 +59,26 @@ impl Interface {
         self.send_datagram(now, src, dst, protocol, payload, false)
     }
 
+    /// Where a packet to `dst` goes: `None` for one of our own addresses
+    /// (`local`: looped back), else the route; an address nobody can be
+    /// sent to, or no route, is counted and refused.
+    pub(super) fn route_to(
+        &mut self,
+        dst: Ipv4Addr,
+        local: bool,
+    ) -> Result<Option<Route>, NetError> {
+        if dst.is_unspecified() || dst.is_multicast() {
+            self.counters.tx_no_route += 1;
+            return Err(NetError::BadAddress);
+        }
+        let route = if local { None } else { self.config.route(dst) };
+        if route.is_none() && !local {
+            self.counters.tx_no_route += 1;
+            return Err(NetError::NoRoute);
+        }
+        Ok(route)
+    }
+
     /// `send_ipv4` from `src` (ours, or 127.0.0.1), with the DF bit as
     /// asked (RFC 1191; TCP, which always sets it, writes its headers in
     /// place instead: `send_tcp_frame` in `tcp.rs`). A packet to ourselves is looped back
@@ -79,15 +99,7 @@ impl Interface {
             self.counters.tx_too_long += 1;
             return Err(NetError::MessageTooLong);
         }
-        if dst.is_unspecified() || dst.is_multicast() {
-            self.counters.tx_no_route += 1;
-            return Err(NetError::BadAddress);
-        }
-        let route = if local { None } else { self.config.route(dst) };
-        if route.is_none() && !local {
-            self.counters.tx_no_route += 1;
-            return Err(NetError::NoRoute);
-        }
+        let route = self.route_to(dst, local)?;
         let repr = Ipv4Repr {
             src,
             dst,

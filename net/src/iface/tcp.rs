@@ -191,15 +191,7 @@ impl Interface {
             self.counters.tx_too_long += 1;
             return Err(NetError::MessageTooLong);
         }
-        if dst.is_unspecified() || dst.is_multicast() {
-            self.counters.tx_no_route += 1;
-            return Err(NetError::BadAddress);
-        }
-        let route = if local { None } else { self.config.route(dst) };
-        if route.is_none() && !local {
-            self.counters.tx_no_route += 1;
-            return Err(NetError::NoRoute);
-        }
+        let route = self.route_to(dst, local)?;
         let tcp_header_len = usize::from(frame[tcp_start + 12] >> 4) * 4;
         let frames = mss.map_or(1, |mss| {
             segment_len

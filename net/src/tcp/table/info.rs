@@ -30,15 +30,19 @@ pub struct SocketInfo {
     pub send_mss: usize,
 }
 
-impl TcpTable {
-    /// Every socket, orphans and TIME-WAIT records included, for
-    /// `netstat`: the sockets in slot order, then the records.
-    pub fn sockets(&self) -> impl Iterator<Item = SocketInfo> + '_ {
-        let records = self.time_wait.iter().map(|record| SocketInfo {
-            handle: None,
-            local: record.local,
-            remote: Some(record.remote),
-            state: State::TimeWait,
+impl SocketInfo {
+    /// A line with no connection's figures (a listener, a TIME-WAIT
+    /// record): no remote address, empty queues, zero timers and windows.
+    fn without_connection(
+        handle: Option<SocketHandle>,
+        local: SocketAddrV4,
+        state: State,
+    ) -> SocketInfo {
+        SocketInfo {
+            handle,
+            local,
+            remote: None,
+            state,
             send_queue: 0,
             recv_queue: 0,
             user_owned: false,
@@ -48,6 +52,17 @@ impl TcpTable {
             ssthresh: 0,
             send_window: 0,
             send_mss: 0,
+        }
+    }
+}
+
+impl TcpTable {
+    /// Every socket, orphans and TIME-WAIT records included, for
+    /// `netstat`: the sockets in slot order, then the records.
+    pub fn sockets(&self) -> impl Iterator<Item = SocketInfo> + '_ {
+        let records = self.time_wait.iter().map(|record| SocketInfo {
+            remote: Some(record.remote),
+            ..SocketInfo::without_connection(None, record.local, State::TimeWait)
         });
         let sockets = self.slots.iter().enumerate().filter_map(|(index, slot)| {
             let handle = Some(SocketHandle {
@@ -56,19 +71,9 @@ impl TcpTable {
             });
             Some(match slot.socket.as_ref()? {
                 Socket::Listener(l) => SocketInfo {
-                    handle,
-                    local: l.local,
-                    remote: None,
-                    state: State::Listen,
-                    send_queue: 0,
                     recv_queue: l.half_open_len(),
                     user_owned: true,
-                    rto: Duration::ZERO,
-                    srtt: None,
-                    cwnd: 0,
-                    ssthresh: 0,
-                    send_window: 0,
-                    send_mss: 0,
+                    ..SocketInfo::without_connection(handle, l.local, State::Listen)
                 },
                 Socket::Connection(c) => SocketInfo {
                     handle,
