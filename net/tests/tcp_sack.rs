@@ -4,8 +4,9 @@
 
 mod tcp_support;
 
+use net::offload::Capabilities;
 use net::tcp::TcpConfig;
-use net::wire::tcp::Flags;
+use net::wire::tcp::{Flags, TcpPacket};
 use tcp_support::{Harness, Seg};
 
 /// A passive open whose peer offers SACK.
@@ -126,4 +127,50 @@ fn a_full_data_segment_carries_no_blocks() {
     h.table.send(link.handle, b"hello").unwrap();
     let out = h.poll_one();
     assert_eq!(out.sack(), [(p + 20, p + 30)]);
+}
+
+/// The payload lengths of what the host sends through a card that cuts
+/// segments of up to 64 KiB (TSO), headers of 20 bytes plus options.
+fn offloaded_payloads(h: &mut Harness) -> Vec<usize> {
+    let tso = Capabilities {
+        tx_checksum: true,
+        tso_max: 65535,
+    };
+    let mut lengths = Vec::new();
+    h.table
+        .poll_output_offloaded(h.now, 0, &|_| tso, &mut |_, _, segment, _| {
+            let packet = TcpPacket::new_checked(&segment).unwrap();
+            lengths.push(segment.len() - packet.header_len());
+            true
+        });
+    lengths
+}
+
+#[test]
+fn no_bursts_for_the_card_while_sack_blocks_are_owed() {
+    let mut h = Harness::quick();
+    let link = sack_link(&mut h);
+    let p = link.peer_nxt;
+    let mss = h.table.config().mss as usize;
+    // Data beyond a hole: every ACK owes a SACK block, which the card
+    // would copy into each frame it cuts. So only MSS-sized segments.
+    h.deliver(&Seg::ack(p + 20, link.host_nxt).data(&[3; 10]));
+    h.table.send(link.handle, &vec![9; 6 * mss]).unwrap();
+    let lengths = offloaded_payloads(&mut h);
+    assert!(lengths.iter().sum::<usize>() > mss, "{lengths:?}");
+    assert!(
+        lengths.iter().all(|&n| n <= mss),
+        "a burst while SACK blocks are owed: {lengths:?}"
+    );
+
+    // The hole fills: no blocks are owed, and the card gets bursts again.
+    h.deliver(&link.seg(Flags::NONE).data(&[1; 20]));
+    let sent: u32 = lengths.iter().sum::<usize>() as u32;
+    h.deliver(&Seg::ack(p + 30, link.host_nxt + sent));
+    h.table.send(link.handle, &vec![9; 6 * mss]).unwrap();
+    let lengths = offloaded_payloads(&mut h);
+    assert!(
+        lengths.iter().any(|&n| n > mss),
+        "no burst once the hole is filled: {lengths:?}"
+    );
 }
