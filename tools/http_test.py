@@ -377,6 +377,16 @@ def check_capacity(port, report):
     finally:
         for client in held:
             client.close()
+        # httpd sees the closes on its next polls; until then it is still
+        # full, and the next check's clients would get a 503 and a close.
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            try:
+                if api(port, "net")["httpd"]["open_connections"] <= 1:
+                    break
+            except (OSError, EOFError, ValueError):
+                pass  # a 503 page is not JSON: still full
+            time.sleep(0.2)
 
 
 def kernel_memory(port):
