@@ -45,10 +45,7 @@ fn time_wait_acknowledges_a_repeated_fin_and_restarts() {
     let mut h = Harness::quick();
     let mut link = h.established();
     h.table.close(link.handle, h.now).unwrap();
-    h.poll_one();
-    link.host_nxt += 1;
-    h.deliver(&link.seg(Flags::FIN));
-    h.poll_one();
+    h.finish_active_close(&mut link);
     h.advance(1500);
     // Our ACK was lost; the peer sends its FIN again.
     h.deliver(&link.seg(Flags::FIN));
@@ -333,10 +330,7 @@ fn has_output_tells_whether_a_user_call_left_a_segment_to_send() {
     // A close queues the FIN.
     h.table.shutdown_write(link.handle, h.now).unwrap();
     assert!(h.table.has_output(link.handle));
-    h.poll_one();
-    link.host_nxt += 1;
-    h.deliver(&link.seg(Flags::FIN));
-    h.poll_one();
+    h.finish_active_close(&mut link);
     // Closing in TIME-WAIT leaves nothing to send (and no handle).
     h.table.close(link.handle, h.now).unwrap();
     assert!(!h.table.has_output(link.handle));

@@ -217,10 +217,7 @@ fn a_connection_the_user_still_holds_stays_a_connection() {
     let mut h = Harness::quick();
     let mut link = h.established();
     h.table.shutdown_write(link.handle, h.now).unwrap();
-    h.poll_one();
-    link.host_nxt += 1;
-    h.deliver(&link.seg(Flags::FIN));
-    h.poll_one();
+    h.finish_active_close(&mut link);
     assert_eq!(h.table.state(link.handle), State::TimeWait);
     assert_eq!(h.table.sockets().next().unwrap().handle, Some(link.handle));
     // Closing it now makes it a record.

@@ -273,6 +273,16 @@ impl Harness {
             .unwrap()
     }
 
+    /// After the host closed (or shut down) its side of `link`: its FIN
+    /// goes out, the peer acknowledges it with a FIN of its own, and the
+    /// host's ACK of that leaves the connection in TIME-WAIT.
+    pub fn finish_active_close(&mut self, link: &mut Link) {
+        self.poll_one();
+        link.host_nxt = link.host_nxt.wrapping_add(1);
+        self.deliver(&link.seg(Flags::FIN));
+        self.poll_one();
+    }
+
     pub fn recv_all(&mut self, h: SocketHandle) -> Vec<u8> {
         let mut data = Vec::new();
         let mut buf = [0u8; 4096];
