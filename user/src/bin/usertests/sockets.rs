@@ -177,6 +177,10 @@ pub fn sendfile_to_a_socket() -> TestResult {
         libsys::sendfile(server, file, end, 10) == Ok(0),
         "past the end"
     );
+    check!(
+        libsys::sendfile(server, file, u64::MAX, usize::MAX) == Ok(0),
+        "the largest offset is past the end"
+    );
 
     check!(libsys::sendfile(file, file, 0, 10) == Err(Errno::ENOTSOCK));
     check!(libsys::sendfile(server, 99, 0, 10) == Err(Errno::EBADF));
